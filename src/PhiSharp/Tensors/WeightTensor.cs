@@ -1,0 +1,43 @@
+namespace PhiSharp.Tensors;
+
+/// <summary>
+/// A view of one tensor where it lies: in a memory-mapped file or a pinned buffer owned by its source.
+/// <see cref="Dims"/> is in ggml order: Dims[0] is the innermost (contiguous) dimension, so a PyTorch
+/// weight of shape [out, in] has Dims = [in, out]: <see cref="Rows"/> = out, <see cref="RowLength"/> = in.
+/// Valid only while the source that produced it is alive.
+/// </summary>
+public readonly unsafe struct WeightTensor
+{
+    public string Name { get; }
+    public GgmlType Type { get; }
+    public long[] Dims { get; }
+    public byte* Data { get; }
+    public long ByteLength { get; }
+
+    public WeightTensor(string name, GgmlType type, long[] dims, byte* data, long byteLength)
+    {
+        Name = name;
+        Type = type;
+        Dims = dims;
+        Data = data;
+        ByteLength = byteLength;
+    }
+
+    public long ElementCount
+    {
+        get
+        {
+            long n = 1;
+            foreach (long d in Dims) n *= d;
+            return n;
+        }
+    }
+
+    /// <summary>Length of the contiguous innermost dimension.</summary>
+    public int RowLength => (int)Dims[0];
+
+    /// <summary>Number of rows: the product of all dimensions but the innermost.</summary>
+    public int Rows => (int)(ElementCount / Dims[0]);
+
+    public ReadOnlySpan<byte> Bytes => new(Data, checked((int)ByteLength));
+}
