@@ -1,0 +1,125 @@
+namespace PhiSharp.Compute;
+
+/// <summary>A unit of data-parallel work: items [start, end) are independent of every other range.</summary>
+public interface IParallelWork
+{
+    void Execute(int start, int end);
+}
+
+/// <summary>
+/// One persistent set of worker threads shared by every operation of a model. The calling thread takes part,
+/// so a pool of N threads starts N - 1 workers. Items are handed out in chunks through one atomic counter, so a
+/// slow core does not hold the others back. Workers spin briefly after a job (the next matmul usually follows
+/// within microseconds) and then block, so an idle model costs no CPU.
+/// Run is not reentrant: one job at a time, from one thread at a time.
+/// </summary>
+public sealed class WorkerPool : IDisposable
+{
+    const int SpinIterations = 2000;
+
+    readonly Thread[] _workers;
+    readonly SemaphoreSlim _wake = new(0);
+    IParallelWork? _work;
+    int _itemCount;
+    int _chunkSize;
+    int _nextChunk;
+    int _busyWorkers;
+    long _generation;
+    volatile bool _disposed;
+    Exception? _failure;
+
+    public int ThreadCount { get; }
+
+    public WorkerPool(int threadCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threadCount, 1);
+        ThreadCount = threadCount;
+        _workers = new Thread[threadCount - 1];
+        for (int i = 0; i < _workers.Length; i++)
+        {
+            _workers[i] = new Thread(WorkerLoop) { IsBackground = true, Name = $"phi-worker-{i + 1}" };
+            _workers[i].Start();
+        }
+    }
+
+    /// <summary>Runs work over items [0, itemCount) on all threads and returns when every item is done.</summary>
+    /// <param name="minChunk">Smallest number of items worth handing to one thread.</param>
+    public void Run(IParallelWork work, int itemCount, int minChunk = 1)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (itemCount <= 0) return;
+        if (_workers.Length == 0 || itemCount <= minChunk)
+        {
+            work.Execute(0, itemCount);
+            return;
+        }
+
+        // Four chunks per thread balance load without much counter traffic.
+        _chunkSize = Math.Max(minChunk, (itemCount + ThreadCount * 4 - 1) / (ThreadCount * 4));
+        _work = work;
+        _itemCount = itemCount;
+        _nextChunk = 0;
+        _failure = null;
+        Volatile.Write(ref _busyWorkers, _workers.Length);
+        Interlocked.Increment(ref _generation);
+        _wake.Release(_workers.Length);
+
+        RunChunks();
+
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _busyWorkers) != 0) spin.SpinOnce(sleep1Threshold: -1);
+        _work = null;
+        if (_failure is { } failure) throw new AggregateException("A parallel operation failed.", failure);
+    }
+
+    void RunChunks()
+    {
+        var work = _work!;
+        int chunk = _chunkSize;
+        while (true)
+        {
+            int start = Interlocked.Add(ref _nextChunk, chunk) - chunk;
+            if (start >= _itemCount) return;
+            int end = Math.Min(start + chunk, _itemCount);
+            try
+            {
+                work.Execute(start, end);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
+                _nextChunk = _itemCount; // the others stop picking new chunks
+                return;
+            }
+        }
+    }
+
+    void WorkerLoop()
+    {
+        long seen = 0;
+        while (true)
+        {
+            // Spin first: in a forward pass the next job follows almost at once.
+            int spins = 0;
+            while (Volatile.Read(ref _generation) == seen && spins < SpinIterations && !_disposed)
+            {
+                Thread.SpinWait(20);
+                spins++;
+            }
+            _wake.Wait();
+            if (_disposed) return;
+            seen = Volatile.Read(ref _generation);
+            RunChunks();
+            Interlocked.Decrement(ref _busyWorkers);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _wake.Release(_workers.Length);
+        foreach (var t in _workers) t.Join();
+        _wake.Dispose();
+    }
+}
