@@ -118,7 +118,7 @@ public sealed class WorkerPool : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _wake.Release(_workers.Length);
+        if (_workers.Length > 0) _wake.Release(_workers.Length);
         foreach (var t in _workers) t.Join();
         _wake.Dispose();
     }
