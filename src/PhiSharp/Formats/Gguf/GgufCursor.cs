@@ -41,7 +41,11 @@ internal unsafe struct GgufCursor
     }
 
     /// <summary>Skips a string, validating its length, without decoding it.</summary>
-    public void SkipString(string what) => Position += ReadStringLength(what);
+    public void SkipString(string what)
+    {
+        long length = ReadStringLength(what); // advances past the length field before we add to Position
+        Position += length;
+    }
 
     public void Skip(long bytes, string what)
     {
