@@ -1,0 +1,86 @@
+using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
+
+namespace PhiSharp.Formats;
+
+/// <summary>All bytes of one file at a stable address: a read-only memory mapping, or a native buffer the file was
+/// read into. Tensor views point straight into it, so it must outlive them.</summary>
+internal sealed unsafe class FileBytes : IDisposable
+{
+    private const int ReadChunk = 1 << 30;
+
+    private MemoryMappedFile? _mapping;
+    private MemoryMappedViewAccessor? _view;
+    private bool _ownsNativeMemory;
+
+    public string Path { get; }
+    public byte* Pointer { get; private set; }
+    public long Length { get; }
+
+    private FileBytes(string path, long length)
+    {
+        Path = path;
+        Length = length;
+    }
+
+    public static FileBytes Open(string path, TensorFileOptions? options)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
+        var bytes = new FileBytes(path, stream.Length);
+        if (bytes.Length == 0) return bytes; // nothing to map; parsers report the file as truncated
+        try
+        {
+            if (options?.UseMemoryMap ?? true) bytes.Map(stream);
+            else bytes.ReadAll(stream);
+        }
+        catch
+        {
+            bytes.Dispose();
+            throw;
+        }
+        return bytes;
+    }
+
+    public ReadOnlySpan<byte> Span(long offset, int length) => new(Pointer + offset, length);
+
+    private void Map(FileStream stream)
+    {
+        _mapping = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read,
+            HandleInheritability.None, leaveOpen: true);
+        _view = _mapping.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+        byte* pointer = null;
+        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        Pointer = pointer + _view.PointerOffset;
+    }
+
+    private void ReadAll(FileStream stream)
+    {
+        Pointer = (byte*)NativeMemory.AlignedAlloc((nuint)Length, 64);
+        _ownsNativeMemory = true;
+        for (long done = 0; done < Length;)
+        {
+            int count = (int)Math.Min(ReadChunk, Length - done);
+            int read = RandomAccess.Read(stream.SafeFileHandle, new Span<byte>(Pointer + done, count), done);
+            if (read == 0) throw new ModelFormatException(Path, $"file shrank while being read ({done} of {Length} bytes)");
+            done += read;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_view is not null)
+        {
+            _view.SafeMemoryMappedViewHandle.ReleasePointer();
+            _view.Dispose();
+            _mapping!.Dispose();
+            _view = null;
+            _mapping = null;
+        }
+        if (_ownsNativeMemory)
+        {
+            NativeMemory.AlignedFree(Pointer);
+            _ownsNativeMemory = false;
+        }
+        Pointer = null;
+    }
+}

@@ -1,0 +1,12 @@
+namespace PhiSharp.Formats;
+
+/// <summary>How a GGUF or safetensors file is brought into memory.</summary>
+public sealed class TensorFileOptions
+{
+    public static readonly TensorFileOptions Default = new();
+
+    /// <summary>True (the default): map the file, so tensors are paged in from the OS cache and cost no copy.
+    /// False (<c>--no-mmap</c>): read the whole file into native memory once, so a page cache under pressure
+    /// cannot evict weights and make decoding re-read the disk.</summary>
+    public bool UseMemoryMap { get; init; } = true;
+}
