@@ -1,1 +1,10 @@
-Console.WriteLine("phi");
+using System.CommandLine;
+using PhiSharp.Cli.Commands;
+
+var root = new RootCommand("phi — run Microsoft Phi models in pure .NET");
+root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(TokenizeCommand.Create());
+root.Subcommands.Add(LogitsCommand.Create());
+root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(ChatCommand.Create());
+return await root.Parse(args).InvokeAsync();

@@ -96,6 +96,26 @@ public class HfJsonObject
     public bool TryGetObject(string name, out HfJsonObject value) =>
         TryGet(name, e => e.ValueKind == JsonValueKind.Object, e => new HfJsonObject(FilePath, e, Qualified(name)), "an object", out value!);
 
+    /// <summary>An array of objects, e.g. tokenizer.json's "added_tokens"; empty when absent.</summary>
+    public bool TryGetObjectArray(string name, out HfJsonObject[] value)
+    {
+        if (!TryGetValue(name, out var element))
+        {
+            value = [];
+            return false;
+        }
+        if (element.ValueKind != JsonValueKind.Array) throw WrongType(name, element, "an array of objects");
+        value = new HfJsonObject[element.GetArrayLength()];
+        int i = 0;
+        foreach (var item in element.EnumerateArray())
+        {
+            string itemName = $"{name}[{i}]";
+            if (item.ValueKind != JsonValueKind.Object) throw Error(itemName, $"is {Describe(item)}, expected an object");
+            value[i++] = new HfJsonObject(FilePath, item, Qualified(itemName));
+        }
+        return true;
+    }
+
     /// <summary>The raw element of a present, non-null field, for shapes the typed accessors do not cover.</summary>
     public bool TryGetValue(string name, out JsonElement value) =>
         Element.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;

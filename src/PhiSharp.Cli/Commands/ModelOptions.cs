@@ -1,0 +1,74 @@
+using System.CommandLine;
+using PhiSharp;
+
+namespace PhiSharp.Cli.Commands;
+
+/// <summary>The options every model-loading command shares, and the one place their errors become messages.</summary>
+static class ModelArguments
+{
+    public static readonly Option<string> Model = new("--model", "-m")
+    {
+        Description = "A GGUF file or a Hugging Face model folder (config.json, *.safetensors, tokenizer.json)",
+        Required = true,
+    };
+
+    public static readonly Option<int> Threads = new("--threads", "-t")
+    {
+        Description = "Worker threads (default: all cores)",
+    };
+
+    public static readonly Option<bool> NoMmap = new("--no-mmap")
+    {
+        Description = "Read the weights into memory instead of mapping the file",
+    };
+
+    public static readonly Option<int?> Context = new("--ctx")
+    {
+        Description = "Context length in tokens (default: prompt + max tokens, at most the model's)",
+    };
+
+    public static void AddTo(Command command)
+    {
+        command.Options.Add(Model);
+        command.Options.Add(Threads);
+        command.Options.Add(NoMmap);
+    }
+
+    public static LanguageModel Load(ParseResult parse) =>
+        LanguageModel.Load(parse.GetValue(Model)!, new LoadOptions
+        {
+            Threads = parse.GetValue(Threads),
+            UseMemoryMap = !parse.GetValue(NoMmap),
+        });
+
+    /// <summary>Runs a command body, turning the errors a user can cause into one line on stderr and exit code 1.</summary>
+    public static async Task<int> Guard(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (Exception e) when (e is ModelFormatException or UnsupportedModelException or FileNotFoundException
+                                       or DirectoryNotFoundException or ArgumentException or InvalidOperationException
+                                       or IOException or UnauthorizedAccessException or FormatException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("cancelled");
+            return 130;
+        }
+    }
+
+    /// <summary>Parses "1,2,3" into token ids.</summary>
+    public static int[] ParseIds(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0) throw new FormatException("--ids needs at least one token id, e.g. --ids 1,2,3");
+        return parts.Select(p => int.TryParse(p, out int id) && id >= 0
+            ? id
+            : throw new FormatException($"'{p}' in --ids is not a token id (a non-negative integer)")).ToArray();
+    }
+}

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using System.Text.Json;
+using PhiSharp.Tokenizers;
+
+namespace PhiSharp.Cli.Commands;
+
+static class RunCommand
+{
+    public static Command Create()
+    {
+        var prompt = new Option<string>("--prompt", "-p") { Description = "The prompt text" };
+        var ids = new Option<string>("--ids") { Description = "The prompt as comma-separated token ids" };
+        var chat = new Option<bool>("--chat") { Description = "Wrap the prompt in the model's chat format as a user message" };
+        var json = new Option<bool>("--json") { Description = "Print {\"ids\": [...], \"text\": \"...\"} instead of streaming text" };
+        var command = new Command("run", "Generate a continuation of a prompt");
+        ModelArguments.AddTo(command);
+        GenerationArguments.AddTo(command);
+        command.Options.Add(prompt);
+        command.Options.Add(ids);
+        command.Options.Add(chat);
+        command.Options.Add(json);
+        command.Validators.Add(result =>
+        {
+            bool hasPrompt = result.GetResult(prompt) is not null, hasIds = result.GetResult(ids) is not null;
+            if (hasPrompt == hasIds) result.AddError("Give exactly one of --prompt or --ids.");
+            if (hasIds && result.GetResult(chat) is not null) result.AddError("--chat wraps text; use it with --prompt, not --ids.");
+        });
+        command.SetAction((parse, cancel) => ModelArguments.Guard(async () =>
+        {
+            var options = GenerationArguments.Read(parse);
+            options.Sampling.Validate();
+            int[]? promptIds = parse.GetValue(ids) is { } idText ? ModelArguments.ParseIds(idText) : null;
+            using var model = ModelArguments.Load(parse);
+            if (promptIds is null)
+            {
+                string text = parse.GetValue(prompt)!;
+                promptIds = parse.GetValue(chat)
+                    ? model.Tokenizer.Encode(model.ChatTemplate.Format([new ChatMessage("user", text)], addGenerationPrompt: true), parseSpecial: true)
+                    : model.Tokenizer.Encode(text, addSpecialTokens: true);
+            }
+
+            var generated = new List<int>();
+            var output = new System.Text.StringBuilder();
+            bool stream = !parse.GetValue(json);
+            await foreach (var token in model.Generator.GenerateAsync(promptIds, options, cancel))
+            {
+                generated.Add(token.Id);
+                output.Append(token.Text);
+                if (stream) Console.Write(token.Text);
+            }
+            if (stream) Console.WriteLine();
+            else Console.WriteLine(JsonSerializer.Serialize(new { ids = generated, text = output.ToString() }));
+            return 0;
+        }));
+        return command;
+    }
+}

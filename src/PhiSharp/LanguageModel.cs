@@ -1,0 +1,64 @@
+using PhiSharp.Generation;
+using PhiSharp.Models;
+using PhiSharp.Tokenizers;
+
+namespace PhiSharp;
+
+/// <summary>How a model is loaded.</summary>
+public sealed record LoadOptions
+{
+    /// <summary>Map the weight files (default) or read them into memory (for systems that evict page cache eagerly).</summary>
+    public bool UseMemoryMap { get; init; } = true;
+
+    /// <summary>Worker threads; 0 uses every core.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Attend to every earlier key even when the config has a sliding window (llama.cpp's behaviour).</summary>
+    public bool IgnoreSlidingWindow { get; init; }
+}
+
+/// <summary>What a loaded model is, for `phi info` and for sizing caches.</summary>
+public sealed record ModelInfo
+{
+    public required string Path { get; init; }
+    /// <summary>"gguf" or "safetensors".</summary>
+    public required string Format { get; init; }
+    public required string Architecture { get; init; }
+    public required long ParameterCount { get; init; }
+    /// <summary>Parameter count per stored tensor type, e.g. Q4_K → 3.1 B.</summary>
+    public required IReadOnlyDictionary<string, long> TensorTypes { get; init; }
+    public required long WeightBytes { get; init; }
+    public required int ContextLength { get; init; }
+    public required int VocabSize { get; init; }
+    public required int LayerCount { get; init; }
+    public required int HiddenSize { get; init; }
+    public required int HeadCount { get; init; }
+    public required int KeyValueHeadCount { get; init; }
+    /// <summary>Bytes of float32 keys and values one token adds to the cache, over all layers.</summary>
+    public required long KvCacheBytesPerToken { get; init; }
+}
+
+/// <summary>
+/// A model ready to use: the network, its tokenizer, its chat format and the tokens that end a turn.
+/// Load one from a GGUF file or a Hugging Face folder with <see cref="Load"/>.
+/// </summary>
+public sealed class LanguageModel : IDisposable
+{
+    public required ModelInfo Info { get; init; }
+    public required ICausalLanguageModel Network { get; init; }
+    public required ITokenizer Tokenizer { get; init; }
+    public required ChatTemplate ChatTemplate { get; init; }
+
+    /// <summary>Token ids that end generation: the model's EOS ids and the chat format's end-of-turn token.</summary>
+    public required IReadOnlyCollection<int> StopTokenIds { get; init; }
+
+    public Generator Generator => new(Network, Tokenizer, StopTokenIds);
+
+    /// <summary>Loads a GGUF file or a Hugging Face model folder.</summary>
+    /// <exception cref="FileNotFoundException">Nothing is at <paramref name="path"/>.</exception>
+    /// <exception cref="ModelFormatException">A file is malformed; the message names it and the fault.</exception>
+    /// <exception cref="UnsupportedModelException">The architecture or a tensor type is not supported.</exception>
+    public static LanguageModel Load(string path, LoadOptions? options = null) => ModelLoader.Load(path, options ?? new LoadOptions());
+
+    public void Dispose() => Network.Dispose();
+}

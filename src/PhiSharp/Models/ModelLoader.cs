@@ -1,0 +1,125 @@
+using PhiSharp.Formats;
+using PhiSharp.Formats.Gguf;
+using PhiSharp.Formats.HuggingFace;
+using PhiSharp.Formats.Safetensors;
+using PhiSharp.Models.Phi3;
+using PhiSharp.Tensors;
+using PhiSharp.Tokenizers;
+
+namespace PhiSharp.Models;
+
+/// <summary>Recognises what a path holds (a GGUF file or a Hugging Face folder) and assembles a <see cref="LanguageModel"/>.</summary>
+internal static class ModelLoader
+{
+    static readonly string[] SupportedGgufArchitectures = ["phi3"];
+    static readonly string[] SupportedHfArchitectures = ["Phi3ForCausalLM"];
+
+    public static LanguageModel Load(string path, LoadOptions options)
+    {
+        if (Directory.Exists(path)) return LoadHuggingFace(path, options);
+        if (!File.Exists(path)) throw new FileNotFoundException($"No model file or folder at '{path}'.", path);
+        if (Path.GetFileName(path) == HfModelConfig.FileName) return LoadHuggingFace(Path.GetDirectoryName(Path.GetFullPath(path))!, options);
+        if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+            throw new ModelFormatException(path, "a safetensors file holds only weights; pass the model folder (with config.json and tokenizer.json) instead");
+        return LoadGguf(path, options);
+    }
+
+    static LanguageModel LoadGguf(string path, LoadOptions options)
+    {
+        var gguf = GgufFile.Open(path, new TensorFileOptions { UseMemoryMap = options.UseMemoryMap });
+        try
+        {
+            string architecture = gguf.GetString("general.architecture");
+            if (!SupportedGgufArchitectures.Contains(architecture))
+                throw new UnsupportedModelException(path, $"architecture '{architecture}' is not supported (supported: {string.Join(", ", SupportedGgufArchitectures)})");
+            var config = Phi3ConfigReader.FromGguf(gguf);
+            var tokenizer = GgufTokenizer(gguf);
+            var template = ChatTemplate.FromModelTemplate(gguf.TryGetString("tokenizer.chat_template", out string t) ? t : null);
+            var stops = new HashSet<int>(tokenizer.EosIds);
+            if (gguf.TryGetInt32("tokenizer.ggml.eot_token_id", out int eot)) stops.Add(eot);
+            var info = Describe(gguf, "gguf", architecture, config);
+            var network = new Phi3Model(gguf, config, Phi3TensorNames.Gguf, threads: options.Threads, ignoreSlidingWindow: options.IgnoreSlidingWindow);
+            return Assemble(info, network, tokenizer, template, stops);
+        }
+        catch
+        {
+            gguf.Dispose();
+            throw;
+        }
+    }
+
+    static SentencePieceBpeTokenizer GgufTokenizer(GgufFile gguf)
+    {
+        string kind = gguf.GetString("tokenizer.ggml.model");
+        if (kind != "llama")
+            throw new UnsupportedModelException(gguf.Path, $"tokenizer model '{kind}' is not supported yet (supported: llama, SentencePiece BPE)");
+        var tokens = gguf.GetStringArray("tokenizer.ggml.tokens");
+        var scores = gguf.TryGetFloat32Array("tokenizer.ggml.scores", out var s) ? s : new float[tokens.Length];
+        var types = gguf.TryGetInt32Array("tokenizer.ggml.token_type", out var ty) ? ty : Enumerable.Repeat(1, tokens.Length).ToArray();
+        int? Id(string key) => gguf.TryGetInt32(key, out int id) ? id : null;
+        bool Flag(string key, bool fallback) => gguf.TryGetBool(key, out bool b) ? b : fallback;
+        return SentencePieceBpeTokenizer.FromGgufVocabulary(tokens, scores, types,
+            Id("tokenizer.ggml.bos_token_id"), Id("tokenizer.ggml.eos_token_id"), Id("tokenizer.ggml.unknown_token_id"),
+            Flag("tokenizer.ggml.add_bos_token", true), Flag("tokenizer.ggml.add_eos_token", false));
+    }
+
+    static LanguageModel LoadHuggingFace(string folder, LoadOptions options)
+    {
+        var config = HfModelConfig.Load(folder);
+        var architecture = config.Architectures.FirstOrDefault() ?? config.ModelType;
+        if (!config.Architectures.Any(SupportedHfArchitectures.Contains))
+            throw new UnsupportedModelException(config.FilePath, $"architecture '{architecture}' is not supported (supported: {string.Join(", ", SupportedHfArchitectures)})");
+        var phi3 = Phi3ConfigReader.FromHuggingFace(config);
+
+        string tokenizerPath = Path.Combine(folder, "tokenizer.json");
+        if (!File.Exists(tokenizerPath)) throw new ModelFormatException(folder, "no tokenizer.json in the model folder");
+        var tokenizer = SentencePieceBpeTokenizer.FromTokenizerJson(tokenizerPath);
+        string? chatTemplate = File.Exists(Path.Combine(folder, HfTokenizerConfig.FileName)) ? HfTokenizerConfig.Load(folder).ChatTemplate : null;
+        var template = ChatTemplate.FromModelTemplate(chatTemplate);
+        var stops = new HashSet<int>(tokenizer.EosIds);
+        if (File.Exists(Path.Combine(folder, HfGenerationConfig.FileName)))
+            stops.UnionWith(HfGenerationConfig.Load(folder).EosTokenIds);
+
+        var weights = SafetensorsCheckpoint.Open(folder, new TensorFileOptions { UseMemoryMap = options.UseMemoryMap });
+        try
+        {
+            var info = Describe(weights, "safetensors", architecture, phi3);
+            var network = new Phi3Model(weights, phi3, Phi3TensorNames.HuggingFace, threads: options.Threads, ignoreSlidingWindow: options.IgnoreSlidingWindow);
+            return Assemble(info, network, tokenizer, template, stops);
+        }
+        catch
+        {
+            weights.Dispose();
+            throw;
+        }
+    }
+
+    static LanguageModel Assemble(ModelInfo info, ICausalLanguageModel network, ITokenizer tokenizer, ChatTemplate template, HashSet<int> stops)
+    {
+        foreach (var text in template.StopTokens)
+            if (tokenizer.TryGetId(text, out int id)) stops.Add(id);
+        return new LanguageModel { Info = info, Network = network, Tokenizer = tokenizer, ChatTemplate = template, StopTokenIds = stops };
+    }
+
+    static ModelInfo Describe(ITensorSource source, string format, string architecture, Phi3Config config)
+    {
+        long parameters = 0, bytes = 0;
+        var types = new SortedDictionary<string, long>();
+        foreach (var name in source.TensorNames)
+        {
+            if (!source.TryGetTensor(name, out var t)) continue;
+            parameters += t.ElementCount;
+            bytes += t.ByteLength;
+            string type = GgmlTypeInfo.Name(t.Type);
+            types[type] = types.GetValueOrDefault(type) + t.ElementCount;
+        }
+        return new ModelInfo
+        {
+            Path = source.Path, Format = format, Architecture = architecture, ParameterCount = parameters,
+            TensorTypes = types, WeightBytes = bytes, ContextLength = config.MaxPositions, VocabSize = config.VocabSize,
+            LayerCount = config.LayerCount, HiddenSize = config.HiddenSize, HeadCount = config.HeadCount,
+            KeyValueHeadCount = config.KeyValueHeadCount,
+            KvCacheBytesPerToken = 2L * config.LayerCount * config.KeyValueHeadCount * config.HeadDim * sizeof(float),
+        };
+    }
+}
