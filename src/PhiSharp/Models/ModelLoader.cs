@@ -34,7 +34,7 @@ internal static class ModelLoader
                 throw new UnsupportedModelException(path, $"architecture '{architecture}' is not supported (supported: {string.Join(", ", SupportedGgufArchitectures)})");
             var config = Phi3ConfigReader.FromGguf(gguf);
             var tokenizer = GgufTokenizer(gguf);
-            var template = ChatTemplate.FromModelTemplate(gguf.TryGetString("tokenizer.chat_template", out string t) ? t : null);
+            var template = Template(gguf.TryGetString("tokenizer.chat_template", out string t) ? t : null, tokenizer);
             var stops = new HashSet<int>(tokenizer.EosIds);
             if (gguf.TryGetInt32("tokenizer.ggml.eot_token_id", out int eot)) stops.Add(eot);
             var info = Describe(gguf, "gguf", architecture, config);
@@ -75,7 +75,7 @@ internal static class ModelLoader
         if (!File.Exists(tokenizerPath)) throw new ModelFormatException(folder, "no tokenizer.json in the model folder");
         var tokenizer = SentencePieceBpeTokenizer.FromTokenizerJson(tokenizerPath);
         string? chatTemplate = File.Exists(Path.Combine(folder, HfTokenizerConfig.FileName)) ? HfTokenizerConfig.Load(folder).ChatTemplate : null;
-        var template = ChatTemplate.FromModelTemplate(chatTemplate);
+        var template = Template(chatTemplate, tokenizer);
         var stops = new HashSet<int>(tokenizer.EosIds);
         if (File.Exists(Path.Combine(folder, HfGenerationConfig.FileName)))
             stops.UnionWith(HfGenerationConfig.Load(folder).EosTokenIds);
@@ -93,6 +93,12 @@ internal static class ModelLoader
             throw;
         }
     }
+
+    // The template's bos_token / eos_token are the vocabulary's own.
+    static ChatTemplate Template(string? jinja, ITokenizer tokenizer) =>
+        ChatTemplate.FromModelTemplate(jinja,
+            tokenizer.BosId is int bos ? tokenizer.TokenText(bos) : null,
+            tokenizer.EosIds.Count > 0 ? tokenizer.TokenText(tokenizer.EosIds[0]) : null);
 
     static LanguageModel Assemble(ModelInfo info, ICausalLanguageModel network, ITokenizer tokenizer, ChatTemplate template, HashSet<int> stops)
     {

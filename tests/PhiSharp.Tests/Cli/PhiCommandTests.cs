@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Text.Json;
+using PhiSharp.Generation;
+using PhiSharp.Tests.Formats;
+using PhiSharp.Tests.Models;
+
+namespace PhiSharp.Tests.Cli;
+
+/// <summary>
+/// The `phi` command's stable forms (issue: other tools parse them), run as a real process on a tiny model.
+/// Expected values come from the library called directly, so these check the command's plumbing and output shape.
+/// </summary>
+public sealed class PhiCommandTests : IDisposable
+{
+    readonly TempDirectory _dir = new();
+    readonly string _model;
+
+    public PhiCommandTests()
+    {
+        _model = _dir.File("tiny.gguf");
+        TinyPhi3Gguf.Write(_model);
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    static (int Exit, string Out, string Err) Phi(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "phi.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(60_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("phi " + string.Join(' ', args));
+        }
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Fact]
+    public void Tokenize_prints_the_ids_as_a_json_array()
+    {
+        using var model = LanguageModel.Load(_model);
+        var (exit, output, _) = Phi("tokenize", "--model", _model, "hello world<|end|>");
+        Assert.Equal(0, exit);
+        Assert.Equal(model.Tokenizer.Encode("hello world<|end|>"), JsonSerializer.Deserialize<int[]>(output));
+
+        var (_, special, _) = Phi("tokenize", "--model", _model, "--special", "hello<|end|>");
+        Assert.Equal(model.Tokenizer.Encode("hello<|end|>", parseSpecial: true), JsonSerializer.Deserialize<int[]>(special));
+    }
+
+    [Fact]
+    public void Logits_prints_the_last_position_or_all_positions()
+    {
+        using var model = LanguageModel.Load(_model);
+        int[] ids = [1, 260, 262];
+        var expected = new float[ids.Length * model.Network.VocabSize];
+        using (var session = model.Network.CreateSession(8)) session.Append(ids, expected, allPositions: true);
+
+        var (exit, last, _) = Phi("logits", "--model", _model, "--ids", "1,260,262");
+        Assert.Equal(0, exit);
+        var lastRows = JsonDocument.Parse(last).RootElement.GetProperty("logits").EnumerateArray().ToArray();
+        Assert.Single(lastRows);
+        // The JSON carries floats in their shortest round-trip form, so the values are the library's exactly.
+        Assert.Equal(expected[(2 * model.Network.VocabSize)..], lastRows[0].EnumerateArray().Select(v => v.GetSingle()).ToArray());
+
+        var (_, all, _) = Phi("logits", "--model", _model, "--ids", "1,260,262", "--all");
+        var allRows = JsonDocument.Parse(all).RootElement.GetProperty("logits").EnumerateArray().ToArray();
+        Assert.Equal(3, allRows.Length);
+        Assert.Equal(expected[..model.Network.VocabSize], allRows[0].EnumerateArray().Select(v => v.GetSingle()).ToArray());
+    }
+
+    [Fact]
+    public void Run_with_json_prints_ids_and_text_of_the_greedy_continuation()
+    {
+        using var model = LanguageModel.Load(_model);
+        var expected = model.Generator.Generate([1, 260, 262], new GenerationOptions { MaxTokens = 5 }).ToArray();
+
+        var (exit, output, _) = Phi("run", "--model", _model, "--ids", "1,260,262", "--max-tokens", "5", "--json");
+        Assert.Equal(0, exit);
+        var json = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(expected.Select(t => t.Id), json.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(string.Concat(expected.Select(t => t.Text)), json.GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public void Info_describes_the_model()
+    {
+        var (exit, output, _) = Phi("info", "--model", _model);
+        Assert.Equal(0, exit);
+        Assert.Contains("phi3", output);
+    }
+
+    [Fact]
+    public void A_missing_model_is_one_error_line_and_exit_code_1()
+    {
+        var (exit, output, error) = Phi("tokenize", "--model", _dir.File("absent.gguf"), "x");
+        Assert.Equal(1, exit);
+        Assert.Equal("", output);
+        Assert.StartsWith("error: ", error);
+        Assert.Contains("absent.gguf", error);
+    }
+
+    [Fact]
+    public void A_corrupt_model_is_one_error_line_and_exit_code_1()
+    {
+        string corrupt = _dir.File("corrupt.gguf");
+        File.WriteAllBytes(corrupt, [.. "GGUF"u8, 3, 0, 0, 0, 0xFF]);
+        var (exit, _, error) = Phi("logits", "--model", corrupt, "--ids", "1");
+        Assert.Equal(1, exit);
+        Assert.StartsWith("error: ", error);
+        Assert.DoesNotContain("   at ", error);   // no stack trace
+    }
+
+    [Fact]
+    public void Malformed_ids_are_reported()
+    {
+        var (exit, _, error) = Phi("logits", "--model", _model, "--ids", "1,x,3");
+        Assert.Equal(1, exit);
+        Assert.Contains("x", error);
+    }
+}
