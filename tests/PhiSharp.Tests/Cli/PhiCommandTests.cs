@@ -86,6 +86,18 @@ public sealed class PhiCommandTests : IDisposable
     }
 
     [Fact]
+    public void Bench_with_json_prints_one_object_with_the_measures()
+    {
+        var (exit, output, error) = Phi("bench", "--model", _model, "-p", "16", "-n", "4", "--threads", "1", "--json");
+        Assert.True(exit == 0, error);
+        var json = JsonDocument.Parse(output).RootElement;
+        foreach (var field in new[] { "pp_tps", "tg_tps", "ttft_ms", "load_ms" })
+            Assert.True(json.GetProperty(field).GetDouble() > 0, field);
+        Assert.True(json.GetProperty("peak_rss_bytes").GetInt64() > 1 << 20);
+        Assert.Equal(16, json.GetProperty("prompt_tokens").GetInt32());
+    }
+
+    [Fact]
     public void Info_describes_the_model()
     {
         var (exit, output, _) = Phi("info", "--model", _model);

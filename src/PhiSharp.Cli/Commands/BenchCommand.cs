@@ -1,0 +1,107 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Spectre.Console;
+
+namespace PhiSharp.Cli.Commands;
+
+/// <summary>
+/// `phi bench`: load time, prompt-processing and generation speed, time to first token and peak resident memory,
+/// measured on seeded random token ids (speed does not depend on which ids they are).
+/// </summary>
+static class BenchCommand
+{
+    public static Command Create()
+    {
+        var promptTokens = new Option<int>("--prompt-tokens", "-p") { Description = "Prompt length in tokens", DefaultValueFactory = _ => 512 };
+        var genTokens = new Option<int>("--gen-tokens", "-n") { Description = "Tokens to generate", DefaultValueFactory = _ => 128 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object: pp_tps, tg_tps, ttft_ms, load_ms, peak_rss_bytes, ..." };
+        var command = new Command("bench", "Measure prompt processing and generation tokens/s, time to first token, load time and peak memory");
+        ModelArguments.AddTo(command);
+        command.Options.Add(promptTokens);
+        command.Options.Add(genTokens);
+        command.Options.Add(json);
+        command.SetAction(parse => ModelArguments.Guard(() =>
+        {
+            int p = parse.GetValue(promptTokens), n = parse.GetValue(genTokens);
+            if (p < 1) throw new ArgumentException("--prompt-tokens must be at least 1");
+            if (n < 0) throw new ArgumentException("--gen-tokens must not be negative");
+            var result = Measure(parse, p, n);
+            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(result, BenchJson.Options));
+            else Print(result);
+            return Task.FromResult(0);
+        }));
+        return command;
+    }
+
+    sealed record BenchResult(string Model, int Threads, int PromptTokens, int GenTokens, double LoadMs, double PpTps,
+        double TgTps, double TtftMs, long PeakRssBytes);
+
+    static BenchResult Measure(ParseResult parse, int promptLength, int generate)
+    {
+        var clock = Stopwatch.StartNew();
+        using var model = ModelArguments.Load(parse);
+        double loadMs = clock.Elapsed.TotalMilliseconds;
+
+        var network = model.Network;
+        if (promptLength + generate > network.MaxContextLength)
+            throw new ArgumentException($"-p {promptLength} + -n {generate} exceeds the model's context of {network.MaxContextLength} tokens");
+        var random = new Random(1234);
+        var prompt = Enumerable.Range(0, promptLength).Select(_ => random.Next(3, network.VocabSize)).ToArray();
+        var logits = new float[network.VocabSize];
+        using var session = network.CreateSession(promptLength + generate);
+
+        clock.Restart();
+        session.Append(prompt, logits);
+        int next = ArgMax(logits);
+        double promptSeconds = clock.Elapsed.TotalSeconds;
+
+        clock.Restart();
+        var one = new int[1];
+        for (int i = 0; i < generate; i++)
+        {
+            one[0] = next;
+            session.Append(one, logits);
+            next = ArgMax(logits);
+        }
+        double genSeconds = clock.Elapsed.TotalSeconds;
+
+        int threads = parse.GetValue(ModelArguments.Threads) is int t && t > 0 ? t : Environment.ProcessorCount;
+        return new BenchResult(Path.GetFileName(parse.GetValue(ModelArguments.Model)!), threads, promptLength, generate, loadMs,
+            promptLength / promptSeconds, generate == 0 ? 0 : generate / genSeconds, promptSeconds * 1000, PeakResidentBytes());
+    }
+
+    static int ArgMax(ReadOnlySpan<float> values) => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(values);
+
+    /// <summary>The process's high-water resident set (VmHWM on Linux: mapped weight pages touched count, as for llama.cpp).</summary>
+    static long PeakResidentBytes()
+    {
+        const string status = "/proc/self/status";
+        if (File.Exists(status))
+        {
+            foreach (string line in File.ReadLines(status))
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal)
+                    && long.TryParse(line[6..].Trim().Split(' ')[0], out long kb))
+                    return kb * 1024;
+        }
+        return Process.GetCurrentProcess().PeakWorkingSet64;
+    }
+
+    static void Print(BenchResult r)
+    {
+        var table = new Table().AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
+        table.AddRow("model", Markup.Escape(r.Model));
+        table.AddRow("threads", r.Threads.ToString());
+        table.AddRow("load", $"{r.LoadMs:F0} ms");
+        table.AddRow($"prompt processing ({r.PromptTokens} tokens)", $"{r.PpTps:F2} tok/s");
+        table.AddRow($"generation ({r.GenTokens} tokens)", $"{r.TgTps:F2} tok/s");
+        table.AddRow("time to first token", $"{r.TtftMs:F0} ms");
+        table.AddRow("peak resident memory", $"{r.PeakRssBytes / (1024.0 * 1024):F0} MiB");
+        AnsiConsole.Write(table);
+    }
+
+    static class BenchJson
+    {
+        public static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    }
+}
