@@ -22,4 +22,21 @@ public static class Activations
         float sum = TensorPrimitives.Sum(x);
         TensorPrimitives.Multiply(x, 1f / sum, x);
     }
+
+    /// <summary>
+    /// GELU in its tanh form (HF "gelu_new", used by Phi-2), computed exactly rather than from a table:
+    /// y = 0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³))).
+    /// </summary>
+    public static void GeluTanh(ReadOnlySpan<float> x, Span<float> y)
+    {
+        const float SqrtTwoOverPi = 0.7978845608028654f;
+        TensorPrimitives.Multiply(x, x, y);
+        TensorPrimitives.Multiply(y, x, y);                       // x³
+        TensorPrimitives.MultiplyAdd(y, 0.044715f, x, y);         // x + 0.044715 x³
+        TensorPrimitives.Multiply(y, SqrtTwoOverPi, y);
+        TensorPrimitives.Tanh(y, y);
+        TensorPrimitives.Add(y, 1f, y);
+        TensorPrimitives.Multiply(y, x, y);
+        TensorPrimitives.Multiply(y, 0.5f, y);
+    }
 }

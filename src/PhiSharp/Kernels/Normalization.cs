@@ -12,4 +12,14 @@ public static class Normalization
         TensorPrimitives.Multiply(x, scale, y);
         TensorPrimitives.Multiply(y, weight, y);
     }
+
+    /// <summary>LayerNorm (Phi-2): y = (x − mean) / sqrt(var + eps) · weight + bias, population variance, float32.</summary>
+    public static void LayerNorm(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float epsilon, Span<float> y)
+    {
+        float mean = TensorPrimitives.Sum(x) / x.Length;
+        TensorPrimitives.Subtract(x, mean, y);
+        float variance = TensorPrimitives.SumOfSquares(y) / x.Length;
+        TensorPrimitives.Multiply(y, 1f / MathF.Sqrt(variance + epsilon), y);
+        TensorPrimitives.FusedMultiplyAdd(y, weight, bias, y);
+    }
 }

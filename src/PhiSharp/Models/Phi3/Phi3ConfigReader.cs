@@ -82,8 +82,8 @@ public static class Phi3ConfigReader
             float attention = gguf.TryGetFloat32(a + "rope.scaling.attn_factor", out float f) ? f
                 : LongRopeScaling.DefaultAttentionFactor(maxPositions, original);
             longRope = new LongRopeScaling(
-                Phi3Weights.Vector(gguf, "rope_factors_short.weight", rotaryDim / 2),
-                Phi3Weights.Vector(gguf, "rope_factors_long.weight", rotaryDim / 2),
+                WeightBinding.Vector(gguf, "rope_factors_short.weight", rotaryDim / 2),
+                WeightBinding.Vector(gguf, "rope_factors_long.weight", rotaryDim / 2),
                 original, attention);
         }
 

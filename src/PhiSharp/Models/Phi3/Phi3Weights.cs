@@ -46,50 +46,22 @@ public sealed unsafe class Phi3Weights
             string Name(string format) => string.Format(format, i);
             layers[i] = new Phi3LayerWeights
             {
-                AttentionNorm = Vector(source, Name(names.AttentionNorm), hidden),
-                Qkv = Matrix(source, Name(names.Qkv), hidden, config.QkvDim),
-                AttentionOutput = Matrix(source, Name(names.AttentionOutput), config.HeadCount * config.HeadDim, hidden),
-                FeedForwardNorm = Vector(source, Name(names.FeedForwardNorm), hidden),
-                GateUp = Matrix(source, Name(names.GateUp), hidden, 2 * config.IntermediateSize),
-                Down = Matrix(source, Name(names.Down), config.IntermediateSize, hidden),
+                AttentionNorm = WeightBinding.Vector(source, Name(names.AttentionNorm), hidden),
+                Qkv = WeightBinding.Matrix(source, Name(names.Qkv), hidden, config.QkvDim),
+                AttentionOutput = WeightBinding.Matrix(source, Name(names.AttentionOutput), config.HeadCount * config.HeadDim, hidden),
+                FeedForwardNorm = WeightBinding.Vector(source, Name(names.FeedForwardNorm), hidden),
+                GateUp = WeightBinding.Matrix(source, Name(names.GateUp), hidden, 2 * config.IntermediateSize),
+                Down = WeightBinding.Matrix(source, Name(names.Down), config.IntermediateSize, hidden),
             };
         }
-        var embedding = Matrix(source, names.Embedding, hidden, config.VocabSize);
+        var embedding = WeightBinding.Matrix(source, names.Embedding, hidden, config.VocabSize);
         bool tied = config.TiedEmbeddings || !source.TensorNames.Contains(names.Output);
         return new Phi3Weights
         {
             Embedding = embedding,
-            OutputNorm = Vector(source, names.OutputNorm, hidden),
-            Output = tied ? embedding : Matrix(source, names.Output, hidden, config.VocabSize),
+            OutputNorm = WeightBinding.Vector(source, names.OutputNorm, hidden),
+            Output = tied ? embedding : WeightBinding.Matrix(source, names.Output, hidden, config.VocabSize),
             Layers = layers,
         };
-    }
-
-    internal static WeightTensor Require(ITensorSource source, string name)
-    {
-        if (!source.TryGetTensor(name, out var tensor))
-            throw new ModelFormatException(source.Path, $"missing tensor '{name}'");
-        return tensor;
-    }
-
-    internal static WeightTensor Matrix(ITensorSource source, string name, int rowLength, int rows)
-    {
-        var t = Require(source, name);
-        if (t.Dims.Length != 2 || t.RowLength != rowLength || t.Rows != rows)
-            throw new ModelFormatException(source.Path,
-                $"tensor '{name}' has shape [{string.Join(", ", t.Dims.Reverse())}], expected [{rows}, {rowLength}]");
-        return t;
-    }
-
-    /// <summary>Small 1-D tensors (norm weights, rope factors) are read once into float32.</summary>
-    internal static float[] Vector(ITensorSource source, string name, int length)
-    {
-        var t = Require(source, name);
-        if (t.ElementCount != length)
-            throw new ModelFormatException(source.Path, $"tensor '{name}' has {t.ElementCount} elements, expected {length}");
-        var values = new float[length];
-        var flat = new WeightTensor(t.Name, t.Type, [length], t.Data, t.ByteLength);
-        WeightRows.AsFloat(flat, 0, values).CopyTo(values);
-        return values;
     }
 }

@@ -1,0 +1,73 @@
+namespace PhiSharp.Models.Phi2;
+
+/// <summary>One sequence on a <see cref="Phi2Model"/>: its tokens, KV cache and the scratch of a forward chunk.</summary>
+internal sealed class Phi2Session : IInferenceSession
+{
+    readonly Phi2Model _model;
+    readonly int[] _tokens;
+
+    public int ContextLength { get; }
+    public int Length { get; private set; }
+    public ReadOnlySpan<int> Tokens => _tokens.AsSpan(0, Length);
+
+    internal KvCache Cache { get; }
+    internal CausalAttention Attention { get; }
+    internal float[] Residual { get; }
+    internal float[] Normed { get; }
+    internal float[] Query { get; }
+    internal float[] Key { get; }
+    internal float[] Value { get; }
+    internal float[] Attended { get; }
+    internal float[] AttentionOut { get; }
+    internal float[] Up { get; }
+    internal float[] MlpOut { get; }
+    internal float[] Cos { get; }
+    internal float[] Sin { get; }
+
+    public Phi2Session(Phi2Model model, int contextLength)
+    {
+        var c = model.Config;
+        _model = model;
+        ContextLength = contextLength;
+        _tokens = new int[contextLength];
+        Cache = new KvCache(c.LayerCount, c.KeyValueHeadCount, c.HeadDim, contextLength);
+        Attention = new CausalAttention(Cache, c.HeadCount, c.KeyValueHeadCount, slidingWindow: null);
+        int batch = Phi2Model.MaxBatch;
+        Residual = new float[batch * c.HiddenSize];
+        Normed = new float[batch * c.HiddenSize];
+        Query = new float[batch * c.HiddenSize];
+        Key = new float[batch * c.KeyValueDim];
+        Value = new float[batch * c.KeyValueDim];
+        Attended = new float[batch * c.HiddenSize];
+        AttentionOut = new float[batch * c.HiddenSize];
+        Up = new float[batch * c.IntermediateSize];
+        MlpOut = new float[batch * c.HiddenSize];
+        Cos = new float[c.RotaryDim / 2];
+        Sin = new float[c.RotaryDim / 2];
+    }
+
+    public void Append(ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions = false)
+    {
+        if (tokens.IsEmpty) throw new ArgumentException("No tokens to evaluate.", nameof(tokens));
+        int newLength = Length + tokens.Length;
+        if (newLength > ContextLength)
+            throw new InvalidOperationException($"The sequence would hold {newLength} tokens; the context holds {ContextLength}.");
+        int vocab = _model.VocabSize;
+        if (logits.Length < (allPositions ? tokens.Length * vocab : vocab))
+            throw new ArgumentException("The logits buffer is too small.", nameof(logits));
+        foreach (int t in tokens)
+            if ((uint)t >= (uint)vocab) throw new ArgumentOutOfRangeException(nameof(tokens), $"Token id {t} is outside the vocabulary (0..{vocab - 1}).");
+        tokens.CopyTo(_tokens.AsSpan(Length));
+        _model.Forward(this, tokens, Length, logits, allPositions);
+        Length = newLength;
+    }
+
+    public void Truncate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Length);
+        Length = length;
+    }
+
+    public void Dispose() { }
+}
