@@ -48,15 +48,8 @@ internal sealed class Phi2Session : IInferenceSession
 
     public void Append(ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions = false)
     {
-        if (tokens.IsEmpty) throw new ArgumentException("No tokens to evaluate.", nameof(tokens));
+        SessionArguments.CheckAppend(tokens, logits, allPositions, Length, ContextLength, _model.VocabSize);
         int newLength = Length + tokens.Length;
-        if (newLength > ContextLength)
-            throw new InvalidOperationException($"The sequence would hold {newLength} tokens; the context holds {ContextLength}.");
-        int vocab = _model.VocabSize;
-        if (logits.Length < (allPositions ? tokens.Length * vocab : vocab))
-            throw new ArgumentException("The logits buffer is too small.", nameof(logits));
-        foreach (int t in tokens)
-            if ((uint)t >= (uint)vocab) throw new ArgumentOutOfRangeException(nameof(tokens), $"Token id {t} is outside the vocabulary (0..{vocab - 1}).");
         tokens.CopyTo(_tokens.AsSpan(Length));
         _model.Forward(this, tokens, Length, logits, allPositions);
         Length = newLength;

@@ -112,13 +112,12 @@ public sealed class Phi3Model : ICausalLanguageModel
                 Rope.RotateHalf(row.Slice(h * headDim, c.RotaryDim), cos, sin);
             for (int g = 0; g < c.KeyValueHeadCount; g++)
             {
-                row.Slice(kvOffset + g * headDim, headDim).CopyTo(s.KeyCache(layer, g, position + b));
-                row.Slice(kvOffset + (c.KeyValueHeadCount + g) * headDim, headDim).CopyTo(s.ValueCache(layer, g, position + b));
+                row.Slice(kvOffset + g * headDim, headDim).CopyTo(s.Cache.Key(layer, g, position + b));
+                row.Slice(kvOffset + (c.KeyValueHeadCount + g) * headDim, headDim).CopyTo(s.Cache.Value(layer, g, position + b));
             }
         }
 
-        s.Attention.Prepare(layer, position, n);
-        Pool.Run(s.Attention, n * c.HeadCount);
+        s.Attention.Run(Pool, layer, position, n, s.Qkv, qkvDim, s.AttentionOutput);
 
         MatMul.Multiply(w.AttentionOutput, s.AttentionOutput, s.Projected, n);
         AddRows(s.Residual, s.Projected, n * hidden);

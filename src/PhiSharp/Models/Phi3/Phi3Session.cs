@@ -11,8 +11,6 @@ internal sealed class Phi3Session : IInferenceSession
 {
     readonly Phi3Model _model;
     readonly int[] _tokens;
-    readonly float[][] _keys;   // [layer][kvHead · context · headDim]
-    readonly float[][] _values;
     bool _cacheUsesLongRope;
 
     public int ContextLength { get; }
@@ -28,7 +26,8 @@ internal sealed class Phi3Session : IInferenceSession
     internal float[] Activated { get; }
     internal float[] Cos { get; }
     internal float[] Sin { get; }
-    internal AttentionWork Attention { get; }
+    internal KvCache Cache { get; }
+    internal CausalAttention Attention { get; }
 
     public Phi3Session(Phi3Model model, int contextLength)
     {
@@ -36,14 +35,7 @@ internal sealed class Phi3Session : IInferenceSession
         _model = model;
         ContextLength = contextLength;
         _tokens = new int[contextLength];
-        int cacheFloats = checked(c.KeyValueHeadCount * contextLength * c.HeadDim);
-        _keys = new float[c.LayerCount][];
-        _values = new float[c.LayerCount][];
-        for (int l = 0; l < c.LayerCount; l++)
-        {
-            _keys[l] = new float[cacheFloats];
-            _values[l] = new float[cacheFloats];
-        }
+        Cache = new KvCache(c.LayerCount, c.KeyValueHeadCount, c.HeadDim, contextLength);
         int batch = Phi3Model.MaxBatch;
         Residual = new float[batch * c.HiddenSize];
         Normed = new float[batch * c.HiddenSize];
@@ -54,26 +46,13 @@ internal sealed class Phi3Session : IInferenceSession
         Activated = new float[batch * c.IntermediateSize];
         Cos = new float[c.RotaryDim / 2];
         Sin = new float[c.RotaryDim / 2];
-        Attention = new AttentionWork(this, c, model.SlidingWindow);
+        Attention = new CausalAttention(Cache, c.HeadCount, c.KeyValueHeadCount, model.SlidingWindow);
     }
-
-    internal Span<float> KeyCache(int layer, int kvHead, int position) =>
-        _keys[layer].AsSpan((kvHead * ContextLength + position) * _model.Config.HeadDim, _model.Config.HeadDim);
-
-    internal Span<float> ValueCache(int layer, int kvHead, int position) =>
-        _values[layer].AsSpan((kvHead * ContextLength + position) * _model.Config.HeadDim, _model.Config.HeadDim);
 
     public void Append(ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions = false)
     {
-        if (tokens.IsEmpty) throw new ArgumentException("No tokens to evaluate.", nameof(tokens));
+        SessionArguments.CheckAppend(tokens, logits, allPositions, Length, ContextLength, _model.VocabSize);
         int newLength = Length + tokens.Length;
-        if (newLength > ContextLength)
-            throw new InvalidOperationException($"The sequence would hold {newLength} tokens; the context holds {ContextLength}.");
-        int vocab = _model.VocabSize;
-        if (logits.Length < (allPositions ? tokens.Length * vocab : vocab))
-            throw new ArgumentException("The logits buffer is too small.", nameof(logits));
-        foreach (int t in tokens)
-            if ((uint)t >= (uint)vocab) throw new ArgumentOutOfRangeException(nameof(tokens), $"Token id {t} is outside the vocabulary (0..{vocab - 1}).");
 
         // HF applies LongRoPE's long factors to the whole sequence once it outgrows the original context, and
         // recomputes the cached prefix when that first happens (and short factors again after a truncation below it).
@@ -104,39 +83,4 @@ internal sealed class Phi3Session : IInferenceSession
     }
 
     public void Dispose() { }
-
-    /// <summary>Attention for every (token, head) pair of a chunk; the pairs are independent.</summary>
-    internal sealed class AttentionWork(Phi3Session session, Phi3Config config, int? slidingWindow) : IParallelWork
-    {
-        readonly float _scale = 1f / MathF.Sqrt(config.HeadDim);
-        [ThreadStatic] static float[]? t_scores;
-        int _layer, _position;
-
-        public void Prepare(int layer, int position, int tokens)
-        {
-            _layer = layer;
-            _position = position;
-        }
-
-        public void Execute(int start, int end)
-        {
-            int headDim = config.HeadDim, heads = config.HeadCount, context = session.ContextLength;
-            int groupSize = heads / config.KeyValueHeadCount;
-            var scores = t_scores is { } s && s.Length >= context ? s : (t_scores = new float[context]);
-            for (int item = start; item < end; item++)
-            {
-                int b = item / heads, h = item % heads, g = h / groupSize;
-                int last = _position + b;
-                int first = slidingWindow is int w ? Math.Max(0, last - w + 1) : 0;
-                int groupOffset = g * context * headDim;
-                int span = context * headDim;
-                Kernels.Attention.Head(
-                    session.Qkv.AsSpan(b * config.QkvDim + h * headDim, headDim),
-                    session._keys[_layer].AsSpan(groupOffset, span),
-                    session._values[_layer].AsSpan(groupOffset, span),
-                    first, last, _scale, scores,
-                    session.AttentionOutput.AsSpan((b * heads + h) * headDim, headDim));
-            }
-        }
-    }
 }
