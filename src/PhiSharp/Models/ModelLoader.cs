@@ -2,6 +2,7 @@ using PhiSharp.Formats;
 using PhiSharp.Formats.Gguf;
 using PhiSharp.Formats.HuggingFace;
 using PhiSharp.Formats.Safetensors;
+using PhiSharp.Models.Phi2;
 using PhiSharp.Models.Phi3;
 using PhiSharp.Tensors;
 using PhiSharp.Tokenizers;
@@ -11,8 +12,8 @@ namespace PhiSharp.Models;
 /// <summary>Recognises what a path holds (a GGUF file or a Hugging Face folder) and assembles a <see cref="LanguageModel"/>.</summary>
 internal static class ModelLoader
 {
-    static readonly string[] SupportedGgufArchitectures = ["phi3"];
-    static readonly string[] SupportedHfArchitectures = ["Phi3ForCausalLM"];
+    static readonly string[] SupportedGgufArchitectures = ["phi3", "phi2"];
+    static readonly string[] SupportedHfArchitectures = ["Phi3ForCausalLM", "PhiForCausalLM"];
 
     public static LanguageModel Load(string path, LoadOptions options)
     {
@@ -32,14 +33,14 @@ internal static class ModelLoader
             string architecture = gguf.GetString("general.architecture");
             if (!SupportedGgufArchitectures.Contains(architecture))
                 throw new UnsupportedModelException(path, $"architecture '{architecture}' is not supported (supported: {string.Join(", ", SupportedGgufArchitectures)})");
-            var config = Phi3ConfigReader.FromGguf(gguf);
             var tokenizer = GgufTokenizer(gguf);
             var template = Template(gguf.TryGetString("tokenizer.chat_template", out string t) ? t : null, tokenizer);
             var stops = new HashSet<int>(tokenizer.EosIds);
             if (gguf.TryGetInt32("tokenizer.ggml.eot_token_id", out int eot)) stops.Add(eot);
-            var info = Describe(gguf, "gguf", architecture, config);
-            var network = new Phi3Model(gguf, config, Phi3TensorNames.Gguf, threads: options.Threads, ignoreSlidingWindow: options.IgnoreSlidingWindow);
-            return Assemble(info, network, tokenizer, template, stops);
+            var (network, shape) = architecture == "phi2"
+                ? Phi2(gguf, Phi2Config.FromGguf(gguf), Phi2Weights.BindGguf, options)
+                : Phi3(gguf, Phi3ConfigReader.FromGguf(gguf), Phi3TensorNames.Gguf, options);
+            return Assemble(Describe(gguf, "gguf", architecture, shape), network, tokenizer, template, stops);
         }
         catch
         {
@@ -69,7 +70,6 @@ internal static class ModelLoader
         var architecture = config.Architectures.FirstOrDefault() ?? config.ModelType;
         if (!config.Architectures.Any(SupportedHfArchitectures.Contains))
             throw new UnsupportedModelException(config.FilePath, $"architecture '{architecture}' is not supported (supported: {string.Join(", ", SupportedHfArchitectures)})");
-        var phi3 = Phi3ConfigReader.FromHuggingFace(config);
 
         string tokenizerPath = Path.Combine(folder, "tokenizer.json");
         if (!File.Exists(tokenizerPath)) throw new ModelFormatException(folder, "no tokenizer.json in the model folder");
@@ -83,9 +83,10 @@ internal static class ModelLoader
         var weights = SafetensorsCheckpoint.Open(folder, new TensorFileOptions { UseMemoryMap = options.UseMemoryMap });
         try
         {
-            var info = Describe(weights, "safetensors", architecture, phi3);
-            var network = new Phi3Model(weights, phi3, Phi3TensorNames.HuggingFace, threads: options.Threads, ignoreSlidingWindow: options.IgnoreSlidingWindow);
-            return Assemble(info, network, tokenizer, template, stops);
+            var (network, shape) = config.Architectures.Contains("PhiForCausalLM")
+                ? Phi2(weights, Phi2Config.FromHuggingFace(config), Phi2Weights.BindHuggingFace, options)
+                : Phi3(weights, Phi3ConfigReader.FromHuggingFace(config), Phi3TensorNames.HuggingFace, options);
+            return Assemble(Describe(weights, "safetensors", architecture, shape), network, tokenizer, template, stops);
         }
         catch
         {
@@ -93,6 +94,21 @@ internal static class ModelLoader
             throw;
         }
     }
+
+    static (ICausalLanguageModel, ModelShape) Phi3(ITensorSource source, Phi3Config c, Phi3TensorNames names, LoadOptions options) =>
+        (new Phi3Model(source, c, names, threads: options.Threads, ignoreSlidingWindow: options.IgnoreSlidingWindow),
+         new ModelShape(c.MaxPositions, c.VocabSize, c.LayerCount, c.HiddenSize, c.HeadCount, c.KeyValueHeadCount, c.HeadDim));
+
+    static (ICausalLanguageModel, ModelShape) Phi2(ITensorSource source, Phi2Config c, Func<ITensorSource, Phi2Config, Phi2Weights> bind,
+        LoadOptions options)
+    {
+        c.Validate(source.Path);
+        return (new Phi2Model(source, c, bind(source, c), threads: options.Threads),
+            new ModelShape(c.MaxPositions, c.VocabSize, c.LayerCount, c.HiddenSize, c.HeadCount, c.KeyValueHeadCount, c.HeadDim));
+    }
+
+    /// <summary>What <see cref="ModelInfo"/> reports of an architecture's configuration.</summary>
+    readonly record struct ModelShape(int ContextLength, int VocabSize, int LayerCount, int HiddenSize, int HeadCount, int KeyValueHeadCount, int HeadDim);
 
     // The template's bos_token / eos_token are the vocabulary's own.
     static ChatTemplate Template(string? jinja, ITokenizer tokenizer) =>
@@ -107,7 +123,7 @@ internal static class ModelLoader
         return new LanguageModel { Info = info, Network = network, Tokenizer = tokenizer, ChatTemplate = template, StopTokenIds = stops };
     }
 
-    static ModelInfo Describe(ITensorSource source, string format, string architecture, Phi3Config config)
+    static ModelInfo Describe(ITensorSource source, string format, string architecture, ModelShape shape)
     {
         long parameters = 0, bytes = 0;
         var types = new SortedDictionary<string, long>();
@@ -122,10 +138,10 @@ internal static class ModelLoader
         return new ModelInfo
         {
             Path = source.Path, Format = format, Architecture = architecture, ParameterCount = parameters,
-            TensorTypes = types, WeightBytes = bytes, ContextLength = config.MaxPositions, VocabSize = config.VocabSize,
-            LayerCount = config.LayerCount, HiddenSize = config.HiddenSize, HeadCount = config.HeadCount,
-            KeyValueHeadCount = config.KeyValueHeadCount,
-            KvCacheBytesPerToken = 2L * config.LayerCount * config.KeyValueHeadCount * config.HeadDim * sizeof(float),
+            TensorTypes = types, WeightBytes = bytes, ContextLength = shape.ContextLength, VocabSize = shape.VocabSize,
+            LayerCount = shape.LayerCount, HiddenSize = shape.HiddenSize, HeadCount = shape.HeadCount,
+            KeyValueHeadCount = shape.KeyValueHeadCount,
+            KvCacheBytesPerToken = 2L * shape.LayerCount * shape.KeyValueHeadCount * shape.HeadDim * sizeof(float),
         };
     }
 }
