@@ -13,8 +13,6 @@ which is what llama.cpp's F32 file holds.
 Needs python3 and node; run `npm install` in this folder first (it brings node-llama-cpp's llama.cpp binaries).
 Usage: python3 tools/reference/llamacpp/logit_fixtures.py
 """
-import ctypes
-import glob
 import json
 import math
 import os
@@ -22,36 +20,17 @@ import subprocess
 import tempfile
 
 import gguf_model
+from llama_quantize import quantize
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BINS = os.path.join(HERE, "node_modules/@node-llama-cpp/linux-x64/bins/linux-x64")
 OUT = os.path.normpath(os.path.join(HERE, "../../../tests/fixtures/llamacpp"))
 VOCAB = 384
 
-# llama_ftype numbers (llama.h) and whether every matrix gets the type ("pure") or llama.cpp's usual mix.
-FTYPES = {
-    "f32": (0, True), "bf16": (32, True), "q8_0": (7, True), "q4_0": (2, True), "q4_1": (3, True),
-    "q5_0": (8, True), "q5_1": (9, True), "q2_k": (10, True), "q3_k": (11, True), "q4_k": (14, True),
-    "q5_k": (16, True), "q6_k": (18, True), "q4_k_m": (15, False),
+# The types made from the F16 file, and whether every matrix gets the type ("pure") or llama.cpp's usual mix.
+TYPES = {
+    "f32": True, "bf16": True, "q8_0": True, "q4_0": True, "q4_1": True, "q5_0": True, "q5_1": True, "q2_k": True,
+    "q3_k": True, "q4_k": True, "q5_k": True, "q6_k": True, "q4_k_m": False,
 }
-
-
-class QuantizeParams(ctypes.Structure):
-    _fields_ = [
-        ("nthread", ctypes.c_int32), ("ftype", ctypes.c_int32), ("output_tensor_type", ctypes.c_int32),
-        ("token_embedding_type", ctypes.c_int32), ("allow_requantize", ctypes.c_bool),
-        ("quantize_output_tensor", ctypes.c_bool), ("only_copy", ctypes.c_bool), ("pure", ctypes.c_bool),
-        ("keep_split", ctypes.c_bool), ("dry_run", ctypes.c_bool), ("imatrix", ctypes.c_void_p),
-        ("kv_overrides", ctypes.c_void_p), ("tt_overrides", ctypes.c_void_p), ("prune_layers", ctypes.c_void_p),
-        ("max_buf_size", ctypes.c_size_t),
-    ]
-
-
-def quantize(llama, source, target, ftype, pure):
-    params = llama.llama_model_quantize_default_params()
-    params.nthread, params.ftype, params.pure = 2, ftype, pure
-    if llama.llama_model_quantize(source.encode(), target.encode(), ctypes.byref(params)) != 0:
-        raise RuntimeError("llama_model_quantize failed for " + target)
 
 
 def prompt(seed, length):
@@ -88,12 +67,6 @@ def main():
     gguf_model.phi2(os.path.join(OUT, "phi2-f16.gguf"), seed=5, hidden=128, heads=4, ff=512, layers=2,
                     vocab=VOCAB, context=2048, rotary_dim=16)
 
-    llama = ctypes.CDLL(glob.glob(os.path.join(BINS, "libllama*.so"))[0])
-    llama.llama_model_quantize_default_params.restype = QuantizeParams
-    llama.llama_model_quantize.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(QuantizeParams)]
-    llama.llama_model_quantize.restype = ctypes.c_uint32
-    llama.llama_backend_init()
-
     scratch = tempfile.mkdtemp()
     cases, jobs = [], []
 
@@ -106,9 +79,9 @@ def main():
     mini_prompt = prompt(10, 40)
     all_positions = list(range(len(mini_prompt)))
     case("phi3-mini-f16", "phi3-mini-f16.gguf", mini_prompt, 256, all_positions)
-    for name, (ftype, pure) in FTYPES.items():
+    for name, pure in TYPES.items():
         target = os.path.join(OUT if name != "f32" else scratch, "phi3-mini-%s.gguf" % name)
-        quantize(llama, os.path.join(OUT, "phi3-mini-f16.gguf"), target, ftype, pure)
+        quantize(os.path.join(OUT, "phi3-mini-f16.gguf"), target, name, pure)
         case("phi3-mini-" + name, "phi3-mini-%s.gguf" % name if name != "f32" else "phi3-mini-f16.gguf",
              mini_prompt, 256, all_positions, reference_model=target)
 
@@ -122,7 +95,7 @@ def main():
     phi2_prompt = prompt(15, 40)
     case("phi2-f16", "phi2-f16.gguf", phi2_prompt, 256, list(range(40)))
     phi2_q4_0 = os.path.join(OUT, "phi2-q4_0.gguf")
-    quantize(llama, os.path.join(OUT, "phi2-f16.gguf"), phi2_q4_0, 2, True)
+    quantize(os.path.join(OUT, "phi2-f16.gguf"), phi2_q4_0, "q4_0", True)
     case("phi2-q4_0", "phi2-q4_0.gguf", phi2_prompt, 256, list(range(40)))
 
     jobs_path = os.path.join(scratch, "jobs.json")
