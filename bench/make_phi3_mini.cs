@@ -28,7 +28,8 @@ for (int i = 0; i < Layers; i++)
 
 using var w = new GgufWriter(path);
 w.AddMetadata("general.architecture", "phi3");
-w.AddMetadata("general.name", "phi3-mini-shaped random weights");
+// Not "phi3" in the name: llama.cpp then sets attributes on Phi-3 special tokens this synthetic vocabulary lacks.
+w.AddMetadata("general.name", "mini-shaped random weights");
 w.AddMetadata("phi3.context_length", (uint)Context);
 w.AddMetadata("phi3.embedding_length", (uint)Hidden);
 w.AddMetadata("phi3.feed_forward_length", (uint)FeedForward);

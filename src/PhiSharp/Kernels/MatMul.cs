@@ -1,45 +1,105 @@
 using System.Numerics.Tensors;
 using PhiSharp.Compute;
+using PhiSharp.Kernels.Quantized;
 using PhiSharp.Tensors;
 
 namespace PhiSharp.Kernels;
 
 /// <summary>
 /// y = x · Wᵀ for a weight of any stored type: each of <c>tokens</c> input rows of x (length W.RowLength) gives
-/// one output row of W.Rows values. Work is split by weight rows; each weight row is widened to float32 once and
-/// then dotted with every token, so a prompt reads the weights once. Float math throughout; the quantized
-/// integer kernels are a separate path.
+/// one output row of W.Rows values. Work is split by weight rows, and each weight row is dotted with every token,
+/// so a prompt reads the weights once. Q4_0, Q8_0, Q4_K and Q6_K weights use integer kernels on activations
+/// rounded to 8 bits as llama.cpp rounds them (<see cref="Q8Activations"/>); other types are widened to float32
+/// row by row.
 /// </summary>
 public sealed unsafe class MatMul : IParallelWork
 {
     readonly WorkerPool _pool;
+    readonly Q8Activations _activations = new();
+    readonly SimdTier _tier;
     WeightTensor _weight;
     float* _x;
     float* _y;
     int _tokens;
+    Q8Batch _batch;
+    bool _integer;
 
     [ThreadStatic] static float[]? t_rowScratch;
 
-    public MatMul(WorkerPool pool) => _pool = pool;
+    /// <param name="tier">The SIMD tier of the quantized kernels; the widest the machine has unless a test picks one.</param>
+    internal MatMul(WorkerPool pool, SimdTier tier)
+    {
+        _pool = pool;
+        _tier = tier;
+    }
+
+    public MatMul(WorkerPool pool) : this(pool, Q8Row.BestTier) { }
+
+    /// <summary>Whether <paramref name="type"/> has an integer kernel, and which activation form it takes.</summary>
+    internal static bool HasIntegerKernel(GgmlType type, out bool superBlocks)
+    {
+        superBlocks = type is GgmlType.Q4_K or GgmlType.Q6_K;
+        return type is GgmlType.Q4_0 or GgmlType.Q8_0 or GgmlType.Q4_K or GgmlType.Q6_K;
+    }
 
     public void Multiply(in WeightTensor weight, ReadOnlySpan<float> x, Span<float> y, int tokens)
     {
         int cols = weight.RowLength, rows = weight.Rows;
         if (x.Length < tokens * cols) throw new ArgumentException($"Input holds {x.Length} floats; {tokens} × {cols} needed for {weight.Name}.");
         if (y.Length < tokens * rows) throw new ArgumentException($"Output holds {y.Length} floats; {tokens} × {rows} needed for {weight.Name}.");
+        bool integer = HasIntegerKernel(weight.Type, out bool superBlocks);
+        if (integer) _activations.Quantize(x, tokens, cols, superBlocks);
         fixed (float* px = x)
         fixed (float* py = y)
+        fixed (sbyte* qv = _activations.Values)
+        fixed (float* qs = _activations.Scales)
+        fixed (int* qsum = _activations.Sums)
+        fixed (int* lanes = _activations.LaneOffsets)
         {
             _weight = weight;
             _x = px;
             _y = py;
             _tokens = tokens;
+            _integer = integer;
+            _batch = new Q8Batch(qv, qs, qsum, lanes, cols, _activations.ScalesPerToken, _activations.SumsPerToken);
             _pool.Run(this, rows, minChunk: 16);
             _x = _y = null;
+            _batch = default;
         }
     }
 
     void IParallelWork.Execute(int start, int end)
+    {
+        if (_integer) ExecuteInteger(start, end);
+        else ExecuteFloat(start, end);
+    }
+
+    void ExecuteInteger(int start, int end)
+    {
+        int cols = _weight.RowLength, rows = _weight.Rows;
+        long rowBytes = GgmlTypeInfo.RowByteSize(_weight.Type, cols);
+        for (int r = start; r < end; r++)
+        {
+            byte* row = _weight.Data + r * rowBytes;
+            if (_weight.Type == GgmlType.Q4_0)
+            {
+                Q4_0Dot.DotTokens(_tier, row, cols / 32, _batch, _tokens, _y + r, rows);
+                continue;
+            }
+            for (int t = 0; t < _tokens; t++)
+            {
+                var a = _batch.Row(t);
+                _y[(long)t * rows + r] = _weight.Type switch
+                {
+                    GgmlType.Q8_0 => Q8_0Dot.Dot(_tier, row, cols / 32, a),
+                    GgmlType.Q4_K => Q4_KDot.Dot(_tier, row, cols / 256, a),
+                    _ => Q6_KDot.Dot(_tier, row, cols / 256, a),
+                };
+            }
+        }
+    }
+
+    void ExecuteFloat(int start, int end)
     {
         int cols = _weight.RowLength, rows = _weight.Rows;
         var scratch = RowScratch(cols);

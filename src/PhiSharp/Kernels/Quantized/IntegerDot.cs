@@ -1,0 +1,52 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace PhiSharp.Kernels.Quantized;
+
+/// <summary>
+/// The one integer primitive of the quantized kernels: products of 8-bit integers summed into 32-bit lanes.
+/// The 256-bit form sums each 4 adjacent products into one lane (x86 vpdpbusd with AVX-VNNI, else pmaddubsw +
+/// pmaddwd), so lanes 0–3 hold the first 16 elements and lanes 4–7 the last 16. The 128-bit form is portable
+/// (Vector128, NEON included) and only its total is meaningful.
+/// </summary>
+internal static class IntegerDot
+{
+    /// <summary>acc + Σ u·s per lane; u unsigned (≤ 128), s signed (−127..127).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Add(Vector256<int> acc, Vector256<byte> u, Vector256<sbyte> s)
+    {
+        if (AvxVnni.IsSupported) return AvxVnni.MultiplyWideningAndAdd(acc, u, s);
+        // |u·s| ≤ 128·127, so the pairwise 16-bit sums cannot saturate.
+        var pairs = Avx2.MultiplyAddAdjacent(u, s);
+        return Avx2.Add(acc, Avx2.MultiplyAddAdjacent(pairs, Vector256<short>.One));
+    }
+
+    /// <summary>acc + Σ a·b per lane for two signed vectors: |a| against b with a's sign moved onto b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> AddSigned(Vector256<int> acc, Vector256<sbyte> a, Vector256<sbyte> b) =>
+        Add(acc, Avx2.Abs(a), Avx2.Sign(b, a));
+
+    /// <summary>acc + the products u·s, spread over the four lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Add(Vector128<int> acc, Vector128<byte> u, Vector128<sbyte> s)
+    {
+        var (uLow, uHigh) = Vector128.Widen(u);
+        var (sLow, sHigh) = Vector128.Widen(s);
+        // Each product is at most 128·127 in magnitude, so two of them still fit in 16 bits.
+        var products = uLow.AsInt16() * sLow + uHigh.AsInt16() * sHigh;
+        var (low, high) = Vector128.Widen(products);
+        return acc + low + high;
+    }
+
+    /// <summary>acc + the products a·b of two signed vectors, spread over the four lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> AddSigned(Vector128<int> acc, Vector128<sbyte> a, Vector128<sbyte> b)
+    {
+        var (aLow, aHigh) = Vector128.Widen(a);
+        var (bLow, bHigh) = Vector128.Widen(b);
+        var (p0, p1) = Vector128.Widen(aLow * bLow);
+        var (p2, p3) = Vector128.Widen(aHigh * bHigh);
+        return acc + p0 + p1 + p2 + p3;
+    }
+}

@@ -1,0 +1,161 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using PhiSharp.Tensors;
+
+namespace PhiSharp.Kernels.Quantized;
+
+/// <summary>
+/// Dot products of a Q4_0 weight row ({ fp16 d; u8 qs[16] } per 32 weights: weight = d·(q − 8), low nibbles are
+/// weights 0–15, high nibbles 16–31) with Q8_0 activation rows: Σ_b d_w·d_a·(Σ q·a − 8·Σ a), the inner sums exact
+/// in integers.
+/// </summary>
+internal static unsafe class Q4_0Dot
+{
+    const int BlockBytes = 18;
+
+    /// <summary>y[t·yStride] = row · token t, for each of <paramref name="tokens"/> tokens.</summary>
+    public static void DotTokens(SimdTier tier, byte* row, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
+    {
+        if (tier != SimdTier.Vector256)
+        {
+            for (int t = 0; t < tokens; t++) y[t * yStride] = Dot(tier, row, blocks, batch.Row(t));
+            return;
+        }
+        float* weightScales = stackalloc float[blocks];
+        HalfScales.Gather(row, blocks, BlockBytes, weightScales);
+        int done = 0;
+        for (; done + 4 <= tokens; done += 4)
+            FourTokens(row, blocks, weightScales, batch, done, y + done * yStride, yStride);
+        for (; done < tokens; done++)
+            y[done * yStride] = OneToken(row, blocks, weightScales, batch.Row(done));
+    }
+
+    public static float Dot(SimdTier tier, byte* row, int blocks, Q8Row a) => tier switch
+    {
+        SimdTier.Vector256 => Vector256Tier(row, blocks, a),
+        SimdTier.Vector128 => Vector128Tier(row, blocks, a),
+        _ => ScalarTier(row, blocks, a),
+    };
+
+    static float ScalarTier(byte* row, int blocks, Q8Row a)
+    {
+        float sum = 0;
+        for (int b = 0; b < blocks; b++, row += BlockBytes)
+        {
+            sbyte* x = a.Values + b * 32;
+            int dot = 0;
+            for (int i = 0; i < 16; i++) dot += (row[2 + i] & 0xF) * x[i] + (row[2 + i] >> 4) * x[i + 16];
+            sum += Fp16.ToSingle(*(ushort*)row) * a.Scales[b] * (dot - 8 * a.Sums[b]);
+        }
+        return sum;
+    }
+
+    static float Vector128Tier(byte* row, int blocks, Q8Row a)
+    {
+        var acc = Vector128<float>.Zero;
+        float offset = 0;
+        var low = Vector128.Create((byte)0x0F);
+        for (int b = 0; b < blocks; b++, row += BlockBytes)
+        {
+            float scale = Fp16.ToSingle(*(ushort*)row) * a.Scales[b];
+            var q = Vector128.Load(row + 2);
+            var dot = IntegerDot.Add(Vector128<int>.Zero, q & low, Vector128.Load(a.Values + b * 32));
+            dot = IntegerDot.Add(dot, Vector128.ShiftRightLogical(q, 4), Vector128.Load(a.Values + b * 32 + 16));
+            acc = Vector128.FusedMultiplyAdd(Vector128.ConvertToSingle(dot), Vector128.Create(scale), acc);
+            offset += scale * a.Sums[b];
+        }
+        return Vector128.Sum(acc) - 8 * offset;
+    }
+
+    static float Vector256Tier(byte* row, int blocks, Q8Row a)
+    {
+        float* weightScales = stackalloc float[blocks];
+        HalfScales.Gather(row, blocks, BlockBytes, weightScales);
+        return OneToken(row, blocks, weightScales, a);
+    }
+
+    /// <summary>The 32 codes of a block as bytes in weight order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<byte> Codes(byte* block)
+    {
+        var q = Vector128.Load(block + 2);
+        var low = Vector128.Create((byte)0x0F);
+        return Vector256.Create(q & low, Vector128.ShiftRightLogical(q, 4));
+    }
+
+    // The integer sums start from the activations' lane offsets (−8·Σa per lane), so each lane is Σ (q − 8)·a.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> Block(Vector256<byte> codes, Q8Row a, int b, float weightScale, Vector256<float> acc)
+    {
+        var dot = IntegerDot.Add(Vector256.Load(a.LaneOffsets + 8 * b), codes, Vector256.Load(a.Values + 32 * b));
+        return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), Vector256.Create(weightScale * a.Scales[b]), acc);
+    }
+
+    static float OneToken(byte* row, int blocks, float* weightScales, Q8Row a)
+    {
+        // Two accumulators so consecutive blocks' multiply-adds do not wait on each other.
+        Vector256<float> acc0 = Vector256<float>.Zero, acc1 = Vector256<float>.Zero;
+        int b = 0;
+        for (; b + 1 < blocks; b += 2)
+        {
+            acc0 = Block(Codes(row + b * BlockBytes), a, b, weightScales[b], acc0);
+            acc1 = Block(Codes(row + (b + 1) * BlockBytes), a, b + 1, weightScales[b + 1], acc1);
+        }
+        if (b < blocks) acc0 = Block(Codes(row + b * BlockBytes), a, b, weightScales[b], acc0);
+        return Vector256.Sum(acc0 + acc1);
+    }
+
+    /// <summary>Four tokens at once: each block's codes are unpacked once and used four times.</summary>
+    static void FourTokens(byte* row, int blocks, float* weightScales, in Q8Batch batch, int first, float* y, long yStride)
+    {
+        Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
+        Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        for (int b = 0; b < blocks; b++)
+        {
+            var codes = Codes(row + b * BlockBytes);
+            float scale = weightScales[b];
+            acc0 = Block(codes, a0, b, scale, acc0);
+            acc1 = Block(codes, a1, b, scale, acc1);
+            acc2 = Block(codes, a2, b, scale, acc2);
+            acc3 = Block(codes, a3, b, scale, acc3);
+        }
+        y[0] = Vector256.Sum(acc0);
+        y[yStride] = Vector256.Sum(acc1);
+        y[2 * yStride] = Vector256.Sum(acc2);
+        y[3 * yStride] = Vector256.Sum(acc3);
+    }
+}
+
+/// <summary>The fp16 scales at the start of each block of a row, widened to float32 eight at a time.</summary>
+internal static unsafe class HalfScales
+{
+    public static void Gather(byte* row, int blocks, int blockBytes, float* scales)
+    {
+        int b = 0;
+        if (Avx2.IsSupported)
+        {
+            // Each gathered int holds a block's fp16 scale in its low half (little-endian) and the block's next
+            // two bytes above it; a block is at least 18 bytes long, so the reads stay inside the row.
+            var offsets = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * blockBytes;
+            for (; b + 8 <= blocks; b += 8)
+            {
+                var bits = Avx2.GatherVector256((int*)(row + b * blockBytes), offsets, 1) & Vector256.Create(0xFFFF);
+                ToSingle(bits).Store(scales + b);
+            }
+        }
+        for (; b < blocks; b++) scales[b] = Fp16.ToSingle(*(ushort*)(row + b * blockBytes));
+    }
+
+    /// <summary>fp16 bit patterns (low 16 bits of each lane) to float32; infinities and NaNs are not expected in scales.</summary>
+    static Vector256<float> ToSingle(Vector256<int> half)
+    {
+        var sign = (half & Vector256.Create(0x8000)) << 16;
+        var magnitude = half & Vector256.Create(0x7FFF);
+        var normal = (magnitude << 13) + Vector256.Create(112 << 23);                        // rebias 15 → 127
+        var subnormal = Vector256.ConvertToSingle(magnitude) * Vector256.Create(1f / (1 << 24)); // zero included
+        var isSubnormal = Vector256.LessThan(magnitude, Vector256.Create(0x400));
+        var value = Vector256.ConditionalSelect(isSubnormal.AsSingle(), subnormal, normal.AsSingle());
+        return (value.AsInt32() | sign).AsSingle();
+    }
+}

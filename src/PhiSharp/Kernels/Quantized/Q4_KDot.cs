@@ -1,0 +1,91 @@
+using System.Runtime.Intrinsics;
+using PhiSharp.Tensors;
+using PhiSharp.Tensors.Blocks;
+
+namespace PhiSharp.Kernels.Quantized;
+
+/// <summary>
+/// Dot product of a Q4_K weight row ({ fp16 d; fp16 dmin; u8 scales[12]; u8 qs[128] } per 256 weights: eight
+/// sub-blocks of 32 with 6-bit scale s_j and minimum m_j, weight = d·s_j·q − dmin·m_j) with a Q8_K activation row:
+/// per super-block d_a·(d·Σ_j s_j·Σ q·a − dmin·Σ_j m_j·Σ a), the inner sums exact in integers. Bytes 32p..32p+31
+/// of qs hold sub-block 2p in their low nibbles and 2p+1 in their high nibbles.
+/// </summary>
+internal static unsafe class Q4_KDot
+{
+    const int BlockBytes = 144;
+
+    public static float Dot(SimdTier tier, byte* row, int blocks, Q8Row a)
+    {
+        float sum = 0;
+        Span<int> scales = stackalloc int[8], mins = stackalloc int[8];
+        for (int b = 0; b < blocks; b++, row += BlockBytes)
+        {
+            var packed = new ReadOnlySpan<byte>(row + 4, 12);
+            for (int j = 0; j < 8; j++) KScales.Get(packed, j, out scales[j], out mins[j]);
+            int* groupSums = a.Sums + b * 16;
+            int minSum = 0;
+            for (int j = 0; j < 8; j++) minSum += mins[j] * (groupSums[2 * j] + groupSums[2 * j + 1]);
+
+            sbyte* x = a.Values + b * 256;
+            byte* q = row + 16;
+            int scaled = tier switch
+            {
+                SimdTier.Vector256 => Vector256Tier(q, x, scales),
+                SimdTier.Vector128 => Vector128Tier(q, x, scales),
+                _ => ScalarTier(q, x, scales),
+            };
+            float d = Fp16.ToSingle(*(ushort*)row), dmin = Fp16.ToSingle(*(ushort*)(row + 2));
+            sum += a.Scales[b] * (d * scaled - dmin * minSum);
+        }
+        return sum;
+    }
+
+    /// <summary>Σ_j s_j·Σ_{i in sub-block j} q_i·x_i over one super-block.</summary>
+    static int ScalarTier(byte* q, sbyte* x, ReadOnlySpan<int> scales)
+    {
+        int total = 0;
+        for (int p = 0; p < 4; p++)
+        {
+            int low = 0, high = 0;
+            for (int l = 0; l < 32; l++)
+            {
+                low += (q[32 * p + l] & 0xF) * x[64 * p + l];
+                high += (q[32 * p + l] >> 4) * x[64 * p + 32 + l];
+            }
+            total += scales[2 * p] * low + scales[2 * p + 1] * high;
+        }
+        return total;
+    }
+
+    static int Vector128Tier(byte* q, sbyte* x, ReadOnlySpan<int> scales)
+    {
+        var mask = Vector128.Create((byte)0x0F);
+        var total = Vector128<int>.Zero;
+        for (int p = 0; p < 4; p++)
+        {
+            Vector128<int> low = Vector128<int>.Zero, high = Vector128<int>.Zero;
+            for (int h = 0; h < 32; h += 16)
+            {
+                var bytes = Vector128.Load(q + 32 * p + h);
+                low = IntegerDot.Add(low, bytes & mask, Vector128.Load(x + 64 * p + h));
+                high = IntegerDot.Add(high, Vector128.ShiftRightLogical(bytes, 4), Vector128.Load(x + 64 * p + 32 + h));
+            }
+            total += low * scales[2 * p] + high * scales[2 * p + 1];
+        }
+        return Vector128.Sum(total);
+    }
+
+    static int Vector256Tier(byte* q, sbyte* x, ReadOnlySpan<int> scales)
+    {
+        var mask = Vector256.Create((byte)0x0F);
+        var total = Vector256<int>.Zero;
+        for (int p = 0; p < 4; p++)
+        {
+            var bytes = Vector256.Load(q + 32 * p);
+            var low = IntegerDot.Add(Vector256<int>.Zero, bytes & mask, Vector256.Load(x + 64 * p));
+            var high = IntegerDot.Add(Vector256<int>.Zero, Vector256.ShiftRightLogical(bytes, 4), Vector256.Load(x + 64 * p + 32));
+            total += low * scales[2 * p] + high * scales[2 * p + 1];
+        }
+        return Vector256.Sum(total);
+    }
+}

@@ -1,0 +1,149 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using PhiSharp.Tensors;
+
+namespace PhiSharp.Kernels.Quantized;
+
+/// <summary>
+/// The input rows of a quantized matmul, rounded to 8-bit integers so the dot products run on integer SIMD, by
+/// llama.cpp's rules (so that PhiSharp and llama.cpp round the same way):
+/// <list type="bullet">
+/// <item>blocks of 32 (Q8_0, for Q4_0 / Q8_0 weights): scale d = fp16(max|x| / 127), q = round-to-even(x · 127 / max|x|);
+/// the sum of each block's q is kept too, for weights stored with an offset (Q4_0's −8).</item>
+/// <item>super-blocks of 256 (Q8_K, for the K-quants): with m the value of largest magnitude, q = min(127,
+/// round-to-even(x · −127 / m)), d = 1 / (−127 / m) in float32; the sums of each 16 q are kept for the sub-block
+/// minimums and offsets.</item>
+/// </list>
+/// Buffers grow to the largest call and are reused: quantizing allocates nothing in steady state.
+/// </summary>
+internal sealed class Q8Activations
+{
+    public const int BlockLength = 32, SuperBlockLength = 256, GroupLength = 16;
+
+    sbyte[] _values = [];
+    float[] _scales = [];
+    int[] _sums = [];
+    int[] _laneOffsets = [];
+
+    public int Columns { get; private set; }
+
+    /// <summary>True for the 256-long super-block form (Q8_K), false for blocks of 32 (Q8_0).</summary>
+    public bool SuperBlocks { get; private set; }
+
+    /// <summary>Quantized values, token after token.</summary>
+    public ReadOnlySpan<sbyte> Values => _values;
+
+    /// <summary>One scale per block (Q8_0) or super-block (Q8_K), token after token.</summary>
+    public ReadOnlySpan<float> Scales => _scales;
+
+    /// <summary>Sum of the values of each block of 32 (Q8_0) or each group of 16 (Q8_K), token after token.</summary>
+    public ReadOnlySpan<int> Sums => _sums;
+
+    /// <summary>Blocks of 32 only: for each block, −8 times the sum of each 4 consecutive values (8 per block),
+    /// the starting lanes of a 256-bit integer dot product with Q4_0 codes, which folds Q4_0's −8 offset into it.</summary>
+    public ReadOnlySpan<int> LaneOffsets => _laneOffsets;
+
+    public int ScalesPerToken => Columns / (SuperBlocks ? SuperBlockLength : BlockLength);
+    public int SumsPerToken => Columns / (SuperBlocks ? GroupLength : BlockLength);
+
+    public void Quantize(ReadOnlySpan<float> x, int tokens, int columns, bool superBlocks)
+    {
+        int blockLength = superBlocks ? SuperBlockLength : BlockLength;
+        if (columns % blockLength != 0) throw new ArgumentException($"{columns} columns are not a whole number of {blockLength}-blocks.");
+        Columns = columns;
+        SuperBlocks = superBlocks;
+        Grow(ref _values, tokens * columns);
+        Grow(ref _scales, tokens * ScalesPerToken);
+        Grow(ref _sums, tokens * SumsPerToken);
+        if (!superBlocks) Grow(ref _laneOffsets, tokens * columns / 4);
+        for (int t = 0; t < tokens; t++)
+        {
+            var row = x.Slice(t * columns, columns);
+            var q = _values.AsSpan(t * columns, columns);
+            if (superBlocks)
+                for (int b = 0; b < columns / SuperBlockLength; b++)
+                    _scales[t * ScalesPerToken + b] = QuantizeSuperBlock(row.Slice(b * SuperBlockLength, SuperBlockLength),
+                        q.Slice(b * SuperBlockLength, SuperBlockLength), _sums.AsSpan(t * SumsPerToken + b * 16, 16));
+            else
+            {
+                for (int b = 0; b < columns / BlockLength; b++)
+                    _scales[t * ScalesPerToken + b] = QuantizeBlock(row.Slice(b * BlockLength, BlockLength),
+                        q.Slice(b * BlockLength, BlockLength), out _sums[t * SumsPerToken + b]);
+                var offsets = _laneOffsets.AsSpan(t * columns / 4, columns / 4);
+                for (int i = 0; i < offsets.Length; i++)
+                    offsets[i] = -8 * (q[4 * i] + q[4 * i + 1] + q[4 * i + 2] + q[4 * i + 3]);
+            }
+        }
+    }
+
+    static float QuantizeBlock(ReadOnlySpan<float> x, Span<sbyte> q, out int sum)
+    {
+        float max = 0;
+        foreach (float v in x) max = MathF.Max(max, MathF.Abs(v));
+        float inverse = max != 0 ? 127f / max : 0f;
+        sum = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            int v = (int)MathF.Round(x[i] * inverse, MidpointRounding.ToEven);
+            q[i] = (sbyte)v;
+            sum += v;
+        }
+        return Fp16.ToSingle(Fp16.FromSingle(max / 127f));
+    }
+
+    static float QuantizeSuperBlock(ReadOnlySpan<float> x, Span<sbyte> q, Span<int> groupSums)
+    {
+        float max = 0, magnitude = 0;
+        foreach (float v in x)
+        {
+            float a = MathF.Abs(v);
+            if (a > magnitude) { magnitude = a; max = v; }
+        }
+        if (magnitude == 0)
+        {
+            q.Clear();
+            groupSums.Clear();
+            return 0;
+        }
+        float inverse = -127f / max;
+        for (int g = 0; g < groupSums.Length; g++)
+        {
+            int sum = 0;
+            for (int i = g * GroupLength; i < (g + 1) * GroupLength; i++)
+            {
+                int v = Math.Min(127, (int)MathF.Round(x[i] * inverse, MidpointRounding.ToEven));
+                q[i] = (sbyte)v;
+                sum += v;
+            }
+            groupSums[g] = sum;
+        }
+        return 1f / inverse;
+    }
+
+    static void Grow<T>(ref T[] buffer, int length)
+    {
+        if (buffer.Length < length) buffer = new T[length];
+    }
+}
+
+/// <summary>The widest SIMD a kernel uses; every tier is also called directly by the tests.</summary>
+internal enum SimdTier { Scalar, Vector128, Vector256 }
+
+/// <summary>One token's row of <see cref="Q8Activations"/>: values, and the scales and sums of its blocks.</summary>
+internal readonly unsafe struct Q8Row(sbyte* values, float* scales, int* sums, int* laneOffsets)
+{
+    public readonly sbyte* Values = values;
+    public readonly float* Scales = scales;
+    public readonly int* Sums = sums;
+    public readonly int* LaneOffsets = laneOffsets;
+
+    public static SimdTier BestTier =>
+        Avx2.IsSupported ? SimdTier.Vector256 : Vector128.IsHardwareAccelerated ? SimdTier.Vector128 : SimdTier.Scalar;
+}
+
+/// <summary>All tokens' rows of <see cref="Q8Activations"/>, pinned for the duration of one matmul.</summary>
+internal readonly unsafe struct Q8Batch(sbyte* values, float* scales, int* sums, int* laneOffsets, int columns, int scalesPerToken, int sumsPerToken)
+{
+    public Q8Row Row(int t) => new(values + (long)t * columns, scales + t * scalesPerToken, sums + t * sumsPerToken,
+        laneOffsets + (long)t * columns / 4);
+}

@@ -1,0 +1,64 @@
+using System.Runtime.Intrinsics;
+using PhiSharp.Tensors;
+
+namespace PhiSharp.Kernels.Quantized;
+
+/// <summary>Dot product of a Q8_0 weight row ({ fp16 d; i8 qs[32] }) with a Q8_0 activation row.</summary>
+internal static unsafe class Q8_0Dot
+{
+    const int BlockBytes = 34;
+
+    public static float Dot(SimdTier tier, byte* row, int blocks, Q8Row a) => tier switch
+    {
+        SimdTier.Vector256 => Vector256Tier(row, blocks, a),
+        SimdTier.Vector128 => Vector128Tier(row, blocks, a),
+        _ => ScalarTier(row, blocks, a),
+    };
+
+    static float ScalarTier(byte* row, int blocks, Q8Row a)
+    {
+        float sum = 0;
+        for (int b = 0; b < blocks; b++, row += BlockBytes)
+        {
+            sbyte* w = (sbyte*)row + 2, x = a.Values + b * 32;
+            int dot = 0;
+            for (int i = 0; i < 32; i++) dot += w[i] * x[i];
+            sum += Fp16.ToSingle(*(ushort*)row) * a.Scales[b] * dot;
+        }
+        return sum;
+    }
+
+    static float Vector128Tier(byte* row, int blocks, Q8Row a)
+    {
+        var acc = Vector128<float>.Zero;
+        for (int b = 0; b < blocks; b++, row += BlockBytes)
+        {
+            float scale = Fp16.ToSingle(*(ushort*)row) * a.Scales[b];
+            sbyte* w = (sbyte*)row + 2, x = a.Values + b * 32;
+            var dot = IntegerDot.AddSigned(Vector128<int>.Zero, Vector128.Load(w), Vector128.Load(x));
+            dot = IntegerDot.AddSigned(dot, Vector128.Load(w + 16), Vector128.Load(x + 16));
+            acc = Vector128.FusedMultiplyAdd(Vector128.ConvertToSingle(dot), Vector128.Create(scale), acc);
+        }
+        return Vector128.Sum(acc);
+    }
+
+    static float Vector256Tier(byte* row, int blocks, Q8Row a)
+    {
+        Vector256<float> acc0 = Vector256<float>.Zero, acc1 = Vector256<float>.Zero;
+        int b = 0;
+        for (; b + 1 < blocks; b += 2, row += 2 * BlockBytes)
+        {
+            acc0 = Block(row, b, a, acc0);
+            acc1 = Block(row + BlockBytes, b + 1, a, acc1);
+        }
+        if (b < blocks) acc0 = Block(row, b, a, acc0);
+        return Vector256.Sum(acc0 + acc1);
+    }
+
+    static Vector256<float> Block(byte* block, int b, Q8Row a, Vector256<float> acc)
+    {
+        float scale = Fp16.ToSingle(*(ushort*)block) * a.Scales[b];
+        var dot = IntegerDot.AddSigned(Vector256<int>.Zero, Vector256.Load((sbyte*)block + 2), Vector256.Load(a.Values + b * 32));
+        return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), Vector256.Create(scale), acc);
+    }
+}
