@@ -75,8 +75,7 @@ public sealed class SqliteRagStore : IRagStore
         {
             if (!create) throw new RagStoreException($"{FilePath} is an empty database, not a PhiSharp RAG store");
             using var tx = _connection.BeginTransaction();
-            foreach (var statement in Schema.Split(";\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                Execute(statement, tx);
+            Execute(Schema, tx); // Microsoft.Data.Sqlite runs every statement of a multi-statement command
             Execute($"INSERT INTO rag_meta(key, value) VALUES ('format', '{Format}'), ('version', '{SchemaVersion}')", tx);
             tx.Commit();
             return;
