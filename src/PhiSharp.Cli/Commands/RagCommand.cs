@@ -22,6 +22,7 @@ static class RagCommand
         command.Subcommands.Add(Ingest());
         command.Subcommands.Add(Search());
         command.Subcommands.Add(Eval());
+        command.Subcommands.Add(RagAskCommand.Create(Db, Top));
         return command;
     }
 
