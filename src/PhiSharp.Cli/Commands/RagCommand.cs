@@ -1,0 +1,149 @@
+using System.CommandLine;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using PhiSharp.Rag.Chunking;
+using PhiSharp.Rag.Evaluation;
+using PhiSharp.Rag.Ingestion;
+using PhiSharp.Rag.Retrieval;
+using PhiSharp.Rag.Storage;
+using Spectre.Console;
+
+namespace PhiSharp.Cli.Commands;
+
+/// <summary>`phi rag ingest | search | eval | ask`: a local document index in one SQLite file.</summary>
+static class RagCommand
+{
+    static readonly Option<string> Db = new("--db") { Description = "The RAG database file (SQLite)", Required = true };
+    static readonly Option<int> Top = new("--top", "-k") { Description = "How many chunks to return", DefaultValueFactory = _ => 5 };
+
+    public static Command Create()
+    {
+        var command = new Command("rag", "Index documents and search them (retrieval-augmented generation)");
+        command.Subcommands.Add(Ingest());
+        command.Subcommands.Add(Search());
+        command.Subcommands.Add(Eval());
+        command.Subcommands.Add(RagAskCommand.Create(Db, Top));
+        return command;
+    }
+
+    static Command Ingest()
+    {
+        var paths = new Argument<string[]>("paths") { Description = "Files and folders to index (folders recursively)", Arity = ArgumentArity.OneOrMore };
+        var chunkTokens = new Option<int>("--chunk-tokens") { Description = "Largest chunk, in tokens (estimated from words)", DefaultValueFactory = _ => 256 };
+        var overlap = new Option<int>("--overlap") { Description = "Tokens of the previous chunk repeated at the start of the next", DefaultValueFactory = _ => 32 };
+        var command = new Command("ingest", "Add or update files in the database; unchanged files are skipped, unsupported ones listed");
+        command.Arguments.Add(paths);
+        command.Options.Add(Db);
+        command.Options.Add(chunkTokens);
+        command.Options.Add(overlap);
+        command.SetAction((parse, cancel) => Guard(async () =>
+        {
+            var chunker = new Chunker(parse.GetValue(chunkTokens), parse.GetValue(overlap));
+            var db = parse.GetValue(Db)!;
+            var files = Ingestor.FindFiles(parse.GetValue(paths)!, exclude: db);
+            using var store = SqliteRagStore.Open(db, create: true);
+            var ingestor = new Ingestor(store, chunker);
+            IngestReport report = null!;
+            await AnsiConsole.Progress().AutoClear(true).StartAsync(async context =>
+            {
+                var task = context.AddTask("ingesting", maxValue: files.Count);
+                var progress = new SynchronousProgress(p => task.Value = p.Done);
+                report = await ingestor.IngestAsync(files, progress, cancel);
+            });
+            foreach (var skipped in report.Skipped)
+                AnsiConsole.MarkupLineInterpolated($"[yellow]skipped[/] {Display(skipped.Path)}: {skipped.Reason}");
+            var counts = store.Counts();
+            AnsiConsole.WriteLine($"{report.Added} added, {report.Updated} updated, {report.Unchanged} unchanged, {report.Skipped.Count} skipped; " +
+                                  $"{report.Chunks} chunks written; the database holds {counts.Documents} documents in {counts.Chunks} chunks");
+            return 0;
+        }));
+        return command;
+    }
+
+    static Command Search()
+    {
+        var query = new Argument<string>("query") { Description = "What to look for" };
+        var json = new Option<bool>("--json") { Description = "Print {\"hits\": [{\"path\", \"chunk\", \"score\", \"text\"}]}" };
+        var command = new Command("search", "Print the chunks that best match a query (BM25)");
+        command.Options.Add(Db);
+        command.Options.Add(Top);
+        command.Options.Add(json);
+        command.Arguments.Add(query);
+        command.SetAction((parse, cancel) => Guard(async () =>
+        {
+            using var store = SqliteRagStore.Open(parse.GetValue(Db)!, create: false);
+            var hits = await new Retriever(store).SearchAsync(parse.GetValue(query)!, parse.GetValue(Top), cancel: cancel);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    hits = hits.Select(h => new { path = Display(h.Path), chunk = h.Ordinal, score = h.Score, text = h.Text }),
+                }));
+                return 0;
+            }
+            if (hits.Count == 0) AnsiConsole.WriteLine("no matches");
+            for (int i = 0; i < hits.Count; i++)
+            {
+                var h = hits[i];
+                AnsiConsole.MarkupLineInterpolated($"[bold]{i + 1}. {Display(h.Path)}#{h.Ordinal}[/] [grey]score {h.Score:F3}{(h.Heading is null ? "" : " · " + h.Heading)}[/]");
+                AnsiConsole.WriteLine(h.Text);
+                AnsiConsole.WriteLine();
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    static Command Eval()
+    {
+        var questions = new Option<string>("--questions") { Description = "JSON lines: {\"question\": \"...\", \"relevant\": [\"path\", ...]}", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print the figures as JSON" };
+        var command = new Command("eval", "Measure retrieval: recall@1/3/5/10 and MRR over a question set");
+        command.Options.Add(Db);
+        command.Options.Add(questions);
+        command.Options.Add(json);
+        command.SetAction((parse, cancel) => Guard(async () =>
+        {
+            var set = RetrievalEvaluation.ReadQuestions(parse.GetValue(questions)!);
+            using var store = SqliteRagStore.Open(parse.GetValue(Db)!, create: false);
+            var result = await RetrievalEvaluation.RunAsync(new Retriever(store), set, RetrievalMode.Lexical, cancel);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    mode = "lexical", questions = result.Questions, mrr = result.Mrr,
+                    recall = result.RecallAt.ToDictionary(p => p.Key.ToString(), p => p.Value),
+                }));
+                return 0;
+            }
+            var table = new Table().AddColumn("retrieval").AddColumn("questions");
+            foreach (var k in RetrievalEvaluation.CutOffs) table.AddColumn($"recall@{k}");
+            table.AddColumn("MRR");
+            table.AddRow([ "lexical (BM25)", result.Questions.ToString(), .. RetrievalEvaluation.CutOffs.Select(k => result.RecallAt[k].ToString("F3")), result.Mrr.ToString("F3") ]);
+            AnsiConsole.Write(table);
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Stored paths are absolute; under the current folder they are shown relative to it.</summary>
+    public static string Display(string path)
+    {
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative.Replace('\\', '/');
+    }
+
+    /// <summary><see cref="ModelArguments.Guard"/> plus the errors a store can raise.</summary>
+    public static Task<int> Guard(Func<Task<int>> body) => ModelArguments.Guard(async () =>
+    {
+        try { return await body(); }
+        catch (RagStoreException e) { throw new InvalidOperationException(e.Message, e); }
+        catch (SqliteException e) { throw new IOException($"database error: {e.Message}", e); }
+    });
+
+    /// <summary>Progress reported on the calling thread (System.Progress would post to the thread pool, out of order).</summary>
+    sealed class SynchronousProgress(Action<IngestProgress> report) : IProgress<IngestProgress>
+    {
+        public void Report(IngestProgress value) => report(value);
+    }
+}

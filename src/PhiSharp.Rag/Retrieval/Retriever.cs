@@ -1,0 +1,56 @@
+using Microsoft.Extensions.AI;
+using PhiSharp.Rag.Storage;
+
+namespace PhiSharp.Rag.Retrieval;
+
+/// <summary>Which rankings a search uses.</summary>
+public enum RetrievalMode { Lexical, Vector, Hybrid }
+
+/// <summary>
+/// Finds the chunks for a query: BM25 from the store, cosine over the stored vectors when an embedder is given,
+/// and both fused by reciprocal rank (hybrid, the default when vectors are available).
+/// </summary>
+public sealed class Retriever(IRagStore store, IEmbeddingGenerator<string, Embedding<float>>? embedder = null)
+{
+    VectorIndex? _index;
+
+    /// <summary>Each ranking contributes this many candidates (at least) to the fusion, so a chunk ranked
+    /// moderately by both can overtake one ranked first by only one.</summary>
+    const int MinFusionCandidates = 50;
+
+    public RetrievalMode DefaultMode => embedder is null ? RetrievalMode.Lexical : RetrievalMode.Hybrid;
+
+    public async Task<IReadOnlyList<RetrievedChunk>> SearchAsync(string query, int top, RetrievalMode? mode = null, CancellationToken cancel = default)
+    {
+        LexicalQuery.Validate(query);
+        if (top < 1) throw new ArgumentException($"--top must be at least 1, not {top}");
+        var use = mode ?? DefaultMode;
+        if (use != RetrievalMode.Lexical && embedder is null)
+            throw new ArgumentException($"{use} retrieval needs an embedding model; without one only lexical (BM25) search is possible");
+
+        if (use == RetrievalMode.Lexical) return store.SearchLexical(query, top);
+
+        int candidates = use == RetrievalMode.Hybrid ? Math.Max(top * 4, MinFusionCandidates) : top;
+        var vectorHits = await VectorSearchAsync(query, candidates, cancel);
+        if (use == RetrievalMode.Vector) return WithScores(vectorHits.Select(h => (h.ChunkId, (double)h.Score)).ToList());
+
+        var lexical = store.SearchLexical(query, candidates);
+        var fused = ReciprocalRankFusion.Fuse([lexical.Select(h => h.ChunkId).ToList(), vectorHits.Select(h => h.ChunkId).ToList()]);
+        return WithScores(fused.Take(top).ToList());
+    }
+
+    async Task<IReadOnlyList<(long ChunkId, float Score)>> VectorSearchAsync(string query, int top, CancellationToken cancel)
+    {
+        _index ??= VectorIndex.Load(store);
+        if (_index.Count == 0)
+            throw new InvalidOperationException("the database has no vectors: its documents were ingested without an embedding model");
+        var embedding = await embedder!.GenerateAsync([query], cancellationToken: cancel);
+        return _index.Search(embedding[0].Vector.Span, top);
+    }
+
+    IReadOnlyList<RetrievedChunk> WithScores(IReadOnlyList<(long Id, double Score)> ranked)
+    {
+        var byId = store.Chunks(ranked.Select(r => r.Id).ToList()).ToDictionary(c => c.ChunkId);
+        return ranked.Where(r => byId.ContainsKey(r.Id)).Select(r => byId[r.Id] with { Score = r.Score }).ToList();
+    }
+}

@@ -1,0 +1,36 @@
+using PhiSharp.Rag.Chunking;
+
+namespace PhiSharp.Rag.Storage;
+
+/// <summary>A stored chunk as retrieval returns it; <see cref="Score"/> is higher-is-better within one ranking.</summary>
+public sealed record RetrievedChunk(long ChunkId, string Path, int Ordinal, string? Heading, string Text, double Score);
+
+/// <summary>Row counts, for reports and for checking that a re-ingest changed nothing.</summary>
+public sealed record StoreCounts(long Documents, long Chunks, long IndexedChunks, long Vectors);
+
+/// <summary>
+/// Where documents, chunks, their lexical index and their vectors live. Every document write is atomic: a
+/// reader (or a process killed half-way) sees a document's old chunks or its new ones, never a mix.
+/// </summary>
+public interface IRagStore : IDisposable
+{
+    /// <summary>The content hash recorded when <paramref name="path"/> was last ingested, or null if it never was.</summary>
+    string? DocumentHash(string path);
+
+    /// <summary>Replaces everything stored for <paramref name="path"/> with <paramref name="chunks"/> (and their vectors, when given), in one transaction.</summary>
+    void ReplaceDocument(string path, string hash, long bytes, IReadOnlyList<Chunk> chunks, IReadOnlyList<ReadOnlyMemory<byte>>? vectors);
+
+    /// <summary>The best <paramref name="limit"/> chunks by BM25 for the words of <paramref name="query"/>.</summary>
+    IReadOnlyList<RetrievedChunk> SearchLexical(string query, int limit);
+
+    /// <summary>Every stored vector blob with its chunk id (chunks ingested without an embedder have none).</summary>
+    IEnumerable<(long ChunkId, byte[] Vector)> Vectors();
+
+    /// <summary>The chunks with these ids (order not kept; missing ids are left out), with score 0.</summary>
+    IReadOnlyList<RetrievedChunk> Chunks(IReadOnlyCollection<long> ids);
+
+    StoreCounts Counts();
+}
+
+/// <summary>The store cannot be used: not a database, not ours, a newer schema, or damaged. The message says which.</summary>
+public sealed class RagStoreException(string message, Exception? inner = null) : Exception(message, inner);
