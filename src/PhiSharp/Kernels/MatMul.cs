@@ -86,13 +86,17 @@ public sealed unsafe class MatMul : IParallelWork
                 Q4_0Dot.DotTokens(_tier, row, cols / 32, _batch, _tokens, _y + r, rows);
                 continue;
             }
+            if (_weight.Type == GgmlType.Q4_K)
+            {
+                Q4_KDot.DotTokens(_tier, row, cols / 256, _batch, _tokens, _y + r, rows);
+                continue;
+            }
             for (int t = 0; t < _tokens; t++)
             {
                 var a = _batch.Row(t);
                 _y[(long)t * rows + r] = _weight.Type switch
                 {
                     GgmlType.Q8_0 => Q8_0Dot.Dot(_tier, row, cols / 32, a),
-                    GgmlType.Q4_K => Q4_KDot.Dot(_tier, row, cols / 256, a),
                     _ => Q6_KDot.Dot(_tier, row, cols / 256, a),
                 };
             }

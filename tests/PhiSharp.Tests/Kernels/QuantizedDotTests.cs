@@ -53,6 +53,7 @@ public unsafe class QuantizedDotTests
                 fixed (float* py = y)
                 {
                     if (type == GgmlType.Q4_0) Q4_0Dot.DotTokens(tier, row, blocks, batch, Tokens, py, 1);
+                    else if (type == GgmlType.Q4_K) Q4_KDot.DotTokens(tier, row, blocks, batch, Tokens, py, 1);
                     else for (int t = 0; t < Tokens; t++) py[t] = Dot(type, tier, row, blocks, batch.Row(t));
                 }
                 for (int t = 0; t < Tokens; t++)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using PhiSharp.Tensors;
 using PhiSharp.Tensors.Blocks;
@@ -13,6 +14,64 @@ namespace PhiSharp.Kernels.Quantized;
 internal static unsafe class Q4_KDot
 {
     const int BlockBytes = 144;
+
+    /// <summary>y[t·yStride] = row · token t. The 256-bit tier unpacks each super-block once for four tokens.</summary>
+    public static void DotTokens(SimdTier tier, byte* row, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
+    {
+        int done = 0;
+        if (tier == SimdTier.Vector256)
+            for (; done + 4 <= tokens; done += 4)
+                FourTokens(row, blocks, batch, done, y + done * yStride, yStride);
+        for (; done < tokens; done++) y[done * yStride] = Dot(tier, row, blocks, batch.Row(done));
+    }
+
+    static void FourTokens(byte* row, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+    {
+        Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        Span<int> scales = stackalloc int[8], mins = stackalloc int[8];
+        var mask = Vector256.Create((byte)0x0F);
+        for (int b = 0; b < blocks; b++, row += BlockBytes)
+        {
+            var packed = new ReadOnlySpan<byte>(row + 4, 12);
+            for (int j = 0; j < 8; j++) KScales.Get(packed, j, out scales[j], out mins[j]);
+            Vector256<int> t0 = default, t1 = default, t2 = default, t3 = default;
+            for (int p = 0; p < 4; p++)
+            {
+                var bytes = Vector256.Load(row + 16 + 32 * p);
+                var low = bytes & mask;
+                var high = Vector256.ShiftRightLogical(bytes, 4);
+                int sl = scales[2 * p], sh = scales[2 * p + 1], at = b * 256 + 64 * p;
+                t0 += Scaled(low, high, a0.Values + at, sl, sh);
+                t1 += Scaled(low, high, a1.Values + at, sl, sh);
+                t2 += Scaled(low, high, a2.Values + at, sl, sh);
+                t3 += Scaled(low, high, a3.Values + at, sl, sh);
+            }
+            float d = Fp16.ToSingle(*(ushort*)row), dmin = Fp16.ToSingle(*(ushort*)(row + 2));
+            s0 += Combine(a0, b, d, dmin, Vector256.Sum(t0), mins);
+            s1 += Combine(a1, b, d, dmin, Vector256.Sum(t1), mins);
+            s2 += Combine(a2, b, d, dmin, Vector256.Sum(t2), mins);
+            s3 += Combine(a3, b, d, dmin, Vector256.Sum(t3), mins);
+        }
+        y[0] = s0;
+        y[yStride] = s1;
+        y[2 * yStride] = s2;
+        y[3 * yStride] = s3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> Scaled(Vector256<byte> low, Vector256<byte> high, sbyte* x, int lowScale, int highScale) =>
+        IntegerDot.Add(Vector256<int>.Zero, low, Vector256.Load(x)) * lowScale +
+        IntegerDot.Add(Vector256<int>.Zero, high, Vector256.Load(x + 32)) * highScale;
+
+    /// <summary>One super-block's share: d_a·(d·Σ s_j·Σ q·a − dmin·Σ m_j·Σ a).</summary>
+    static float Combine(Q8Row a, int b, float d, float dmin, int scaled, ReadOnlySpan<int> mins)
+    {
+        int* groupSums = a.Sums + b * 16;
+        int minSum = 0;
+        for (int j = 0; j < 8; j++) minSum += mins[j] * (groupSums[2 * j] + groupSums[2 * j + 1]);
+        return a.Scales[b] * (d * scaled - dmin * minSum);
+    }
 
     public static float Dot(SimdTier tier, byte* row, int blocks, Q8Row a)
     {
