@@ -108,7 +108,9 @@ public sealed class Generator(ICausalLanguageModel network, ITokenizer tokenizer
             bool full = session.Length == session.ContextLength || produced + 1 == options.MaxTokens;
             if (full)
             {
-                yield return new GeneratedToken(id, text + stops.Push(decoder.Flush()) + stops.Flush(), FinishReason.Length);
+                // The held-back tail may itself complete a stop string; then the stop, not the length, ended the reply.
+                string tail = stops.Push(decoder.Flush());
+                yield return new GeneratedToken(id, text + tail + stops.Flush(), stops.Stopped ? FinishReason.Stop : FinishReason.Length);
                 yield break;
             }
             yield return new GeneratedToken(id, text);

@@ -69,7 +69,7 @@ public sealed class Phi3Model : ICausalLanguageModel
         int hidden = c.HiddenSize, vocab = c.VocabSize;
         for (int done = 0; done < tokens.Length; done += MaxBatch)
         {
-            //using var turn = _forwardLock.EnterScope();
+            using var turn = _forwardLock.EnterScope();
             int n = Math.Min(MaxBatch, tokens.Length - done);
             int position = start + done;
             var x = s.Residual.AsSpan(0, n * hidden);
