@@ -15,7 +15,7 @@ static class ChatCompletionsEndpoint
         var ct = http.RequestAborted;
         var reader = await RequestReader.ReadAsync(http.Request, served.Options.MaxRequestBytes, ct);
         var messages = ReadMessages(reader);
-        var request = CompletionRequest.Read(reader, served, () =>
+        var request = CompletionRequest.Read(reader, served, "messages", () =>
         {
             string text = served.Model.ChatTemplate.Format(messages, addGenerationPrompt: true);
             return served.Model.Tokenizer.Encode(text, parseSpecial: true);

@@ -10,7 +10,7 @@ sealed record CompletionRequest(int[] Prompt, GenerationOptions Options, bool St
     /// Reads the shared fields. Checks run in the order a client can fix them: field types and ranges (400),
     /// then the model name (404), then whether the prompt fits the context (413).
     /// </summary>
-    public static CompletionRequest Read(RequestReader r, ServedModel served, Func<int[]> tokenizePrompt, int? defaultMaxTokens)
+    public static CompletionRequest Read(RequestReader r, ServedModel served, string promptParam, Func<int[]> tokenizePrompt, int? defaultMaxTokens)
     {
         long? maxTokens = r.Integer("max_completion_tokens", 1, int.MaxValue) ?? r.Integer("max_tokens", 1, int.MaxValue);
         double temperature = r.Number("temperature", 0, 2) ?? 1;
@@ -33,11 +33,11 @@ sealed record CompletionRequest(int[] Prompt, GenerationOptions Options, bool St
             throw new ApiException(404, $"The model '{model}' does not exist; this server serves '{served.Id}'.", "model", "model_not_found");
 
         int[] prompt = tokenizePrompt();
-        if (prompt.Length == 0) throw ApiException.BadRequest("The prompt is empty.", null, "empty_prompt");
+        if (prompt.Length == 0) throw ApiException.BadRequest("The prompt is empty.", promptParam, "empty_prompt");
         int context = served.Slots.ContextLength;
         if (prompt.Length >= context)
             throw new ApiException(413, $"The prompt has {prompt.Length} tokens; the context holds {context} (start the server with a larger --ctx).",
-                "messages", "context_length_exceeded");
+                promptParam, "context_length_exceeded");
 
         int room = context - prompt.Length;
         var options = new GenerationOptions

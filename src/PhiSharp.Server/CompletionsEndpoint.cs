@@ -15,7 +15,7 @@ static class CompletionsEndpoint
         var ct = http.RequestAborted;
         var reader = await RequestReader.ReadAsync(http.Request, served.Options.MaxRequestBytes, ct);
         string prompt = ReadPrompt(reader);
-        var request = CompletionRequest.Read(reader, served,
+        var request = CompletionRequest.Read(reader, served, "prompt",
             () => served.Model.Tokenizer.Encode(prompt, addSpecialTokens: true, parseSpecial: true), DefaultMaxTokens);
 
         using var lease = await served.Slots.AcquireAsync(request.Prompt, ct);
