@@ -5,13 +5,16 @@ namespace PhiSharp.Server;
 
 /// <summary>
 /// The server's decoding capacity: a fixed set of slots, each with its own inference session (KV cache), and a
-/// bounded queue of requests waiting for one. A request takes the free slot whose cached tokens share the longest
-/// prefix with its prompt, so the next turn of a conversation usually lands where its history is already cached.
+/// bounded queue of requests waiting for one. A request that continues a cached sequence (shares at least half its
+/// prompt with a free slot's tokens) takes that slot, so the next turn of a conversation does not re-process its
+/// history; any other request takes the least recently used free slot, so it evicts the stalest conversation.
 /// </summary>
 sealed class SlotPool : IDisposable
 {
     readonly IInferenceSession[] _sessions;
     readonly bool[] _busy;
+    readonly long[] _lastUsed;
+    long _clock;
     readonly Lock _gate = new();
     readonly SemaphoreSlim _free;
     readonly int _capacity;
@@ -21,6 +24,7 @@ sealed class SlotPool : IDisposable
     {
         _sessions = Enumerable.Range(0, slots).Select(_ => network.CreateSession(contextLength)).ToArray();
         _busy = new bool[slots];
+        _lastUsed = new long[slots];
         _free = new SemaphoreSlim(slots, slots);
         _capacity = slots + queueLimit;
         ContextLength = contextLength;
@@ -56,14 +60,17 @@ sealed class SlotPool : IDisposable
         }
         lock (_gate)
         {
-            int best = -1, bestShared = -1;
+            int best = -1, bestShared = -1, stalest = -1;
             for (int i = 0; i < _sessions.Length; i++)
             {
                 if (_busy[i]) continue;
                 int shared = Generator.ReusablePrefix(_sessions[i].Tokens, prompt);
                 if (shared > bestShared) (best, bestShared) = (i, shared);
+                if (stalest < 0 || _lastUsed[i] < _lastUsed[stalest]) stalest = i;
             }
+            if (2 * bestShared < prompt.Count) best = stalest;
             _busy[best] = true;
+            _lastUsed[best] = ++_clock;
             return new Lease(this, best);
         }
     }

@@ -8,7 +8,8 @@ namespace PhiSharp.Server.Tests;
 
 /// <summary>
 /// A real `phi serve` (Kestrel on 127.0.0.1, a free port) over the tiny random Phi-3 GGUF, and an HttpClient for it.
-/// <paramref name="stepDelay"/> slows every forward pass, so a request is still decoding when a test needs it to be.
+/// The network is wrapped to count the tokens it evaluates, and <paramref name="stepDelay"/> slows every forward pass,
+/// so a request is still decoding when a test needs it to be.
 /// </summary>
 public sealed class TestServer : IAsyncDisposable
 {
@@ -17,6 +18,7 @@ public sealed class TestServer : IAsyncDisposable
     readonly PhiServer _server;
 
     public LanguageModel Model { get; }
+    internal InstrumentedNetwork Network { get; }
     public HttpClient Http { get; }
     public Uri Address => _server.Address;
     public string ModelId => _server.ModelId;
@@ -26,10 +28,11 @@ public sealed class TestServer : IAsyncDisposable
         string path = Path.Combine(_directory, "tiny-phi3.gguf");
         TinyPhi3Gguf.Write(path);
         _loaded = LanguageModel.Load(path, new LoadOptions { Threads = 1 });
-        Model = stepDelay == TimeSpan.Zero ? _loaded : new LanguageModel
+        Network = new InstrumentedNetwork(_loaded.Network, stepDelay);
+        Model = new LanguageModel
         {
             Info = _loaded.Info,
-            Network = new SlowNetwork(_loaded.Network, stepDelay),
+            Network = Network,
             Tokenizer = _loaded.Tokenizer,
             ChatTemplate = _loaded.ChatTemplate,
             StopTokenIds = _loaded.StopTokenIds,
@@ -67,22 +70,29 @@ public sealed class TestServer : IAsyncDisposable
         Directory.Delete(_directory, recursive: true);
     }
 
-    /// <summary>Sleeps before each forward pass of the real network.</summary>
-    sealed class SlowNetwork(ICausalLanguageModel inner, TimeSpan delay) : ICausalLanguageModel
+    /// <summary>Counts the tokens evaluated and sleeps before each forward pass of the real network.</summary>
+    internal sealed class InstrumentedNetwork(ICausalLanguageModel inner, TimeSpan delay) : ICausalLanguageModel
     {
+        readonly TimeSpan _delay = delay;
+        long _evaluated;
+
+        /// <summary>Tokens passed to Append over all sessions so far.</summary>
+        public long Evaluated => Interlocked.Read(ref _evaluated);
+
         public int VocabSize => inner.VocabSize;
         public int MaxContextLength => inner.MaxContextLength;
-        public IInferenceSession CreateSession(int contextLength) => new SlowSession(inner.CreateSession(contextLength), delay);
+        public IInferenceSession CreateSession(int contextLength) => new Session(this, inner.CreateSession(contextLength));
         public void Dispose() { } // the inner network belongs to the loaded model
 
-        sealed class SlowSession(IInferenceSession inner, TimeSpan delay) : IInferenceSession
+        sealed class Session(InstrumentedNetwork network, IInferenceSession inner) : IInferenceSession
         {
             public int ContextLength => inner.ContextLength;
             public int Length => inner.Length;
             public ReadOnlySpan<int> Tokens => inner.Tokens;
             public void Append(ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions = false)
             {
-                Thread.Sleep(delay);
+                if (network._delay > TimeSpan.Zero) Thread.Sleep(network._delay);
+                Interlocked.Add(ref network._evaluated, tokens.Length);
                 inner.Append(tokens, logits, allPositions);
             }
             public void Truncate(int length) => inner.Truncate(length);
