@@ -9,4 +9,5 @@ root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(ChatCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(RagCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 return await root.Parse(args).InvokeAsync();

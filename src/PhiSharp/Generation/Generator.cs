@@ -35,9 +35,51 @@ public sealed class Generator(ICausalLanguageModel network, ITokenizer tokenizer
         return Run(context, prompt, options, cancellationToken);
     }
 
+    /// <summary>
+    /// Streams the continuation of <paramref name="prompt"/> in a session that may already hold an earlier sequence:
+    /// the tokens it shares with the prompt are kept and only the rest is evaluated, so a conversation's next turn
+    /// does not re-process its history. The session ends up holding the prompt and the generated tokens (all but
+    /// the last one), ready for the next call. The session must not be used by anyone else meanwhile.
+    /// </summary>
+    public async IAsyncEnumerable<GeneratedToken> GenerateAsync(IInferenceSession session, IReadOnlyList<int> prompt,
+        GenerationOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await Task.Yield();
+        foreach (var token in Generate(session, prompt, options, cancellationToken))
+            yield return token;
+    }
+
+    /// <summary>The synchronous form of <see cref="GenerateAsync(IInferenceSession, IReadOnlyList{int}, GenerationOptions, CancellationToken)"/>.
+    /// <see cref="GenerationOptions.ContextLength"/> is the session's and is not used.</summary>
+    public IEnumerable<GeneratedToken> Generate(IInferenceSession session, IReadOnlyList<int> prompt, GenerationOptions options,
+        CancellationToken cancellationToken = default)
+    {
+        if (prompt.Count == 0) throw new ArgumentException("The prompt has no tokens.", nameof(prompt));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxTokens, nameof(options.MaxTokens));
+        if (prompt.Count >= session.ContextLength)
+            throw new ArgumentException($"The prompt has {prompt.Count} tokens; the context holds {session.ContextLength}.", nameof(prompt));
+        options.Sampling.Validate();
+        return Continue(session, prompt, options, cancellationToken);
+    }
+
+    /// <summary>How many leading tokens of <paramref name="prompt"/> a session holding <paramref name="cached"/> can keep:
+    /// the common prefix, less one when it is the whole prompt (the last prompt token is evaluated again for its logits).</summary>
+    public static int ReusablePrefix(ReadOnlySpan<int> cached, IReadOnlyList<int> prompt)
+    {
+        int n = 0, limit = Math.Min(cached.Length, prompt.Count - 1);
+        while (n < limit && cached[n] == prompt[n]) n++;
+        return n;
+    }
+
     IEnumerable<GeneratedToken> Run(int context, IReadOnlyList<int> prompt, GenerationOptions options, CancellationToken ct)
     {
         using var session = network.CreateSession(context);
+        foreach (var token in Continue(session, prompt, options, ct))
+            yield return token;
+    }
+
+    IEnumerable<GeneratedToken> Continue(IInferenceSession session, IReadOnlyList<int> prompt, GenerationOptions options, CancellationToken ct)
+    {
         var sampler = new Sampler(options.Sampling, network.VocabSize);
         var decoder = new StreamingDecoder(tokenizer);
         var stops = new StopStrings(options.StopStrings);
@@ -45,7 +87,9 @@ public sealed class Generator(ICausalLanguageModel network, ITokenizer tokenizer
         var next = new int[1];
 
         ct.ThrowIfCancellationRequested();
-        session.Append(prompt.ToArray(), logits);
+        int kept = ReusablePrefix(session.Tokens, prompt);
+        session.Truncate(kept);
+        session.Append(prompt.Skip(kept).ToArray(), logits);
         for (int produced = 0; produced < options.MaxTokens; produced++)
         {
             ct.ThrowIfCancellationRequested();
@@ -64,7 +108,9 @@ public sealed class Generator(ICausalLanguageModel network, ITokenizer tokenizer
             bool full = session.Length == session.ContextLength || produced + 1 == options.MaxTokens;
             if (full)
             {
-                yield return new GeneratedToken(id, text + stops.Push(decoder.Flush()) + stops.Flush(), FinishReason.Length);
+                // The held-back tail may itself complete a stop string; then the stop, not the length, ended the reply.
+                string tail = stops.Push(decoder.Flush());
+                yield return new GeneratedToken(id, text + tail + stops.Flush(), stops.Stopped ? FinishReason.Stop : FinishReason.Length);
                 yield break;
             }
             yield return new GeneratedToken(id, text);

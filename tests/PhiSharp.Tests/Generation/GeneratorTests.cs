@@ -85,4 +85,62 @@ public sealed class GeneratorTests : IDisposable
         var e = Assert.Throws<ArgumentException>(() => _model.Generator.Generate(new int[300], new GenerationOptions { ContextLength = 256 }));
         Assert.Contains("300", e.Message);
     }
+
+    [Fact]
+    public void Continuing_a_session_gives_what_a_fresh_session_gives_whatever_it_held_before()
+    {
+        int[] prompt = [1, 260, 262, 265, 266, 263];
+        var options = Sampled(4, max: 12);
+        var expected = Generate(options, prompt).Select(t => t.Id).ToArray();
+        using var session = _model.Network.CreateSession(64);
+        int[][] earlier = [[], [1, 260, 262, 100, 101], prompt, [.. prompt, 7, 8, 9], [5, 6]];
+        foreach (var held in earlier)
+        {
+            session.Truncate(0);
+            if (held.Length > 0) session.Append(held, new float[_model.Network.VocabSize]);
+            var ids = _model.Generator.Generate(session, prompt, options).Select(t => t.Id).ToArray();
+            Assert.Equal(expected, ids);
+            // The session now holds the prompt and every generated token but the last, ready for the next turn.
+            Assert.Equal([.. prompt, .. ids[..^1]], session.Tokens.ToArray());
+        }
+    }
+
+    [Fact]
+    public void A_following_turn_evaluates_only_the_tokens_after_the_shared_prefix()
+    {
+        using var session = new CountingSession(_model.Network.CreateSession(64));
+        int[] first = [1, 260, 262, 265];
+        var reply = _model.Generator.Generate(session, first, Sampled(2, max: 5)).Select(t => t.Id).ToArray();
+        Assert.Equal(first.Length + reply.Length - 1, session.Evaluated);
+
+        int[] second = [.. first, .. reply, 268, 261];
+        session.Evaluated = 0;
+        _ = _model.Generator.Generate(session, second, Sampled(2, max: 1)).ToList();
+        // Everything up to the last reply token was cached; the last reply token and the two new ones are evaluated.
+        Assert.Equal(3, session.Evaluated);
+        Assert.Equal(first.Length + reply.Length - 1, Generator.ReusablePrefix(first.Concat(reply[..^1]).ToArray(), second));
+    }
+
+    [Fact]
+    public void A_prompt_that_fills_the_session_is_rejected_clearly()
+    {
+        using var session = _model.Network.CreateSession(8);
+        var e = Assert.Throws<ArgumentException>(() => _model.Generator.Generate(session, new int[8], new GenerationOptions()));
+        Assert.Contains("8", e.Message);
+    }
+
+    sealed class CountingSession(PhiSharp.Models.IInferenceSession inner) : PhiSharp.Models.IInferenceSession
+    {
+        public int Evaluated;
+        public int ContextLength => inner.ContextLength;
+        public int Length => inner.Length;
+        public ReadOnlySpan<int> Tokens => inner.Tokens;
+        public void Append(ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions = false)
+        {
+            Evaluated += tokens.Length;
+            inner.Append(tokens, logits, allPositions);
+        }
+        public void Truncate(int length) => inner.Truncate(length);
+        public void Dispose() => inner.Dispose();
+    }
 }

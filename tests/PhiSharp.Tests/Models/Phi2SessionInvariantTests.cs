@@ -66,6 +66,29 @@ public class Phi2SessionInvariantTests
     static int[] Tokens(int count) => Enumerable.Range(0, count).Select(i => (i * 37 + 11) % 60).ToArray();
 
     [Fact]
+    public void Sessions_decoding_on_different_threads_at_once_give_the_logits_they_give_alone()
+    {
+        // The model's matmul and worker pool are shared by its sessions; concurrent use must not mix their data.
+        using var model = Create(fusedQkv: true);
+        int vocab = model.VocabSize;
+        var sequences = Enumerable.Range(0, 4).Select(i => Tokens(Phi2Model.MaxBatch + 20).Select(t => (t + 7 * i) % vocab).ToArray()).ToArray();
+        var alone = sequences.Select(tokens => AllLogits(model, tokens)).ToArray();
+
+        var together = new float[sequences.Length][];
+        Parallel.For(0, sequences.Length, new ParallelOptions { MaxDegreeOfParallelism = sequences.Length }, i =>
+        {
+            // Half the sessions decode token by token, half evaluate the whole sequence, so chunks interleave with steps.
+            var tokens = sequences[i];
+            if (i % 2 == 0) { together[i] = AllLogits(model, tokens); return; }
+            using var s = model.CreateSession(128);
+            together[i] = new float[tokens.Length * vocab];
+            for (int t = 0; t < tokens.Length; t++)
+                s.Append(tokens.AsSpan(t, 1), together[i].AsSpan(t * vocab, vocab));
+        });
+        for (int i = 0; i < sequences.Length; i++) AssertClose(alone[i], together[i]);
+    }
+
+    [Fact]
     public void Token_by_token_decoding_matches_one_batch_longer_than_a_chunk()
     {
         using var model = Create(fusedQkv: true);

@@ -121,6 +121,33 @@ public class Phi3SessionInvariantTests
         Assert.Equal(0, session.Length);
     }
 
+    [Fact]
+    public void Sessions_decoding_on_different_threads_at_once_give_the_logits_they_give_alone()
+    {
+        // The model's matmul and worker pool are shared by its sessions; concurrent use must not mix their data.
+        using var model = RandomPhi3.Create(RandomPhi3.Config());
+        int vocab = model.VocabSize;
+        var sequences = Enumerable.Range(0, 4).Select(i => Tokens(Phi3Model.MaxBatch + 20, vocab, seed: 30 + i)).ToArray();
+        var alone = sequences.Select(tokens =>
+        {
+            using var s = model.CreateSession(128);
+            return AllLogits(s, tokens, vocab);
+        }).ToArray();
+
+        var together = new float[sequences.Length][];
+        Parallel.For(0, sequences.Length, new ParallelOptions { MaxDegreeOfParallelism = sequences.Length }, i =>
+        {
+            // Half the sessions decode token by token, half evaluate the whole prompt, so chunks interleave with steps.
+            using var s = model.CreateSession(128);
+            var tokens = sequences[i];
+            if (i % 2 == 0) { together[i] = AllLogits(s, tokens, vocab); return; }
+            together[i] = new float[tokens.Length * vocab];
+            for (int t = 0; t < tokens.Length; t++)
+                s.Append(tokens.AsSpan(t, 1), together[i].AsSpan(t * vocab, vocab));
+        });
+        for (int i = 0; i < sequences.Length; i++) AssertClose(alone[i], together[i]);
+    }
+
     static float MaxDifference(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         float max = 0;

@@ -18,6 +18,10 @@ public sealed class Phi2Model : ICausalLanguageModel
     readonly ITensorSource _source;
     readonly bool _ownsPool;
 
+    // MatMul and the worker pool hold the state of the operation in flight, so forward passes of different sessions
+    // take turns one chunk at a time (see Phi3Model).
+    readonly Lock _forwardLock = new();
+
     public Phi2Config Config { get; }
     internal Phi2Weights Weights { get; }
     internal RotaryEmbedding Rotary { get; }
@@ -52,6 +56,7 @@ public sealed class Phi2Model : ICausalLanguageModel
         int hidden = Config.HiddenSize, vocab = Config.VocabSize;
         for (int done = 0; done < tokens.Length; done += MaxBatch)
         {
+            using var turn = _forwardLock.EnterScope();
             int n = Math.Min(MaxBatch, tokens.Length - done);
             for (int b = 0; b < n; b++)
                 WeightRows.AsFloat(Weights.Embedding, tokens[done + b], s.Normed).CopyTo(s.Residual.AsSpan(b * hidden, hidden));

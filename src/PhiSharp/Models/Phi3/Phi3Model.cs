@@ -17,6 +17,11 @@ public sealed class Phi3Model : ICausalLanguageModel
     readonly ITensorSource _source;
     readonly bool _ownsPool;
 
+    // MatMul and the worker pool hold the state of the operation in flight, so forward passes of different sessions
+    // take turns, one chunk at a time: sessions may be used from different threads, and a long prompt does not hold
+    // back other sessions' decode steps for more than a chunk.
+    readonly Lock _forwardLock = new();
+
     public Phi3Config Config { get; }
     internal Phi3Weights Weights { get; }
     internal RotaryEmbedding Rotary { get; }
@@ -64,6 +69,7 @@ public sealed class Phi3Model : ICausalLanguageModel
         int hidden = c.HiddenSize, vocab = c.VocabSize;
         for (int done = 0; done < tokens.Length; done += MaxBatch)
         {
+            using var turn = _forwardLock.EnterScope();
             int n = Math.Min(MaxBatch, tokens.Length - done);
             int position = start + done;
             var x = s.Residual.AsSpan(0, n * hidden);

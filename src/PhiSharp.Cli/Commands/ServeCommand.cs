@@ -1,0 +1,44 @@
+using System.CommandLine;
+using PhiSharp.Server;
+
+namespace PhiSharp.Cli.Commands;
+
+static class ServeCommand
+{
+    public static Command Create()
+    {
+        var host = new Option<string>("--host") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "Port to listen on (0 picks a free one)", DefaultValueFactory = _ => 8080 };
+        var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer KEY' on /v1 requests" };
+        var parallel = new Option<int>("--parallel") { Description = "Requests decoded at once, each with its own KV cache", DefaultValueFactory = _ => 1 };
+        var queue = new Option<int>("--queue") { Description = "Requests that may wait for a slot before new ones get 503", DefaultValueFactory = _ => 64 };
+        var context = new Option<int?>("--ctx") { Description = "Context length of each slot in tokens (default: the model's, at most 4096)" };
+        var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API, with a chat page at /");
+        ModelArguments.AddTo(command);
+        foreach (var option in new Option[] { host, port, apiKey, parallel, queue, context }) command.Options.Add(option);
+        command.SetAction((parse, cancel) => ModelArguments.Guard(async () =>
+        {
+            var options = new ServerOptions
+            {
+                Host = parse.GetValue(host)!,
+                Port = parse.GetValue(port),
+                ApiKey = parse.GetValue(apiKey),
+                Parallel = parse.GetValue(parallel),
+                QueueLimit = parse.GetValue(queue),
+                ContextLength = parse.GetValue(context),
+            };
+            options.Validate();
+            using var model = ModelArguments.Load(parse);
+            await using var server = PhiServer.Create(model, options);
+            await server.StartAsync(cancel);
+            Console.WriteLine($"phi serve: '{server.ModelId}' at {server.Address} (chat page at /, API at /v1) · Ctrl+C stops");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancel);
+            }
+            catch (OperationCanceledException) { }
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,147 @@
+using System.Text;
+using System.Text.Json;
+using PhiSharp.Generation;
+using PhiSharp.Tokenizers;
+
+namespace PhiSharp.Server;
+
+/// <summary>POST /v1/chat/completions: OpenAI's chat.completion object, or a stream of chat.completion.chunk events.</summary>
+static class ChatCompletionsEndpoint
+{
+    static readonly HashSet<string> Roles = ["system", "developer", "user", "assistant"];
+
+    public static async Task HandleAsync(HttpContext http, ServedModel served)
+    {
+        var ct = http.RequestAborted;
+        var reader = await RequestReader.ReadAsync(http.Request, served.Options.MaxRequestBytes, ct);
+        var messages = ReadMessages(reader);
+        var request = CompletionRequest.Read(reader, served, "messages", () =>
+        {
+            string text = served.Model.ChatTemplate.Format(messages, addGenerationPrompt: true);
+            return served.Model.Tokenizer.Encode(text, parseSpecial: true);
+        }, defaultMaxTokens: null);
+
+        using var lease = await served.Slots.AcquireAsync(request.Prompt, ct);
+        string id = "chatcmpl-" + Guid.NewGuid().ToString("N");
+        long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var tokens = served.Model.Generator.GenerateAsync(lease.Session, request.Prompt, request.Options, ct);
+
+        if (!request.Stream)
+        {
+            var text = new StringBuilder();
+            int count = 0;
+            FinishReason? finish = null;
+            await foreach (var token in tokens)
+            {
+                text.Append(token.Text);
+                count++;
+                finish = token.Finish;
+            }
+            await http.Response.WriteAsJsonAsync(new
+            {
+                id,
+                @object = "chat.completion",
+                created,
+                model = served.Id,
+                system_fingerprint = ServedModel.Fingerprint,
+                choices = new[]
+                {
+                    new
+                    {
+                        index = 0,
+                        message = new { role = "assistant", content = text.ToString(), refusal = (string?)null },
+                        logprobs = (object?)null,
+                        finish_reason = FinishText(finish),
+                    },
+                },
+                usage = Usage(request.Prompt.Length, count),
+            }, JsonOptions.Wire, ct);
+            return;
+        }
+
+        var sse = new ServerSentEvents(http.Response);
+        sse.Start();
+        object Chunk(object delta, string? finishReason) => new
+        {
+            id,
+            @object = "chat.completion.chunk",
+            created,
+            model = served.Id,
+            system_fingerprint = ServedModel.Fingerprint,
+            choices = new[] { new { index = 0, delta, logprobs = (object?)null, finish_reason = finishReason } },
+        };
+        await sse.WriteAsync(Chunk(new { role = "assistant", content = "" }, null), ct);
+        int generated = 0;
+        FinishReason? last = null;
+        await foreach (var token in tokens)
+        {
+            generated++;
+            last = token.Finish;
+            if (token.Text.Length > 0) await sse.WriteAsync(Chunk(new { content = token.Text }, null), ct);
+        }
+        await sse.WriteAsync(Chunk(new { }, FinishText(last)), ct);
+        if (request.IncludeUsage)
+            await sse.WriteAsync(new
+            {
+                id,
+                @object = "chat.completion.chunk",
+                created,
+                model = served.Id,
+                system_fingerprint = ServedModel.Fingerprint,
+                choices = Array.Empty<object>(),
+                usage = Usage(request.Prompt.Length, generated),
+            }, ct);
+        await sse.DoneAsync(ct);
+    }
+
+    public static object Usage(int prompt, int completion) =>
+        new { prompt_tokens = prompt, completion_tokens = completion, total_tokens = prompt + completion };
+
+    public static string FinishText(FinishReason? finish) => finish == FinishReason.Length ? "length" : "stop";
+
+    /// <summary>"messages": a non-empty array of {role, content}; content is a string or an array of text parts.</summary>
+    static List<ChatMessage> ReadMessages(RequestReader r)
+    {
+        if (r.Field("messages") is not { } array) throw ApiException.BadRequest("'messages' is required.", "messages", "missing_required_parameter");
+        if (array.ValueKind != JsonValueKind.Array) throw RequestReader.WrongType("messages", "an array");
+        if (array.GetArrayLength() == 0) throw ApiException.BadRequest("'messages' must hold at least one message.", "messages", "invalid_value");
+        var messages = new List<ChatMessage>();
+        int i = 0;
+        foreach (var m in array.EnumerateArray())
+        {
+            string at = $"messages[{i++}]";
+            if (m.ValueKind != JsonValueKind.Object) throw RequestReader.WrongType(at, "an object");
+            if (!m.TryGetProperty("role", out var role) || role.ValueKind != JsonValueKind.String)
+                throw ApiException.BadRequest($"'{at}.role' is required and must be a string.", $"{at}.role", "invalid_type");
+            string roleName = role.GetString()!;
+            if (!Roles.Contains(roleName))
+                throw ApiException.BadRequest($"'{at}.role' must be one of system, developer, user, assistant; got '{roleName}'.", $"{at}.role", "invalid_value");
+            string content = m.TryGetProperty("content", out var c) ? Content(c, $"{at}.content", roleName) : Content(default, $"{at}.content", roleName);
+            // Phi's chat formats know a system turn; a "developer" message is OpenAI's newer name for it.
+            messages.Add(new ChatMessage(roleName == "developer" ? "system" : roleName, content));
+        }
+        return messages;
+    }
+
+    static string Content(JsonElement c, string param, string role)
+    {
+        switch (c.ValueKind)
+        {
+            case JsonValueKind.String: return c.GetString()!;
+            case JsonValueKind.Array:
+                var text = new StringBuilder();
+                foreach (var part in c.EnumerateArray())
+                {
+                    if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("type", out var type) || type.GetString() != "text"
+                        || !part.TryGetProperty("text", out var t) || t.ValueKind != JsonValueKind.String)
+                        throw ApiException.BadRequest($"'{param}' parts must be {{\"type\": \"text\", \"text\": string}}; other part types are not supported.", param, "invalid_value");
+                    text.Append(t.GetString());
+                }
+                return text.ToString();
+            case JsonValueKind.Null or JsonValueKind.Undefined when role == "assistant": return "";
+            case JsonValueKind.Null or JsonValueKind.Undefined:
+                throw ApiException.BadRequest($"'{param}' is required.", param, "missing_required_parameter");
+            default: throw RequestReader.WrongType(param, "a string or an array of text parts");
+        }
+    }
+}

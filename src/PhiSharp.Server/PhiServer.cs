@@ -1,0 +1,117 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace PhiSharp.Server;
+
+/// <summary>
+/// `phi serve`: an OpenAI-compatible HTTP server for one loaded model (/v1/chat/completions, /v1/completions,
+/// /v1/models, /health) and the chat page at /. Client mistakes get OpenAI-shaped errors with a 4xx status.
+/// </summary>
+public sealed class PhiServer : IAsyncDisposable
+{
+    readonly WebApplication _app;
+    readonly ServedModel _served;
+
+    PhiServer(WebApplication app, ServedModel served) => (_app, _served) = (app, served);
+
+    /// <summary>The address the server listens on (with the real port when <see cref="ServerOptions.Port"/> was 0).</summary>
+    public Uri Address => new(_app.Urls.First());
+
+    /// <summary>The id clients name in "model".</summary>
+    public string ModelId => _served.Id;
+
+    /// <summary>Builds the server; the model stays owned by the caller and must outlive it.</summary>
+    public static PhiServer Create(LanguageModel model, ServerOptions options)
+    {
+        options.Validate();
+        int context = Math.Min(options.ContextLength ?? 4096, model.Network.MaxContextLength);
+        string id = options.ModelId ?? Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(model.Info.Path));
+        var served = new ServedModel(model, id, new SlotPool(model.Network, options.Parallel, context, options.QueueLimit), options);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        string host = options.Host.Contains(':') ? $"[{options.Host}]" : options.Host;
+        builder.WebHost.UseUrls($"http://{host}:{options.Port}");
+        // The body size limit is enforced while reading, where it can be answered in OpenAI's error shape.
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+        var app = builder.Build();
+
+        app.Use(async (http, next) =>
+        {
+            try
+            {
+                if (options.ApiKey is { } key && http.Request.Path.StartsWithSegments("/v1") && !Authorized(http.Request, key))
+                    throw new ApiException(401, "Invalid or missing API key: send 'Authorization: Bearer <key>'.", code: "invalid_api_key");
+                await next(http);
+            }
+            catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away; its slot was freed when the generation unwound.
+            }
+            catch (IOException) when (http.RequestAborted.IsCancellationRequested)
+            {
+            }
+            catch (ApiException e) when (!http.Response.HasStarted)
+            {
+                await e.WriteAsync(http.Response);
+            }
+            catch (BadHttpRequestException e) when (!http.Response.HasStarted)
+            {
+                await new ApiException(e.StatusCode, e.Message).WriteAsync(http.Response);
+            }
+        });
+
+        app.MapPost("/v1/chat/completions", (HttpContext http) => ChatCompletionsEndpoint.HandleAsync(http, served));
+        app.MapPost("/v1/completions", (HttpContext http) => CompletionsEndpoint.HandleAsync(http, served));
+        app.MapGet("/v1/models", () => Results.Json(new { @object = "list", data = new[] { ModelObject(served) } }, JsonOptions.Wire));
+        app.MapGet("/v1/models/{id}", (string id) => id == served.Id
+            ? Results.Json(ModelObject(served), JsonOptions.Wire)
+            : throw new ApiException(404, $"The model '{id}' does not exist; this server serves '{served.Id}'.", "model", "model_not_found"));
+        app.MapGet("/health", () => Results.Json(new
+        {
+            status = "ok",
+            model = served.Id,
+            slots = new { total = served.Slots.Count, busy = served.Slots.Busy, context = served.Slots.ContextLength },
+            queued = served.Slots.Waiting,
+        }, JsonOptions.Wire));
+        app.MapGet("/", () => Results.Stream(ChatPage(), "text/html; charset=utf-8"));
+        app.MapFallback((HttpContext http) =>
+            throw new ApiException(404, $"No endpoint {http.Request.Method} {http.Request.Path}.", code: "unknown_url"));
+        return new PhiServer(app, served);
+    }
+
+    static object ModelObject(ServedModel served) => new { id = served.Id, @object = "model", created = served.Created, owned_by = "phisharp" };
+
+    static bool Authorized(HttpRequest request, string key)
+    {
+        string header = request.Headers.Authorization.ToString();
+        const string bearer = "Bearer ";
+        if (!header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase)) return false;
+        // Constant-time comparison, so response timing does not reveal how much of a guess was right.
+        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[bearer.Length..].Trim()), Encoding.UTF8.GetBytes(key));
+    }
+
+    static Stream ChatPage() =>
+        typeof(PhiServer).Assembly.GetManifestResourceStream("PhiSharp.Server.wwwroot.index.html")
+        ?? throw new InvalidOperationException("The chat page is missing from the assembly.");
+
+    public Task StartAsync(CancellationToken ct = default) => _app.StartAsync(ct);
+
+    /// <summary>Runs until <paramref name="ct"/> fires (or the process is told to stop).</summary>
+    public async Task RunAsync(CancellationToken ct = default)
+    {
+        await _app.StartAsync(ct);
+        await _app.WaitForShutdownAsync(ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _served.Slots.Dispose();
+    }
+}

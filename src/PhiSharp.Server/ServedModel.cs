@@ -1,0 +1,17 @@
+namespace PhiSharp.Server;
+
+/// <summary>What the endpoints share: the model, the id clients call it by, the slots and the server's options.</summary>
+sealed class ServedModel(LanguageModel model, string id, SlotPool slots, ServerOptions options)
+{
+    public LanguageModel Model { get; } = model;
+    public string Id { get; } = id;
+    public SlotPool Slots { get; } = slots;
+    public ServerOptions Options { get; } = options;
+
+    /// <summary>OpenAI's system_fingerprint: names the backend configuration that produced a reply.</summary>
+    public const string Fingerprint = "fp_phisharp";
+
+    /// <summary>Unix seconds when the server started: the model's "created".</summary>
+    public long Created { get; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+}

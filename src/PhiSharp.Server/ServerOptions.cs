@@ -1,0 +1,37 @@
+namespace PhiSharp.Server;
+
+/// <summary>How `phi serve` listens and how much work it takes on.</summary>
+public sealed record ServerOptions
+{
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>0 picks a free port (read the bound address from <see cref="PhiServer.Address"/>).</summary>
+    public int Port { get; init; } = 8080;
+
+    /// <summary>When set, every /v1 request must send <c>Authorization: Bearer KEY</c>.</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>Requests decoded at once, each in its own slot with its own KV cache.</summary>
+    public int Parallel { get; init; } = 1;
+
+    /// <summary>Requests that may wait for a slot; one more is refused with 503.</summary>
+    public int QueueLimit { get; init; } = 64;
+
+    /// <summary>Tokens of each slot's KV cache; null takes the model's context, at most 4096.</summary>
+    public int? ContextLength { get; init; }
+
+    /// <summary>The id clients name in "model"; null uses the model file's name.</summary>
+    public string? ModelId { get; init; }
+
+    /// <summary>Largest request body in bytes; a larger one gets 413.</summary>
+    public long MaxRequestBytes { get; init; } = 4 << 20;
+
+    public void Validate()
+    {
+        if (Port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(Port), Port, "The port must be in 0..65535.");
+        if (Parallel < 1) throw new ArgumentOutOfRangeException(nameof(Parallel), Parallel, "--parallel must be at least 1.");
+        if (QueueLimit < 0) throw new ArgumentOutOfRangeException(nameof(QueueLimit), QueueLimit, "The queue limit must be ≥ 0.");
+        if (ContextLength is < 2) throw new ArgumentOutOfRangeException(nameof(ContextLength), ContextLength, "--ctx must be at least 2.");
+        if (ApiKey is { Length: 0 }) throw new ArgumentException("--api-key must not be empty.", nameof(ApiKey));
+    }
+}

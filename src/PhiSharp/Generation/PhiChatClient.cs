@@ -1,0 +1,143 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using Microsoft.Extensions.AI;
+using PhiSharp.Models;
+using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
+using PhiChatMessage = PhiSharp.Tokenizers.ChatMessage;
+
+namespace PhiSharp.Generation;
+
+/// <summary>
+/// A loaded model as a <c>Microsoft.Extensions.AI</c> <see cref="IChatClient"/>, for in-process use by any
+/// consumer of that abstraction. Messages are rendered with the model's chat template; ChatOptions map to
+/// <see cref="GenerationOptions"/> (MaxOutputTokens, Temperature, TopP, TopK, Seed, StopSequences, Instructions as a
+/// system turn). Calls take turns on one session, so a conversation's next turn reuses its cached history.
+/// </summary>
+public sealed class PhiChatClient : IChatClient
+{
+    readonly LanguageModel _model;
+    readonly IInferenceSession _session;
+    readonly SemaphoreSlim _turn = new(1, 1);
+    readonly ChatClientMetadata _metadata;
+
+    /// <param name="model">Owned by the caller; must outlive the client.</param>
+    /// <param name="contextLength">Tokens of the client's KV cache; null takes the model's, at most 4096.</param>
+    /// <param name="modelId">The id reported as ModelId; null uses the model file's name.</param>
+    public PhiChatClient(LanguageModel model, int? contextLength = null, string? modelId = null)
+    {
+        _model = model;
+        _session = model.Network.CreateSession(Math.Min(contextLength ?? 4096, model.Network.MaxContextLength));
+        _metadata = new ChatClientMetadata("phisharp", null, modelId ?? Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(model.Info.Path)));
+    }
+
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<AiChatMessage> messages, ChatOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        var text = new StringBuilder();
+        ChatResponseUpdate? last = null;
+        UsageDetails? usage = null;
+        await foreach (var update in GetStreamingResponseAsync(messages, options, cancellationToken))
+        {
+            text.Append(update.Text);
+            usage = update.Contents.OfType<UsageContent>().FirstOrDefault()?.Details ?? usage;
+            last = update;
+        }
+        return new ChatResponse(new AiChatMessage(ChatRole.Assistant, text.ToString()))
+        {
+            FinishReason = last?.FinishReason,
+            ModelId = _metadata.DefaultModelId,
+            ResponseId = last?.ResponseId,
+            CreatedAt = last?.CreatedAt,
+            Usage = usage,
+        };
+    }
+
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<AiChatMessage> messages,
+        ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        int[] prompt = Prompt(messages, options);
+        var generation = Options(options);
+        string id = Guid.NewGuid().ToString("N");
+        var created = DateTimeOffset.UtcNow;
+        await _turn.WaitAsync(cancellationToken);
+        try
+        {
+            int count = 0;
+            await foreach (var token in _model.Generator.GenerateAsync(_session, prompt, generation, cancellationToken))
+            {
+                count++;
+                var update = new ChatResponseUpdate(ChatRole.Assistant, token.Text)
+                {
+                    ResponseId = id,
+                    MessageId = id,
+                    CreatedAt = created,
+                    ModelId = _metadata.DefaultModelId,
+                    FinishReason = token.Finish switch
+                    {
+                        FinishReason.Stop => ChatFinishReason.Stop,
+                        FinishReason.Length => ChatFinishReason.Length,
+                        _ => null,
+                    },
+                };
+                if (token.Finish is not null)
+                    update.Contents.Add(new UsageContent(new UsageDetails
+                    {
+                        InputTokenCount = prompt.Length,
+                        OutputTokenCount = count,
+                        TotalTokenCount = prompt.Length + count,
+                    }));
+                yield return update;
+            }
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    int[] Prompt(IEnumerable<AiChatMessage> messages, ChatOptions? options)
+    {
+        var turns = new List<PhiChatMessage>();
+        if (options?.Instructions is { Length: > 0 } instructions) turns.Add(new PhiChatMessage("system", instructions));
+        turns.AddRange(messages.Select(m => new PhiChatMessage(m.Role.Value, m.Text)));
+        if (turns.Count == 0) throw new ArgumentException("There are no messages.", nameof(messages));
+        var prompt = _model.Tokenizer.Encode(_model.ChatTemplate.Format(turns, addGenerationPrompt: true), parseSpecial: true);
+        if (prompt.Length >= _session.ContextLength)
+            throw new ArgumentException($"The conversation has {prompt.Length} tokens; the context holds {_session.ContextLength}.", nameof(messages));
+        return prompt;
+    }
+
+    GenerationOptions Options(ChatOptions? options)
+    {
+        if (options?.Tools is { Count: > 0 }) throw new NotSupportedException("PhiChatClient does not call tools.");
+        var sampling = new SamplingOptions
+        {
+            Temperature = options?.Temperature ?? 0f,
+            TopP = options?.TopP ?? 1f,
+            TopK = options?.TopK ?? 0,
+            Seed = options?.Seed is { } seed ? unchecked((ulong)seed) : null,
+        };
+        sampling.Validate();
+        return new GenerationOptions
+        {
+            MaxTokens = options?.MaxOutputTokens ?? _session.ContextLength,
+            StopStrings = options?.StopSequences?.ToArray() ?? [],
+            Sampling = sampling,
+        };
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null) return null;
+        if (serviceType == typeof(ChatClientMetadata)) return _metadata;
+        if (serviceType == typeof(LanguageModel)) return _model;
+        return serviceType.IsInstanceOfType(this) ? this : null;
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _turn.Dispose();
+    }
+}

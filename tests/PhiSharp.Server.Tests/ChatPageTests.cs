@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace PhiSharp.Server.Tests;
+
+/// <summary>
+/// The chat page in a real browser: Debian's chromium (never a downloaded one), headless, driven by Playwright.
+/// The model is slowed to 30 ms a token so a reply is still streaming when the test looks and presses stop.
+/// </summary>
+public sealed class ChatPageTests
+{
+    const string Chromium = "/usr/bin/chromium";
+
+    static async Task<(IPlaywright, IBrowser)> LaunchAsync()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install chromium (.ci/run does)");
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        return (playwright, browser);
+    }
+
+    [Fact]
+    public async Task A_reply_streams_in_stop_ends_it_and_html_in_a_message_is_shown_as_text()
+    {
+        await using var server = await TestServer.StartAsync(new ServerOptions { Parallel = 1 }, stepDelay: TimeSpan.FromMilliseconds(30));
+        var (playwright, browser) = await LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync();
+        int dialogs = 0;
+        page.Dialog += (_, dialog) => { dialogs++; _ = dialog.DismissAsync(); };
+        await page.GotoAsync(server.Address.ToString());
+
+        // Streaming: the reply's text appears while the stop button is still enabled (the reply is not finished).
+        await page.FillAsync("#input", "hello world");
+        await page.ClickAsync("#send");
+        var reply = page.Locator(".msg.assistant").Last;
+        await page.WaitForFunctionAsync("() => document.querySelector('.msg.assistant')?.textContent.length > 0", null, new() { Timeout = 10_000 });
+        Assert.True(await page.IsEnabledAsync("#stop"), "the reply finished before the test could see it stream");
+
+        // Stop: the reply ends, the page is ready again, the text no longer grows and the server's slot is free.
+        await page.ClickAsync("#stop");
+        await page.WaitForFunctionAsync("() => !document.getElementById('send').disabled", null, new() { Timeout = 5_000 });
+        string stopped = await reply.TextContentAsync() ?? "";
+        await Task.Delay(300);
+        Assert.Equal(stopped, await reply.TextContentAsync());
+        await WaitUntilIdle(server);
+
+        // A message that is HTML is shown as its text: no element is created, no script runs.
+        await page.ClickAsync("#new");
+        const string attack = "<img src=x onerror=alert(1)>";
+        await page.FillAsync("#input", attack);
+        await page.ClickAsync("#send");
+        var user = page.Locator(".msg.user").Last;
+        Assert.Equal(attack, await user.TextContentAsync());
+        Assert.Equal(0, await page.Locator("#messages img").CountAsync());
+        await page.ClickAsync("#stop");
+        await page.WaitForFunctionAsync("() => !document.getElementById('send').disabled", null, new() { Timeout = 5_000 });
+        Assert.Equal(0, dialogs);
+        Assert.Equal(0, await page.Locator("#messages img").CountAsync());
+    }
+
+    static async Task WaitUntilIdle(TestServer server)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            var health = JsonDocument.Parse(await server.Http.GetStringAsync("/health")).RootElement;
+            if (health.GetProperty("slots").GetProperty("busy").GetInt32() == 0) return;
+            await Task.Delay(30);
+        }
+        Assert.Fail("the server's slot is still busy 3 s after the page pressed stop");
+    }
+}

@@ -1,0 +1,119 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using PhiSharp.Models;
+using PhiSharp.Tests.Models;
+
+namespace PhiSharp.Server.Tests;
+
+/// <summary>
+/// A real `phi serve` (Kestrel on 127.0.0.1, a free port) over the tiny random Phi-3 GGUF, and an HttpClient for it.
+/// The network is wrapped to count the tokens it evaluates, and <paramref name="stepDelay"/> slows every forward pass,
+/// so a request is still decoding when a test needs it to be.
+/// </summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    readonly string _directory = Directory.CreateTempSubdirectory("phisharp-server-").FullName;
+    readonly LanguageModel _loaded;
+    readonly PhiServer _server;
+
+    public LanguageModel Model { get; }
+    internal InstrumentedNetwork Network { get; }
+    public HttpClient Http { get; }
+    public Uri Address => _server.Address;
+    public string ModelId => _server.ModelId;
+
+    TestServer(ServerOptions options, TimeSpan stepDelay)
+    {
+        string path = Path.Combine(_directory, "tiny-phi3.gguf");
+        TinyPhi3Gguf.Write(path);
+        _loaded = LanguageModel.Load(path, new LoadOptions { Threads = 1 });
+        Network = new InstrumentedNetwork(_loaded.Network, stepDelay);
+        Model = new LanguageModel
+        {
+            Info = _loaded.Info,
+            Network = Network,
+            Tokenizer = _loaded.Tokenizer,
+            ChatTemplate = _loaded.ChatTemplate,
+            StopTokenIds = _loaded.StopTokenIds,
+        };
+        _server = PhiServer.Create(Model, options with { Host = "127.0.0.1", Port = 0 });
+        Http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public static async Task<TestServer> StartAsync(ServerOptions? options = null, TimeSpan stepDelay = default)
+    {
+        var server = new TestServer(options ?? new ServerOptions { Parallel = 2 }, stepDelay);
+        await server._server.StartAsync();
+        server.Http.BaseAddress = server.Address;
+        return server;
+    }
+
+    public Task<HttpResponseMessage> PostAsync(string path, string json, string? apiKey = null, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, CancellationToken ct = default)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        if (apiKey is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        return Http.SendAsync(request, completion, ct);
+    }
+
+    public async Task<(int Status, JsonElement Body)> PostJsonAsync(string path, object body, string? apiKey = null)
+    {
+        using var response = await PostAsync(path, JsonSerializer.Serialize(body), apiKey);
+        return ((int)response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _server.DisposeAsync();
+        _loaded.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    /// <summary>Counts the tokens evaluated and sleeps before each forward pass of the real network.</summary>
+    internal sealed class InstrumentedNetwork(ICausalLanguageModel inner, TimeSpan delay) : ICausalLanguageModel
+    {
+        readonly TimeSpan _delay = delay;
+        long _evaluated;
+
+        /// <summary>Tokens passed to Append over all sessions so far.</summary>
+        public long Evaluated => Interlocked.Read(ref _evaluated);
+
+        public int VocabSize => inner.VocabSize;
+        public int MaxContextLength => inner.MaxContextLength;
+        public IInferenceSession CreateSession(int contextLength) => new Session(this, inner.CreateSession(contextLength));
+        public void Dispose() { } // the inner network belongs to the loaded model
+
+        sealed class Session(InstrumentedNetwork network, IInferenceSession inner) : IInferenceSession
+        {
+            public int ContextLength => inner.ContextLength;
+            public int Length => inner.Length;
+            public ReadOnlySpan<int> Tokens => inner.Tokens;
+            public void Append(ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions = false)
+            {
+                if (network._delay > TimeSpan.Zero) Thread.Sleep(network._delay);
+                Interlocked.Add(ref network._evaluated, tokens.Length);
+                inner.Append(tokens, logits, allPositions);
+            }
+            public void Truncate(int length) => inner.Truncate(length);
+            public void Dispose() => inner.Dispose();
+        }
+    }
+}
+
+/// <summary>Parses an OpenAI event stream: every event must be one <c>data: </c> line followed by a blank line.</summary>
+public static class EventStream
+{
+    /// <summary>The payloads in order, "[DONE]" included; throws on anything that is not well-formed SSE.</summary>
+    public static List<string> Parse(string body)
+    {
+        Assert.EndsWith("\n\n", body);
+        var events = body[..^2].Split("\n\n");
+        return events.Select(e =>
+        {
+            Assert.StartsWith("data: ", e);
+            Assert.DoesNotContain('\n', e);
+            return e["data: ".Length..];
+        }).ToList();
+    }
+}
