@@ -22,7 +22,7 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
     readonly BytePairEncoder _encoder;
     readonly int[] _prefixIds, _suffixIds;
 
-    ByteLevelBpeTokenizer(Vocabulary vocabulary, AddedToken[] added, TextNormalizer normalizer, WordSplitter? splitter,
+    ByteLevelBpeTokenizer(ByteLevelVocabulary vocabulary, AddedToken[] added, TextNormalizer normalizer, WordSplitter? splitter,
         bool addPrefixSpace, bool ignoreMerges, int[] prefixIds, int[] suffixIds, int? bosId, int[] eosIds)
     {
         int size = Math.Max(vocabulary.Size, added.Length == 0 ? 0 : added.Max(t => t.Id) + 1);
