@@ -22,6 +22,7 @@ internal sealed class BytePairEncoder
     readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _wholeWords;
     readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
+    int _cached;   // entries added; ConcurrentDictionary.Count takes every lock, too slow to ask per word
 
     /// <param name="byteIds">The id of each single-byte token (all 256 must exist).</param>
     /// <param name="merges">Pair → (rank, merged id).</param>
@@ -61,7 +62,8 @@ internal sealed class BytePairEncoder
             count = count <= ShortWord ? MergeShort(ids[..count]) : MergeLong(ids[..count]);
             var result = ids[..count];
             foreach (int id in result) output.Add(id);
-            if (word.Length <= MaxCachedWordLength && _cache.Count < CacheCapacity) _cacheLookup.TryAdd(word, result.ToArray());
+            if (word.Length <= MaxCachedWordLength && Volatile.Read(ref _cached) < CacheCapacity && _cacheLookup.TryAdd(word, result.ToArray()))
+                Interlocked.Increment(ref _cached);
         }
         finally
         {
