@@ -18,37 +18,42 @@ internal static class Gpt2Vocabulary
 {
     public const int EndOfText = 50256;
 
-    static readonly Lazy<(string[] Texts, string[] Merges)> Tables = new(Build);
+    static readonly Lazy<(string[] Texts, string[] Merges)> Tables = new(() => TiktokenTables("gpt2"));
 
     public static string[] RankTexts => Tables.Value.Texts;
     public static string[] Merges => Tables.Value.Merges;
 
-    static (string[], string[]) Build()
+    /// <summary>
+    /// A tiktoken rank file as tokenizer.json tables: each rank's bytes in the byte-level alphabet, and the merges that
+    /// make the multi-byte tokens in rank order, each recovered by BPE over the token's bytes with only lower ranks.
+    /// </summary>
+    public static (string[] Texts, string[] Merges) TiktokenTables(string name)
     {
         var texts = new List<string>();
-        foreach (string line in File.ReadLines(SharedFixtures.Path("tokenizers", "tiktoken", "gpt2.tiktoken")))
+        foreach (string line in File.ReadLines(SharedFixtures.Path("tokenizers", "tiktoken", name + ".tiktoken")))
         {
             string[] parts = line.Split(' ');
-            if (int.Parse(parts[1]) != texts.Count) throw new InvalidDataException("gpt2.tiktoken ranks are not 0, 1, 2, …");
+            if (int.Parse(parts[1]) != texts.Count) throw new InvalidDataException($"{name}.tiktoken ranks are not 0, 1, 2, …");
             texts.Add(ByteLevelAlphabet.ToText(Convert.FromBase64String(parts[0])));
         }
         var rank = texts.Select((t, i) => (t, i)).ToDictionary(x => x.t, x => x.i, StringComparer.Ordinal);
-        var merges = new string[texts.Count - 256];
-        for (int id = 256; id < texts.Count; id++)
+        var merges = new List<string>();
+        for (int id = 0; id < texts.Count; id++)
         {
+            if (texts[id].Length < 2) continue;
             var parts = texts[id].Select(c => c.ToString()).ToList();
             while (parts.Count > 2)
             {
                 int best = -1, bestRank = id;
                 for (int i = 0; i + 1 < parts.Count; i++)
                     if (rank.TryGetValue(parts[i] + parts[i + 1], out int r) && r < bestRank) (best, bestRank) = (i, r);
-                if (best < 0) throw new InvalidDataException($"token {id} cannot be built from lower ranks");
+                if (best < 0) throw new InvalidDataException($"{name} token {id} cannot be built from lower ranks");
                 parts[best] += parts[best + 1];
                 parts.RemoveAt(best + 1);
             }
-            merges[id - 256] = parts[0] + " " + parts[1];
+            merges.Add(parts[0] + " " + parts[1]);
         }
-        return (texts.ToArray(), merges);
+        return (texts.ToArray(), merges.ToArray());
     }
 
     /// <summary>Writes tokenizer.json (template + tables) into <paramref name="folder"/> and returns its path.</summary>
