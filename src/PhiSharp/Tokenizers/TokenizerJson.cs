@@ -114,8 +114,9 @@ internal sealed class TokenizerJson
     static (int[] Prefix, int[] Suffix) ReadTemplate(HfJsonObject post)
     {
         string type = post.GetString("type");
+        if (type == "ByteLevel") return ([], []);   // GPT-2's: it only trims offsets and adds no tokens
         if (type != "TemplateProcessing")
-            throw new UnsupportedModelException(post.FilePath, $"post_processor type '{type}' is not supported (supported: TemplateProcessing)");
+            throw new UnsupportedModelException(post.FilePath, $"post_processor type '{type}' is not supported (supported: TemplateProcessing, ByteLevel)");
         post.TryGetObjectArray("single", out var pieces);
         var specials = post.GetObject("special_tokens");
         List<int> prefix = [], suffix = [];

@@ -10,6 +10,20 @@ internal static class TokenizerFixtures
 
     public static readonly Lazy<SentencePieceBpeTokenizer> Phi3 = new(() => SentencePieceBpeTokenizer.FromTokenizerJson(Phi3TokenizerJson));
 
+    static readonly Dictionary<string, Lazy<ByteLevelBpeTokenizer>> TiktokenEncodings = new[] { "cl100k_base", "o200k_base", "gpt2" }
+        .ToDictionary(name => name, name => new Lazy<ByteLevelBpeTokenizer>(() => LoadTiktoken(name)));
+
+    /// <summary>A tiktoken encoding from the shared rank files, with the pattern and special tokens of its .json.</summary>
+    public static ByteLevelBpeTokenizer Tiktoken(string name) => TiktokenEncodings[name].Value;
+
+    static ByteLevelBpeTokenizer LoadTiktoken(string name)
+    {
+        using var spec = JsonDocument.Parse(File.ReadAllText(SharedFixtures.Path("tokenizers", "tiktoken", name + ".json")));
+        var special = spec.RootElement.GetProperty("special_tokens").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
+        return ByteLevelBpeTokenizer.FromTiktoken(SharedFixtures.Path("tokenizers", "tiktoken", name + ".tiktoken"),
+            spec.RootElement.GetProperty("pat_str").GetString()!, special);
+    }
+
     public static readonly string[] Corpus = ReadJsonLines("corpus.jsonl").Select(e => e.GetProperty("text").GetString()!).ToArray();
 
     public static IEnumerable<JsonElement> ReadJsonLines(string fileName) =>

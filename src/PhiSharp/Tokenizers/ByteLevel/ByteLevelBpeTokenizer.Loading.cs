@@ -1,0 +1,137 @@
+using PhiSharp.Formats.HuggingFace;
+using PhiSharp.Tokenizers.ByteLevel;
+
+namespace PhiSharp.Tokenizers;
+
+// The ways to build a byte-level BPE tokenizer: tiktoken rank files, HF tokenizer.json, GGUF metadata.
+public sealed partial class ByteLevelBpeTokenizer
+{
+    /// <summary>
+    /// Reads a tiktoken <c>.tiktoken</c> rank file (one "base64-bytes rank" per line) with its split pattern and
+    /// special tokens (text → id), as <c>tiktoken.Encoding(name, pat_str, mergeable_ranks, special_tokens)</c> takes them.
+    /// <c>parseSpecial</c> on encode is tiktoken's <c>allowed_special="all"</c>; without it special-token text is plain
+    /// text, as in <c>encode_ordinary</c>.
+    /// </summary>
+    public static ByteLevelBpeTokenizer FromTiktoken(string path, string pattern, IReadOnlyDictionary<string, int> specialTokens)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        ArgumentNullException.ThrowIfNull(specialTokens);
+        if (!File.Exists(path)) throw new FileNotFoundException($"No tiktoken file at '{path}'.", path);
+        var ranks = new List<(byte[] Bytes, int Rank)>();
+        int lineNumber = 0;
+        foreach (string line in File.ReadLines(path))
+        {
+            lineNumber++;
+            if (line.Length == 0) continue;
+            string[] parts = line.Split(' ');
+            byte[]? bytes = null;
+            if (parts.Length != 2 || !int.TryParse(parts[1], out int rank) || rank < 0 || !TryBase64(parts[0], out bytes))
+                throw new ModelFormatException(path, $"line {lineNumber} is '{Shorten(line)}', expected '<base64 bytes> <rank>'");
+            ranks.Add((bytes!, rank));
+        }
+        var vocabulary = ByteLevelVocabulary.FromRanks(path, ranks);
+        var added = specialTokens.Select(s => new AddedToken(s.Value, s.Key, Special: true, Normalized: false)).ToArray();
+        int? endOfText = specialTokens.TryGetValue("<|endoftext|>", out int eot) ? eot : null;
+        return new ByteLevelBpeTokenizer(vocabulary, added, TextNormalizer.None, WordSplitter.FromPattern(pattern),
+            addPrefixSpace: false, ignoreMerges: true, [], [], bosId: null, endOfText is int e ? [e] : []);
+    }
+
+    /// <summary>
+    /// Reads a tokenizer.json with a BPE model over the byte-level alphabet (GPT-2 / CodeGen, Phi-4-mini's o200k) and the
+    /// tokenizer_config.json beside it for BOS/EOS. Pre-tokenizers: <c>ByteLevel</c> (GPT-2 pattern) or a <c>Sequence</c>
+    /// of <c>Split</c> (a regex, behaviour Isolated) and <c>ByteLevel</c> without its regex.
+    /// </summary>
+    public static ByteLevelBpeTokenizer FromTokenizerJson(string path)
+    {
+        var json = TokenizerJson.Load(path);
+        string type = json.Model.TryGetString("type", out string t) ? t : "BPE";
+        if (type != "BPE") throw new UnsupportedModelException(path, $"tokenizer model type '{type}' is not supported (supported: BPE)");
+        if (json.Decoder is { } decoder && decoder.GetString("type") != "ByteLevel")
+            throw new UnsupportedModelException(path, $"decoder type '{decoder.GetString("type")}' is not supported by byte-level BPE (supported: ByteLevel)");
+        var vocabulary = ByteLevelVocabulary.FromTexts(path, json.Vocab, json.Merges);
+        var (splitter, addPrefixSpace) = PreTokenizer(path, json.PreTokenizer);
+        return new ByteLevelBpeTokenizer(vocabulary, json.AddedTokens, TextNormalizer.FromJson(json.Normalizer), splitter,
+            addPrefixSpace, ignoreMerges: json.Model.TryGetBool("ignore_merges", out bool ignore) && ignore,
+            json.PrefixIds, json.SuffixIds, json.BosId, json.EosIds);
+    }
+
+    /// <summary>
+    /// Builds the tokenizer from GGUF metadata with <c>tokenizer.ggml.model</c> = "gpt2": the tokens (byte-level alphabet),
+    /// the merges ("left right", best first), the token types and <c>tokenizer.ggml.pre</c>, the name llama.cpp gives the
+    /// split pattern ("gpt-2", "gpt-4o", "llama-bpe"; absent means GPT-2's, the pattern of the files that predate the key).
+    /// Control and user-defined tokens are matched in the text before BPE; control ones only when parsing special tokens.
+    /// </summary>
+    public static ByteLevelBpeTokenizer FromGgufVocabulary(string[] tokens, string[] merges, int[] tokenTypes, string? preTokenizer,
+        int? bosId, int? eosId, bool addBos, bool addEos)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(merges);
+        ArgumentNullException.ThrowIfNull(tokenTypes);
+        if (tokenTypes.Length != tokens.Length)
+            throw new ArgumentException($"tokenizer.ggml.tokens has {tokens.Length} entries but token_type has {tokenTypes.Length}");
+        const int Normal = 1, Control = 3, UserDefined = 4;
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        var added = new List<AddedToken>();
+        for (int id = 0; id < tokens.Length; id++)
+        {
+            if (tokenTypes[id] == Normal) ids.TryAdd(tokens[id], id);
+            else if (tokenTypes[id] is Control or UserDefined) added.Add(new AddedToken(id, tokens[id], Special: tokenTypes[id] == Control));
+        }
+        var pairs = new List<(string, string)>(merges.Length);
+        for (int i = 0; i < merges.Length; i++)
+        {
+            if (merges[i].Split(' ') is not [var left, var right])
+                throw new ModelFormatException(null, $"tokenizer.ggml.merges[{i}] is '{Shorten(merges[i])}', expected 'left right'");
+            pairs.Add((left, right));
+        }
+        var vocabulary = ByteLevelVocabulary.FromTexts("GGUF tokenizer.ggml.tokens", ids, pairs);
+        int[] Ids(bool flag, int? id) => flag && id is int value ? [value] : [];
+        return new ByteLevelBpeTokenizer(vocabulary, added.ToArray(), TextNormalizer.None, GgufSplitter(preTokenizer),
+            addPrefixSpace: false, ignoreMerges: false, Ids(addBos, bosId), Ids(addEos, eosId), bosId, eosId is int e ? [e] : []);
+    }
+
+    static WordSplitter GgufSplitter(string? name) => name switch
+    {
+        null or "gpt-2" => WordSplitter.FromPattern(KnownPatterns.Gpt2),
+        "gpt-4o" => WordSplitter.FromPattern(KnownPatterns.O200kHf),
+        "llama-bpe" => WordSplitter.FromPattern(KnownPatterns.Cl100kHf),
+        _ => throw new UnsupportedModelException(null, $"tokenizer.ggml.pre '{name}' is not supported (supported: gpt-2, gpt-4o, llama-bpe)"),
+    };
+
+    static (WordSplitter? Splitter, bool AddPrefixSpace) PreTokenizer(string path, HfJsonObject? spec)
+    {
+        if (spec is null) return (null, false);
+        string type = spec.GetString("type");
+        if (type == "ByteLevel") return ByteLevelStep(spec, regexAllowed: true);
+        if (type == "Sequence" && spec.TryGetObjectArray("pretokenizers", out var steps)
+            && steps is [var split, var byteLevel] && split.GetString("type") == "Split" && byteLevel.GetString("type") == "ByteLevel")
+        {
+            var pattern = split.GetObject("pattern");
+            string behavior = split.TryGetString("behavior", out string b) ? b : "Isolated";
+            if (!pattern.TryGetString("Regex", out string regex) || behavior != "Isolated" || (split.TryGetBool("invert", out bool inv) && inv))
+                throw new UnsupportedModelException(path, "only a Split pre-tokenizer with a Regex pattern, behavior Isolated and no invert is supported");
+            var (_, prefixSpace) = ByteLevelStep(byteLevel, regexAllowed: false);
+            return (WordSplitter.FromPattern(regex), prefixSpace);
+        }
+        throw new UnsupportedModelException(path, $"pre_tokenizer '{type}' is not supported by byte-level BPE (supported: ByteLevel, Sequence of Split and ByteLevel)");
+    }
+
+    static (WordSplitter? Splitter, bool AddPrefixSpace) ByteLevelStep(HfJsonObject spec, bool regexAllowed)
+    {
+        bool useRegex = !spec.TryGetBool("use_regex", out bool r) || r;
+        bool prefixSpace = spec.TryGetBool("add_prefix_space", out bool p) && p;
+        if (useRegex && !regexAllowed)
+            throw new UnsupportedModelException(spec.FilePath, "a ByteLevel pre-tokenizer with use_regex after a Split is not supported");
+        return (useRegex ? WordSplitter.FromPattern(KnownPatterns.Gpt2) : null, prefixSpace);
+    }
+
+    static bool TryBase64(string text, out byte[] bytes)
+    {
+        bytes = new byte[text.Length];
+        if (!Convert.TryFromBase64String(text, bytes, out int written)) return false;
+        bytes = bytes[..written];
+        return true;
+    }
+
+    static string Shorten(string s) => s.Length <= 60 ? s : s[..60] + "…";
+}
