@@ -49,20 +49,35 @@ internal static class ModelLoader
         }
     }
 
-    static SentencePieceBpeTokenizer GgufTokenizer(GgufFile gguf)
+    static ITokenizer GgufTokenizer(GgufFile gguf)
     {
         string kind = gguf.GetString("tokenizer.ggml.model");
-        if (kind != "llama")
-            throw new UnsupportedModelException(gguf.Path, $"tokenizer model '{kind}' is not supported yet (supported: llama, SentencePiece BPE)");
         var tokens = gguf.GetStringArray("tokenizer.ggml.tokens");
-        var scores = gguf.TryGetFloat32Array("tokenizer.ggml.scores", out var s) ? s : new float[tokens.Length];
         var types = gguf.TryGetInt32Array("tokenizer.ggml.token_type", out var ty) ? ty : Enumerable.Repeat(1, tokens.Length).ToArray();
         int? Id(string key) => gguf.TryGetInt32(key, out int id) ? id : null;
         bool Flag(string key, bool fallback) => gguf.TryGetBool(key, out bool b) ? b : fallback;
-        return SentencePieceBpeTokenizer.FromGgufVocabulary(tokens, scores, types,
-            Id("tokenizer.ggml.bos_token_id"), Id("tokenizer.ggml.eos_token_id"), Id("tokenizer.ggml.unknown_token_id"),
-            Flag("tokenizer.ggml.add_bos_token", true), Flag("tokenizer.ggml.add_eos_token", false));
+        switch (kind)
+        {
+            case "llama":
+                var scores = gguf.TryGetFloat32Array("tokenizer.ggml.scores", out var s) ? s : new float[tokens.Length];
+                return SentencePieceBpeTokenizer.FromGgufVocabulary(tokens, scores, types,
+                    Id("tokenizer.ggml.bos_token_id"), Id("tokenizer.ggml.eos_token_id"), Id("tokenizer.ggml.unknown_token_id"),
+                    Flag("tokenizer.ggml.add_bos_token", true), Flag("tokenizer.ggml.add_eos_token", false));
+            case "gpt2":
+                return ByteLevelBpeTokenizer.FromGgufVocabulary(tokens, gguf.GetStringArray("tokenizer.ggml.merges"), types,
+                    gguf.TryGetString("tokenizer.ggml.pre", out string pre) ? pre : null,
+                    Id("tokenizer.ggml.bos_token_id"), Id("tokenizer.ggml.eos_token_id"),
+                    Flag("tokenizer.ggml.add_bos_token", false), Flag("tokenizer.ggml.add_eos_token", false));
+            default:
+                throw new UnsupportedModelException(gguf.Path, $"tokenizer model '{kind}' is not supported (supported: llama (SentencePiece BPE), gpt2 (byte-level BPE))");
+        }
     }
+
+    /// <summary>Byte-level BPE (GPT-2 / Phi-2, o200k) when tokenizer.json decodes with ByteLevel, else SentencePiece-style BPE.</summary>
+    static ITokenizer HfTokenizer(string path) =>
+        TokenizerJson.Load(path).Decoder is { } decoder && decoder.TryGetString("type", out string type) && type == "ByteLevel"
+            ? ByteLevelBpeTokenizer.FromTokenizerJson(path)
+            : SentencePieceBpeTokenizer.FromTokenizerJson(path);
 
     static LanguageModel LoadHuggingFace(string folder, LoadOptions options)
     {
@@ -73,7 +88,7 @@ internal static class ModelLoader
 
         string tokenizerPath = Path.Combine(folder, "tokenizer.json");
         if (!File.Exists(tokenizerPath)) throw new ModelFormatException(folder, "no tokenizer.json in the model folder");
-        var tokenizer = SentencePieceBpeTokenizer.FromTokenizerJson(tokenizerPath);
+        var tokenizer = HfTokenizer(tokenizerPath);
         string? chatTemplate = File.Exists(Path.Combine(folder, HfTokenizerConfig.FileName)) ? HfTokenizerConfig.Load(folder).ChatTemplate : null;
         var template = Template(chatTemplate, tokenizer);
         var stops = new HashSet<int>(tokenizer.EosIds);
