@@ -55,8 +55,12 @@ internal sealed unsafe class FileBytes : IDisposable
 
     private void ReadAll(FileStream stream)
     {
-        Pointer = (byte*)NativeMemory.AlignedAlloc((nuint)Length, 64);
+        // 2 MiB-aligned and marked for transparent huge pages on Linux: streaming gigabytes of weights through 4 KiB
+        // pages costs a TLB miss per page, which is expensive under virtualisation (measured: 5.0 → see PERFORMANCE.md).
+        const int HugePage = 2 << 20;
+        Pointer = (byte*)NativeMemory.AlignedAlloc((nuint)Length, HugePage);
         _ownsNativeMemory = true;
+        if (OperatingSystem.IsLinux()) HugePages.Advise(Pointer, Length);
         for (long done = 0; done < Length;)
         {
             int count = (int)Math.Min(ReadChunk, Length - done);
@@ -82,5 +86,21 @@ internal sealed unsafe class FileBytes : IDisposable
             _ownsNativeMemory = false;
         }
         Pointer = null;
+    }
+}
+
+/// <summary>madvise(MADV_HUGEPAGE) through the C library every Linux process already has; a hint, failures ignored.</summary>
+internal static unsafe partial class HugePages
+{
+    const int MadviseHugePage = 14;
+
+    [LibraryImport("libc", EntryPoint = "madvise")]
+    private static partial int Madvise(void* address, nuint length, int advice);
+
+    public static void Advise(void* address, long length)
+    {
+        try { Madvise(address, (nuint)length, MadviseHugePage); }
+        catch (DllNotFoundException) { }
+        catch (EntryPointNotFoundException) { }
     }
 }
