@@ -2,8 +2,10 @@ namespace PhiSharp.Tests.Models;
 
 /// <summary>
 /// A decode step allocates nothing once the session is warm: buffers, worker pool and kernel scratch are reused.
-/// Measured with GC.GetTotalAllocatedBytes(precise), which counts every thread, the pool's workers included.
+/// Measured with GC.GetTotalAllocatedBytes(precise), which counts every thread, the pool's workers included, so the
+/// class runs alone (its own collection, not parallel with other tests).
 /// </summary>
+[Collection(nameof(DecodeAllocationTests))]
 public class DecodeAllocationTests
 {
     [Theory]
@@ -29,3 +31,6 @@ public class DecodeAllocationTests
         Assert.True(allocated == 0, $"{file}: 16 decode steps allocated {allocated} bytes");
     }
 }
+
+[CollectionDefinition(nameof(DecodeAllocationTests), DisableParallelization = true)]
+public class DecodeAllocationCollection;
