@@ -94,6 +94,7 @@ def main():
     case("phi3-tied-partial-f16", "phi3-tied-partial-f16.gguf", prompt(14, 40), 256, list(range(40)))
     phi2_prompt = prompt(15, 40)
     case("phi2-f16", "phi2-f16.gguf", phi2_prompt, 256, list(range(40)))
+    case("phi2-long-f16", "phi2-f16.gguf", prompt(16, 1500), 2048, list(range(0, 1500, 97)) + [1499])
     phi2_q4_0 = os.path.join(OUT, "phi2-q4_0.gguf")
     quantize(os.path.join(OUT, "phi2-f16.gguf"), phi2_q4_0, "q4_0", True)
     case("phi2-q4_0", "phi2-q4_0.gguf", phi2_prompt, 256, list(range(40)))
