@@ -28,15 +28,7 @@ static class ChatCompletionsEndpoint
 
         if (!request.Stream)
         {
-            var text = new StringBuilder();
-            int count = 0;
-            FinishReason? finish = null;
-            await foreach (var token in tokens)
-            {
-                text.Append(token.Text);
-                count++;
-                finish = token.Finish;
-            }
+            var (text, count, finish) = await CollectAsync(tokens);
             await http.Response.WriteAsJsonAsync(new
             {
                 id,
@@ -49,7 +41,7 @@ static class ChatCompletionsEndpoint
                     new
                     {
                         index = 0,
-                        message = new { role = "assistant", content = text.ToString(), refusal = (string?)null },
+                        message = new { role = "assistant", content = text, refusal = (string?)null },
                         logprobs = (object?)null,
                         finish_reason = FinishText(finish),
                     },
@@ -96,6 +88,21 @@ static class ChatCompletionsEndpoint
 
     public static object Usage(int prompt, int completion) =>
         new { prompt_tokens = prompt, completion_tokens = completion, total_tokens = prompt + completion };
+
+    /// <summary>The whole reply of a non-streaming request: its text, how many tokens, and why it ended.</summary>
+    public static async Task<(string Text, int Count, FinishReason? Finish)> CollectAsync(IAsyncEnumerable<GeneratedToken> tokens)
+    {
+        var text = new StringBuilder();
+        int count = 0;
+        FinishReason? finish = null;
+        await foreach (var token in tokens)
+        {
+            text.Append(token.Text);
+            count++;
+            finish = token.Finish;
+        }
+        return (text.ToString(), count, finish);
+    }
 
     public static string FinishText(FinishReason? finish) => finish == FinishReason.Length ? "length" : "stop";
 

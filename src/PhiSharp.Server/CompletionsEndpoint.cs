@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using PhiSharp.Generation;
 
@@ -35,16 +34,8 @@ static class CompletionsEndpoint
 
         if (!request.Stream)
         {
-            var text = new StringBuilder();
-            int count = 0;
-            FinishReason? finish = null;
-            await foreach (var token in tokens)
-            {
-                text.Append(token.Text);
-                count++;
-                finish = token.Finish;
-            }
-            await http.Response.WriteAsJsonAsync(Completion(text.ToString(), ChatCompletionsEndpoint.FinishText(finish),
+            var (text, count, finish) = await ChatCompletionsEndpoint.CollectAsync(tokens);
+            await http.Response.WriteAsJsonAsync(Completion(text, ChatCompletionsEndpoint.FinishText(finish),
                 ChatCompletionsEndpoint.Usage(request.Prompt.Length, count)), JsonOptions.Wire, ct);
             return;
         }

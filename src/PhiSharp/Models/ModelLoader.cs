@@ -74,10 +74,11 @@ internal static class ModelLoader
     }
 
     /// <summary>Byte-level BPE (GPT-2 / Phi-2, o200k) when tokenizer.json decodes with ByteLevel, else SentencePiece-style BPE.</summary>
-    static ITokenizer HfTokenizer(string path) =>
-        TokenizerJson.Load(path).Decoder is { } decoder && decoder.TryGetString("type", out string type) && type == "ByteLevel"
-            ? ByteLevelBpeTokenizer.FromTokenizerJson(path)
-            : SentencePieceBpeTokenizer.FromTokenizerJson(path);
+    static ITokenizer HfTokenizer(string path)
+    {
+        var json = TokenizerJson.Load(path);
+        return json.IsByteLevel ? ByteLevelBpeTokenizer.FromTokenizerJson(json) : SentencePieceBpeTokenizer.FromTokenizerJson(json);
+    }
 
     static LanguageModel LoadHuggingFace(string folder, LoadOptions options)
     {

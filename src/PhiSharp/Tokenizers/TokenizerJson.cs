@@ -23,6 +23,9 @@ internal sealed class TokenizerJson
     public int? BosId { get; init; }
     public int[] EosIds { get; init; } = [];
 
+    /// <summary>Decodes through the byte-level alphabet (GPT-2 / Phi-2, o200k) rather than SentencePiece's ▁ and byte fallback.</summary>
+    public bool IsByteLevel => Decoder is { } decoder && decoder.TryGetString("type", out string type) && type == "ByteLevel";
+
     public static TokenizerJson Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No tokenizer file at '{path}'.", path);

@@ -18,6 +18,8 @@ import math
 import os
 import struct
 
+from xorshift import Rng
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 LIB = os.path.join(HERE, "node_modules/@node-llama-cpp/linux-x64/bins/linux-x64/libggml-base.so")
 OUT = os.path.normpath(os.path.join(HERE, "../../../tests/fixtures/dequant"))
@@ -40,27 +42,6 @@ TYPES = {
     "q6_k": (14, "dequantize_row_q6_K"),
     "q8_k": (15, "dequantize_row_q8_K"),
 }
-
-
-class Rng:
-    """xorshift64*: deterministic and portable."""
-
-    def __init__(self, seed):
-        self.state = seed or 1
-
-    def next_u64(self):
-        x = self.state
-        x ^= (x >> 12)
-        x ^= (x << 25) & 0xFFFFFFFFFFFFFFFF
-        x ^= (x >> 27)
-        self.state = x
-        return (x * 0x2545F4914F6CDD1D) & 0xFFFFFFFFFFFFFFFF
-
-    def uniform(self):  # in (0, 1)
-        return ((self.next_u64() >> 11) + 0.5) / float(1 << 53)
-
-    def gauss(self):
-        return math.sqrt(-2.0 * math.log(self.uniform())) * math.cos(2.0 * math.pi * self.uniform())
 
 
 def to_f32(x):

@@ -7,30 +7,11 @@ fixtures); llama.cpp makes every other type from these files.
 import math
 import struct
 
+from xorshift import Rng
+
 GGUF_UINT32, GGUF_INT32, GGUF_FLOAT32, GGUF_BOOL, GGUF_STRING, GGUF_ARRAY = 4, 5, 6, 7, 8, 9
 GGML_F32, GGML_F16 = 0, 1
 ALIGNMENT = 32
-
-
-class Rng:
-    """xorshift64*: deterministic and portable."""
-
-    def __init__(self, seed):
-        self.state = seed or 1
-
-    def next_u64(self):
-        x = self.state
-        x ^= (x >> 12)
-        x ^= (x << 25) & 0xFFFFFFFFFFFFFFFF
-        x ^= (x >> 27)
-        self.state = x
-        return (x * 0x2545F4914F6CDD1D) & 0xFFFFFFFFFFFFFFFF
-
-    def uniform(self):  # in (-1, 1)
-        return 2.0 * (((self.next_u64() >> 11) + 0.5) / float(1 << 53)) - 1.0
-
-    def below(self, n):
-        return self.next_u64() % n
 
 
 def _string(s):
@@ -111,15 +92,15 @@ def _f32(values):
 def _matrix(rng, rows, cols):
     """Uniform weights with the variance of a fan-in-scaled init, so activations stay O(1) through the layers."""
     a = math.sqrt(3.0 / cols)
-    return [a * rng.uniform() for _ in range(rows * cols)]
+    return [a * rng.symmetric() for _ in range(rows * cols)]
 
 
 def _norm(rng, n):
-    return [1.0 + 0.2 * rng.uniform() for _ in range(n)]
+    return [1.0 + 0.2 * rng.symmetric() for _ in range(n)]
 
 
 def _bias(rng, n):
-    return [0.1 * rng.uniform() for _ in range(n)]
+    return [0.1 * rng.symmetric() for _ in range(n)]
 
 
 def phi3(path, *, seed, hidden, heads, kv_heads, ff, layers, vocab, context, rotary_dim=None, tied=False,

@@ -21,6 +21,7 @@ import tempfile
 
 import gguf_model
 from llama_quantize import quantize
+from xorshift import Rng
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.normpath(os.path.join(HERE, "../../../tests/fixtures/llamacpp"))
@@ -35,7 +36,7 @@ TYPES = {
 
 def prompt(seed, length):
     """BOS, then pseudo-random ids over the whole vocabulary past the three specials."""
-    rng = gguf_model.Rng(seed)
+    rng = Rng(seed)
     return [1] + [3 + rng.below(VOCAB - 3) for _ in range(length - 1)]
 
 

@@ -81,10 +81,6 @@ internal static unsafe class Q4_KDot
         {
             var packed = new ReadOnlySpan<byte>(row + 4, 12);
             for (int j = 0; j < 8; j++) KScales.Get(packed, j, out scales[j], out mins[j]);
-            int* groupSums = a.Sums + b * 16;
-            int minSum = 0;
-            for (int j = 0; j < 8; j++) minSum += mins[j] * (groupSums[2 * j] + groupSums[2 * j + 1]);
-
             sbyte* x = a.Values + b * 256;
             byte* q = row + 16;
             int scaled = tier switch
@@ -93,8 +89,7 @@ internal static unsafe class Q4_KDot
                 SimdTier.Vector128 => Vector128Tier(q, x, scales),
                 _ => ScalarTier(q, x, scales),
             };
-            float d = Fp16.ToSingle(*(ushort*)row), dmin = Fp16.ToSingle(*(ushort*)(row + 2));
-            sum += a.Scales[b] * (d * scaled - dmin * minSum);
+            sum += Combine(a, b, Fp16.ToSingle(*(ushort*)row), Fp16.ToSingle(*(ushort*)(row + 2)), scaled, mins);
         }
         return sum;
     }
@@ -141,9 +136,7 @@ internal static unsafe class Q4_KDot
         for (int p = 0; p < 4; p++)
         {
             var bytes = Vector256.Load(q + 32 * p);
-            var low = IntegerDot.Add(Vector256<int>.Zero, bytes & mask, Vector256.Load(x + 64 * p));
-            var high = IntegerDot.Add(Vector256<int>.Zero, Vector256.ShiftRightLogical(bytes, 4), Vector256.Load(x + 64 * p + 32));
-            total += low * scales[2 * p] + high * scales[2 * p + 1];
+            total += Scaled(bytes & mask, Vector256.ShiftRightLogical(bytes, 4), x + 64 * p, scales[2 * p], scales[2 * p + 1]);
         }
         return Vector256.Sum(total);
     }

@@ -41,9 +41,11 @@ public sealed partial class ByteLevelBpeTokenizer
     /// tokenizer_config.json beside it for BOS/EOS. Pre-tokenizers: <c>ByteLevel</c> (GPT-2 pattern) or a <c>Sequence</c>
     /// of <c>Split</c> (a regex, behaviour Isolated) and <c>ByteLevel</c> without its regex.
     /// </summary>
-    public static ByteLevelBpeTokenizer FromTokenizerJson(string path)
+    public static ByteLevelBpeTokenizer FromTokenizerJson(string path) => FromTokenizerJson(TokenizerJson.Load(path));
+
+    internal static ByteLevelBpeTokenizer FromTokenizerJson(TokenizerJson json)
     {
-        var json = TokenizerJson.Load(path);
+        string path = json.FilePath;
         string type = json.Model.TryGetString("type", out string t) ? t : "BPE";
         if (type != "BPE") throw new UnsupportedModelException(path, $"tokenizer model type '{type}' is not supported (supported: BPE)");
         if (json.Decoder is { } decoder && decoder.GetString("type") != "ByteLevel")

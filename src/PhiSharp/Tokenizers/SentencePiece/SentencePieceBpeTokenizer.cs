@@ -50,9 +50,11 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
     public IReadOnlyList<int> EosIds { get; }
 
     /// <summary>Reads a tokenizer.json (and the tokenizer_config.json beside it, for BOS/EOS) with a BPE model.</summary>
-    public static SentencePieceBpeTokenizer FromTokenizerJson(string path)
+    public static SentencePieceBpeTokenizer FromTokenizerJson(string path) => FromTokenizerJson(TokenizerJson.Load(path));
+
+    internal static SentencePieceBpeTokenizer FromTokenizerJson(TokenizerJson json)
     {
-        var json = TokenizerJson.Load(path);
+        string path = json.FilePath;
         string type = json.Model.TryGetString("type", out string t) ? t : "BPE";
         if (type != "BPE") throw new UnsupportedModelException(path, $"tokenizer model type '{type}' is not supported (supported: BPE)");
 
