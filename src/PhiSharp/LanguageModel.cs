@@ -7,8 +7,10 @@ namespace PhiSharp;
 /// <summary>How a model is loaded.</summary>
 public sealed record LoadOptions
 {
-    /// <summary>Map the weight files (default) or read them into memory (for systems that evict page cache eagerly).</summary>
-    public bool UseMemoryMap { get; init; } = true;
+    /// <summary>True: map the weight files (instant load, pages shared with the OS cache). False: read them into
+    /// memory, where Q4_0 matrices are also rearranged for faster matmuls. Null (the default): read into memory when the
+    /// file takes at most half of the machine's memory, else map.</summary>
+    public bool? UseMemoryMap { get; init; }
 
     /// <summary>Worker threads; 0 uses every core.</summary>
     public int Threads { get; init; }

@@ -43,6 +43,9 @@ internal sealed unsafe class FileBytes : IDisposable
 
     public ReadOnlySpan<byte> Span(long offset, int length) => new(Pointer + offset, length);
 
+    /// <summary>True when the bytes were read into a buffer of our own (not a read-only mapping), which may be rewritten.</summary>
+    public bool IsWritable => _ownsNativeMemory;
+
     private void Map(FileStream stream)
     {
         _mapping = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read,

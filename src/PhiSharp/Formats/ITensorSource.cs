@@ -12,4 +12,13 @@ public interface ITensorSource : IDisposable
     IReadOnlyCollection<string> TensorNames { get; }
 
     bool TryGetTensor(string name, out WeightTensor tensor);
+
+    /// <summary>Rewrites a Q4_0 matrix in place with its rows interleaved eight at a time (the fast matmul layout,
+    /// <see cref="WeightTensor.RowsInterleaved"/>) where the source's bytes are its own to rewrite; from then on
+    /// <see cref="TryGetTensor"/> hands it out in that layout. False, and nothing changed, where it cannot.</summary>
+    bool TryInterleaveRows(string name, out WeightTensor tensor)
+    {
+        tensor = default;
+        return false;
+    }
 }

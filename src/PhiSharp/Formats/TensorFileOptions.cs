@@ -9,4 +9,8 @@ public sealed class TensorFileOptions
     /// False (<c>--no-mmap</c>): read the whole file into native memory once, so a page cache under pressure
     /// cannot evict weights and make decoding re-read the disk.</summary>
     public bool UseMemoryMap { get; init; } = true;
+
+    /// <summary>The choice <see cref="PhiSharp.LoadOptions.UseMemoryMap"/> = null stands for: read a file into memory
+    /// when it takes at most half of the memory the runtime may use, else map it.</summary>
+    public static bool MapByDefault(long fileBytes) => fileBytes > GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;
 }

@@ -62,7 +62,8 @@ public sealed unsafe class MatMul : IParallelWork
             _tokens = tokens;
             _integer = integer;
             _batch = new Q8Batch(qv, qs, qsum, lanes, cols, _activations.ScalesPerToken, _activations.SumsPerToken);
-            _pool.Run(this, rows, minChunk: 16);
+            if (weight.RowsInterleaved) _pool.Run(this, rows / Q4_0x8.RowsPerGroup, minChunk: 2); // items: groups of 8 rows
+            else _pool.Run(this, rows, minChunk: 16);
             _x = _y = null;
             _batch = default;
         }
@@ -78,6 +79,13 @@ public sealed unsafe class MatMul : IParallelWork
     {
         int cols = _weight.RowLength, rows = _weight.Rows;
         long rowBytes = GgmlTypeInfo.RowByteSize(_weight.Type, cols);
+        if (_weight.RowsInterleaved)
+        {
+            const int Group = Q4_0x8.RowsPerGroup;
+            for (int g = start; g < end; g++)
+                Q4_0x8.DotTokens(_tier, _weight.Data + g * Group * rowBytes, cols / 32, _batch, _tokens, _y + g * Group, rows);
+            return;
+        }
         for (int r = start; r < end; r++)
         {
             byte* row = _weight.Data + r * rowBytes;
@@ -132,6 +140,12 @@ public static unsafe class WeightRows
         int cols = weight.RowLength;
         long rowBytes = GgmlTypeInfo.RowByteSize(weight.Type, cols);
         byte* p = weight.Data + row * rowBytes;
+        if (weight.RowsInterleaved)
+        {
+            const int Group = Q4_0x8.RowsPerGroup;
+            Q4_0x8.DequantizeRow(weight.Data + row / Group * Group * rowBytes, cols / 32, row % Group, scratch[..cols]);
+            return scratch[..cols];
+        }
         switch (weight.Type)
         {
             case GgmlType.F32:

@@ -27,7 +27,8 @@ internal static class ModelLoader
 
     static LanguageModel LoadGguf(string path, LoadOptions options)
     {
-        var gguf = GgufFile.Open(path, new TensorFileOptions { UseMemoryMap = options.UseMemoryMap });
+        bool map = options.UseMemoryMap ?? TensorFileOptions.MapByDefault(new FileInfo(path).Length);
+        var gguf = GgufFile.Open(path, new TensorFileOptions { UseMemoryMap = map });
         try
         {
             string architecture = gguf.GetString("general.architecture");
@@ -96,7 +97,8 @@ internal static class ModelLoader
         if (File.Exists(Path.Combine(folder, HfGenerationConfig.FileName)))
             stops.UnionWith(HfGenerationConfig.Load(folder).EosTokenIds);
 
-        var weights = SafetensorsCheckpoint.Open(folder, new TensorFileOptions { UseMemoryMap = options.UseMemoryMap });
+        // Float checkpoints gain nothing from a private copy (no Q4_0 to rearrange): mapped unless asked otherwise.
+        var weights = SafetensorsCheckpoint.Open(folder, new TensorFileOptions { UseMemoryMap = options.UseMemoryMap ?? true });
         try
         {
             var (network, shape) = config.Architectures.Contains("PhiForCausalLM")

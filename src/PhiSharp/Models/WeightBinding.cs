@@ -1,5 +1,6 @@
 using PhiSharp.Formats;
 using PhiSharp.Kernels;
+using PhiSharp.Kernels.Quantized;
 using PhiSharp.Tensors;
 
 namespace PhiSharp.Models;
@@ -23,6 +24,14 @@ internal static unsafe class WeightBinding
         return t;
     }
 
+    /// <summary>A matrix that only matmuls read: in the source's fastest layout for them (Q4_0 rows interleaved, where
+    /// the source can rewrite its bytes).</summary>
+    public static WeightTensor MatMulWeight(ITensorSource source, string name, int rowLength, int rows)
+    {
+        var t = Matrix(source, name, rowLength, rows);
+        return source.TryInterleaveRows(name, out var interleaved) ? interleaved : t;
+    }
+
     /// <summary>Small 1-D tensors (norm weights, rope factors) are read once into float32.</summary>
     public static float[] Vector(ITensorSource source, string name, int length)
     {
@@ -38,7 +47,11 @@ internal static unsafe class WeightBinding
     /// <summary>Rows [start, start + count) of a matrix as a matrix of its own (no copy): splits a fused projection.</summary>
     public static WeightTensor RowRange(in WeightTensor matrix, int start, int count)
     {
+        // Interleaved groups are 8 rows' bytes each, so whole groups slice like rows.
+        if (matrix.RowsInterleaved && (start % Q4_0x8.RowsPerGroup != 0 || count % Q4_0x8.RowsPerGroup != 0))
+            throw new InvalidOperationException($"rows {start}..{start + count} of '{matrix.Name}' split an interleaved group of 8");
         long rowBytes = matrix.ByteLength / matrix.Rows;
-        return new WeightTensor(matrix.Name, matrix.Type, [matrix.RowLength, count], matrix.Data + start * rowBytes, count * rowBytes);
+        return new WeightTensor(matrix.Name, matrix.Type, [matrix.RowLength, count], matrix.Data + start * rowBytes, count * rowBytes,
+            matrix.RowsInterleaved);
     }
 }

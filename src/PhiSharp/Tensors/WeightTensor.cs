@@ -14,13 +14,18 @@ public readonly unsafe struct WeightTensor
     public byte* Data { get; }
     public long ByteLength { get; }
 
-    public WeightTensor(string name, GgmlType type, long[] dims, byte* data, long byteLength)
+    /// <summary>Q4_0 rows rewritten eight at a time for the matmul kernels (see Kernels/Quantized/Q4_0x8); the bytes
+    /// are a permutation of the row-major ones.</summary>
+    public bool RowsInterleaved { get; }
+
+    public WeightTensor(string name, GgmlType type, long[] dims, byte* data, long byteLength, bool rowsInterleaved = false)
     {
         Name = name;
         Type = type;
         Dims = dims;
         Data = data;
         ByteLength = byteLength;
+        RowsInterleaved = rowsInterleaved;
     }
 
     public long ElementCount

@@ -1,3 +1,4 @@
+using PhiSharp.Kernels.Quantized;
 using PhiSharp.Tensors;
 
 namespace PhiSharp.Formats.Gguf;
@@ -23,6 +24,7 @@ public sealed unsafe partial class GgufFile : ITensorSource
     private readonly Dictionary<string, GgufMetadataValue> _metadataByKey = new(StringComparer.Ordinal);
     private readonly List<GgufTensorInfo> _tensors = [];
     private readonly Dictionary<string, GgufTensorInfo> _tensorsByName = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _interleaved = new(StringComparer.Ordinal);
 
     public string Path => _bytes.Path;
     public uint Version { get; private set; }
@@ -71,8 +73,20 @@ public sealed unsafe partial class GgufFile : ITensorSource
             return false;
         }
         ObjectDisposedException.ThrowIf(_bytes.Pointer == null && _bytes.Length > 0, this);
-        tensor = new WeightTensor(info.Name, info.Type, info.Dims.ToArray(), _bytes.Pointer + DataOffset + info.Offset, info.ByteLength);
+        tensor = new WeightTensor(info.Name, info.Type, info.Dims.ToArray(), _bytes.Pointer + DataOffset + info.Offset, info.ByteLength,
+            rowsInterleaved: _interleaved.Contains(name));
         return true;
+    }
+
+    public bool TryInterleaveRows(string name, out WeightTensor tensor)
+    {
+        if (!TryGetTensor(name, out tensor)) return false;
+        if (tensor.RowsInterleaved) return true;
+        if (!_bytes.IsWritable || tensor.Type != GgmlType.Q4_0 || tensor.Dims.Length != 2
+            || tensor.Rows % Q4_0x8.RowsPerGroup != 0 || tensor.RowLength % 32 != 0) return false;
+        Q4_0x8.InterleaveMatrix(tensor.Data, tensor.Rows, tensor.RowLength / 32);
+        _interleaved.Add(name);
+        return TryGetTensor(name, out tensor);
     }
 
     /// <summary>The tensor named <paramref name="name"/>; a missing tensor is a <see cref="ModelFormatException"/>.</summary>

@@ -148,7 +148,7 @@ internal static unsafe class HalfScales
     }
 
     /// <summary>fp16 bit patterns (low 16 bits of each lane) to float32; infinities and NaNs are not expected in scales.</summary>
-    static Vector256<float> ToSingle(Vector256<int> half)
+    public static Vector256<float> ToSingle(Vector256<int> half)
     {
         var sign = (half & Vector256.Create(0x8000)) << 16;
         var magnitude = half & Vector256.Create(0x7FFF);

@@ -102,7 +102,7 @@ public sealed class Phi2Weights
     }
 
     static BiasedWeight Linear(ITensorSource source, string prefix, int inputs, int outputs) =>
-        new(WeightBinding.Matrix(source, prefix + ".weight", inputs, outputs), WeightBinding.Vector(source, prefix + ".bias", outputs));
+        new(WeightBinding.MatMulWeight(source, prefix + ".weight", inputs, outputs), WeightBinding.Vector(source, prefix + ".bias", outputs));
 
     static LayerNormWeights Norm(ITensorSource source, string prefix, int length) =>
         new(WeightBinding.Vector(source, prefix + ".weight", length), WeightBinding.Vector(source, prefix + ".bias", length));

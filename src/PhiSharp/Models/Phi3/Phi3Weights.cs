@@ -47,11 +47,11 @@ public sealed unsafe class Phi3Weights
             layers[i] = new Phi3LayerWeights
             {
                 AttentionNorm = WeightBinding.Vector(source, Name(names.AttentionNorm), hidden),
-                Qkv = WeightBinding.Matrix(source, Name(names.Qkv), hidden, config.QkvDim),
-                AttentionOutput = WeightBinding.Matrix(source, Name(names.AttentionOutput), config.HeadCount * config.HeadDim, hidden),
+                Qkv = WeightBinding.MatMulWeight(source, Name(names.Qkv), hidden, config.QkvDim),
+                AttentionOutput = WeightBinding.MatMulWeight(source, Name(names.AttentionOutput), config.HeadCount * config.HeadDim, hidden),
                 FeedForwardNorm = WeightBinding.Vector(source, Name(names.FeedForwardNorm), hidden),
-                GateUp = WeightBinding.Matrix(source, Name(names.GateUp), hidden, 2 * config.IntermediateSize),
-                Down = WeightBinding.Matrix(source, Name(names.Down), config.IntermediateSize, hidden),
+                GateUp = WeightBinding.MatMulWeight(source, Name(names.GateUp), hidden, 2 * config.IntermediateSize),
+                Down = WeightBinding.MatMulWeight(source, Name(names.Down), config.IntermediateSize, hidden),
             };
         }
         var embedding = WeightBinding.Matrix(source, names.Embedding, hidden, config.VocabSize);
@@ -60,7 +60,7 @@ public sealed unsafe class Phi3Weights
         {
             Embedding = embedding,
             OutputNorm = WeightBinding.Vector(source, names.OutputNorm, hidden),
-            Output = tied ? embedding : WeightBinding.Matrix(source, names.Output, hidden, config.VocabSize),
+            Output = tied ? embedding : WeightBinding.MatMulWeight(source, names.Output, hidden, config.VocabSize),
             Layers = layers,
         };
     }

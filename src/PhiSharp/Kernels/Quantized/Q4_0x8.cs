@@ -1,0 +1,205 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using PhiSharp.Tensors;
+
+namespace PhiSharp.Kernels.Quantized;
+
+/// <summary>
+/// Q4_0 weights with their rows interleaved eight at a time, so that one 256-bit integer multiply-add computes a
+/// partial dot product for eight rows at once (each 32-bit lane one row) and no horizontal sums are needed.
+/// A group of 8 rows keeps the size of 8 Q4_0 rows; block b of the group (144 bytes) is
+/// <code>
+///   fp16 d[8]                       the 8 rows' scales of block b
+///   u8 qs[4][8][4]                  chunk c, row j: bytes 4c..4c+3 of row j's block b (low nibbles: weights 4c..4c+3,
+///                                   high nibbles: weights 16+4c..16+4c+3)
+/// </code>
+/// so chunk c's low nibbles are the codes of weights 4c.. of all 8 rows, one row per lane, and its high nibbles those
+/// of weights 16+4c... Rewriting rows this way is a permutation of their bytes, done in place after loading.
+/// </summary>
+internal static unsafe class Q4_0x8
+{
+    public const int RowsPerGroup = 8;
+    const int BlockBytes = 18, GroupBlockBytes = RowsPerGroup * BlockBytes, CodesOffset = 16;
+
+    /// <summary>Rewrites a whole row-major Q4_0 matrix (rows a multiple of 8) into interleaved groups, in place.</summary>
+    public static void InterleaveMatrix(byte* data, int rows, int blocks)
+    {
+        long groupBytes = (long)RowsPerGroup * blocks * BlockBytes;
+        var scratch = new byte[groupBytes];
+        for (int g = 0; g < rows / RowsPerGroup; g++) Interleave(data + g * groupBytes, blocks, scratch);
+    }
+
+    /// <summary>Rewrites 8 row-major Q4_0 rows at <paramref name="rows"/> into one interleaved group, in place;
+    /// <paramref name="scratch"/> holds at least 8 rows' bytes.</summary>
+    public static void Interleave(byte* rows, int blocks, Span<byte> scratch)
+    {
+        int rowBytes = blocks * BlockBytes;
+        var copy = scratch[..(RowsPerGroup * rowBytes)];
+        new ReadOnlySpan<byte>(rows, copy.Length).CopyTo(copy);
+        fixed (byte* source = copy)
+        {
+            for (int b = 0; b < blocks; b++)
+            {
+                byte* group = rows + b * GroupBlockBytes;
+                for (int j = 0; j < RowsPerGroup; j++)
+                {
+                    byte* block = source + j * rowBytes + b * BlockBytes;
+                    ((ushort*)group)[j] = *(ushort*)block;
+                    for (int c = 0; c < 4; c++)
+                        *(uint*)(group + CodesOffset + 32 * c + 4 * j) = *(uint*)(block + 2 + 4 * c);
+                }
+            }
+        }
+    }
+
+    /// <summary>Row <paramref name="j"/> of a group, dequantized.</summary>
+    public static void DequantizeRow(byte* group, int blocks, int j, Span<float> y)
+    {
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* p = group + b * GroupBlockBytes;
+            float d = Fp16.ToSingle(((ushort*)p)[j]);
+            for (int i = 0; i < 16; i++)
+            {
+                int q = Code(p, j, i);
+                y[32 * b + i] = d * ((q & 0xF) - 8);
+                y[32 * b + i + 16] = d * ((q >> 4) - 8);
+            }
+        }
+    }
+
+    /// <summary>Byte i (0–15) of row j's block, as Q4_0 stores it: weight i in the low nibble, weight i + 16 high.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static byte Code(byte* block, int j, int i) => block[CodesOffset + 32 * (i >> 2) + 4 * j + (i & 3)];
+
+    /// <summary>y[t·yStride + j] = row j · token t for the group's 8 rows and each of <paramref name="tokens"/> tokens.</summary>
+    public static void DotTokens(SimdTier tier, byte* group, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
+    {
+        if (tier != SimdTier.Vector256)
+        {
+            for (int t = 0; t < tokens; t++)
+                for (int j = 0; j < RowsPerGroup; j++)
+                    y[t * yStride + j] = tier == SimdTier.Vector128
+                        ? RowVector128(group, blocks, j, batch.Row(t))
+                        : RowScalar(group, blocks, j, batch.Row(t));
+            return;
+        }
+        int done = 0;
+        for (; done + 4 <= tokens; done += 4)
+            FourTokens(group, blocks, batch, done, y + done * yStride, yStride);
+        for (; done < tokens; done++)
+            OneToken(group, blocks, batch.Row(done), y + done * yStride);
+    }
+
+    static float RowScalar(byte* group, int blocks, int j, Q8Row a)
+    {
+        float sum = 0;
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* p = group + b * GroupBlockBytes;
+            sbyte* x = a.Values + 32 * b;
+            int dot = 0;
+            for (int i = 0; i < 16; i++)
+            {
+                int q = Code(p, j, i);
+                dot += (q & 0xF) * x[i] + (q >> 4) * x[i + 16];
+            }
+            sum += Fp16.ToSingle(((ushort*)p)[j]) * a.Scales[b] * (dot - 8 * a.Sums[b]);
+        }
+        return sum;
+    }
+
+    static float RowVector128(byte* group, int blocks, int j, Q8Row a)
+    {
+        var acc = Vector128<float>.Zero;
+        float offset = 0;
+        var low = Vector128.Create((byte)0x0F);
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* p = group + b * GroupBlockBytes + CodesOffset + 4 * j;
+            float scale = Fp16.ToSingle(((ushort*)(group + b * GroupBlockBytes))[j]) * a.Scales[b];
+            var q = Vector128.Create(*(uint*)p, *(uint*)(p + 32), *(uint*)(p + 64), *(uint*)(p + 96)).AsByte();
+            var dot = IntegerDot.Add(Vector128<int>.Zero, q & low, Vector128.Load(a.Values + 32 * b));
+            dot = IntegerDot.Add(dot, Vector128.ShiftRightLogical(q, 4), Vector128.Load(a.Values + 32 * b + 16));
+            acc = Vector128.FusedMultiplyAdd(Vector128.ConvertToSingle(dot), Vector128.Create(scale), acc);
+            offset += scale * a.Sums[b];
+        }
+        return Vector128.Sum(acc) - 8 * offset;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> RowScales(byte* block) =>
+        HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)block));
+
+    /// <summary>Chunk c of a block: its low nibbles are the 8 rows' codes of weights 4c..4c+3 (one row per lane),
+    /// its high nibbles those of weights 16+4c...</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static (Vector256<byte> Low, Vector256<byte> High) Chunk(byte* block, int c)
+    {
+        var q = Vector256.Load(block + CodesOffset + 32 * c);
+        return (q & Vector256.Create((byte)0x0F), Vector256.ShiftRightLogical(q, 4));
+    }
+
+    /// <summary>The 8 rows' dot products with one token over block b, in integers, then scaled: each multiply-add
+    /// broadcasts 4 activations to every lane (w<i>s</i>: weights 4s..4s+3 of each row). The sum starts at −8·Σa,
+    /// Q4_0's offset. The eight codes are separate arguments so that they stay in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> Block(Vector256<byte> w0, Vector256<byte> w1, Vector256<byte> w2, Vector256<byte> w3,
+        Vector256<byte> w4, Vector256<byte> w5, Vector256<byte> w6, Vector256<byte> w7,
+        Vector256<float> rowScales, Q8Row a, int b, Vector256<float> acc)
+    {
+        int* x = (int*)(a.Values + 32 * b);
+        // Two independent chains: the multiply-adds of one chain wait on each other (latency ≈ 4 cycles).
+        var low = Vector256.Create(-8 * a.Sums[b]);
+        var high = IntegerDot.Add(Vector256<int>.Zero, w4, Vector256.Create(x[4]).AsSByte());
+        low = IntegerDot.Add(low, w0, Vector256.Create(x[0]).AsSByte());
+        high = IntegerDot.Add(high, w5, Vector256.Create(x[5]).AsSByte());
+        low = IntegerDot.Add(low, w1, Vector256.Create(x[1]).AsSByte());
+        high = IntegerDot.Add(high, w6, Vector256.Create(x[6]).AsSByte());
+        low = IntegerDot.Add(low, w2, Vector256.Create(x[2]).AsSByte());
+        high = IntegerDot.Add(high, w7, Vector256.Create(x[7]).AsSByte());
+        low = IntegerDot.Add(low, w3, Vector256.Create(x[3]).AsSByte());
+        var dot = low + high;
+        return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), rowScales * a.Scales[b], acc);
+    }
+
+    static void OneToken(byte* group, int blocks, Q8Row a, float* y)
+    {
+        var acc = Vector256<float>.Zero;
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* block = group + b * GroupBlockBytes;
+            var (w0, w4) = Chunk(block, 0);
+            var (w1, w5) = Chunk(block, 1);
+            var (w2, w6) = Chunk(block, 2);
+            var (w3, w7) = Chunk(block, 3);
+            acc = Block(w0, w1, w2, w3, w4, w5, w6, w7, RowScales(block), a, b, acc);
+        }
+        acc.Store(y);
+    }
+
+    /// <summary>Four tokens at once: each block's codes are unpacked once and used four times.</summary>
+    static void FourTokens(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+    {
+        Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
+        Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* block = group + b * GroupBlockBytes;
+            var (w0, w4) = Chunk(block, 0);
+            var (w1, w5) = Chunk(block, 1);
+            var (w2, w6) = Chunk(block, 2);
+            var (w3, w7) = Chunk(block, 3);
+            var scales = RowScales(block);
+            acc0 = Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a0, b, acc0);
+            acc1 = Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a1, b, acc1);
+            acc2 = Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a2, b, acc2);
+            acc3 = Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a3, b, acc3);
+        }
+        acc0.Store(y);
+        acc1.Store(y + yStride);
+        acc2.Store(y + 2 * yStride);
+        acc3.Store(y + 3 * yStride);
+    }
+}

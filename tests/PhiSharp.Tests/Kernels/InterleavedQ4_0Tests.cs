@@ -1,0 +1,99 @@
+using System.Runtime.Intrinsics.X86;
+using PhiSharp.Compute;
+using PhiSharp.Formats;
+using PhiSharp.Formats.Gguf;
+using PhiSharp.Kernels;
+using PhiSharp.Kernels.Quantized;
+using PhiSharp.Models;
+
+namespace PhiSharp.Tests.Kernels;
+
+/// <summary>
+/// Q4_0 matrices read into memory are rewritten with their rows interleaved eight at a time (Q4_0x8). The rewrite is
+/// a permutation: every row still dequantizes to llama.cpp's values, and the matmul gives the row-major kernel's
+/// product (itself checked against the dequantized dot product in <see cref="QuantizedDotTests"/>) on every tier.
+/// </summary>
+public class InterleavedQ4_0Tests
+{
+    const string File = "phi3-mini-q4_0.gguf";
+    static readonly TensorFileOptions InMemory = new() { UseMemoryMap = false };
+
+    [Theory]
+    [InlineData("blk.0.attn_qkv.weight")]
+    [InlineData("blk.1.ffn_down.weight")]
+    public void Interleaved_rows_dequantize_to_the_original_rows(string name)
+    {
+        using var mapped = GgufFile.Open(Fixtures.Path("llamacpp", File));
+        using var copy = GgufFile.Open(Fixtures.Path("llamacpp", File), InMemory);
+        var original = mapped.GetTensor(name);
+        Assert.True(copy.TryInterleaveRows(name, out var interleaved));
+        Assert.True(interleaved.RowsInterleaved);
+        Assert.True(copy.GetTensor(name).RowsInterleaved); // the source remembers the layout it now holds
+        var a = new float[original.RowLength];
+        var b = new float[original.RowLength];
+        for (int r = 0; r < original.Rows; r++)
+            Assert.Equal(WeightRows.AsFloat(original, r, a).ToArray(), WeightRows.AsFloat(interleaved, r, b).ToArray());
+    }
+
+    public static TheoryData<string, int> TierCases()
+    {
+        var data = new TheoryData<string, int>();
+        var tiers = new List<SimdTier> { SimdTier.Scalar, SimdTier.Vector128 };
+        if (Avx2.IsSupported) tiers.Add(SimdTier.Vector256);
+        foreach (var tier in tiers)
+            foreach (int tokens in new[] { 1, 6 }) // one token (decode); a tile of four and a remainder of two
+                data.Add(tier.ToString(), tokens);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(TierCases))]
+    public void Interleaved_matmul_equals_the_row_major_product(string tierName, int tokens)
+    {
+        var tier = Enum.Parse<SimdTier>(tierName);
+        const string Name = "blk.0.ffn_up.weight";
+        using var mapped = GgufFile.Open(Fixtures.Path("llamacpp", File));
+        using var copy = GgufFile.Open(Fixtures.Path("llamacpp", File), InMemory);
+        var rowMajor = mapped.GetTensor(Name);
+        Assert.True(copy.TryInterleaveRows(Name, out var interleaved));
+
+        var random = new Random(11);
+        var x = Enumerable.Range(0, tokens * rowMajor.RowLength).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+        using var pool = new WorkerPool(2);
+        var expected = new float[tokens * rowMajor.Rows];
+        var actual = new float[tokens * rowMajor.Rows];
+        new MatMul(pool, SimdTier.Scalar).Multiply(rowMajor, x, expected, tokens);
+        new MatMul(pool, tier).Multiply(interleaved, x, actual, tokens);
+        // Same integer sums; only the float summation order of the per-block terms differs.
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-4 * (1 + Math.Abs(expected[i])),
+                $"{tier} token {i / rowMajor.Rows}, row {i % rowMajor.Rows}: {actual[i]} vs {expected[i]}");
+    }
+
+    [Fact]
+    public void A_mapped_file_is_left_row_major()
+    {
+        using var mapped = GgufFile.Open(Fixtures.Path("llamacpp", File));
+        Assert.False(mapped.TryInterleaveRows("blk.0.attn_qkv.weight", out _));
+        Assert.False(mapped.GetTensor("blk.0.attn_qkv.weight").RowsInterleaved);
+    }
+
+    [Fact]
+    public void Only_Q4_0_matrices_are_interleaved()
+    {
+        using var q8 = GgufFile.Open(Fixtures.Path("llamacpp", "phi3-mini-q8_0.gguf"), InMemory);
+        Assert.False(q8.TryInterleaveRows("blk.0.attn_qkv.weight", out _));
+        using var copy = GgufFile.Open(Fixtures.Path("llamacpp", File), InMemory);
+        Assert.False(copy.TryInterleaveRows("blk.0.attn_norm.weight", out _)); // F32 vector
+    }
+
+    [Fact]
+    public void A_slice_that_splits_a_group_of_eight_is_refused()
+    {
+        using var copy = GgufFile.Open(Fixtures.Path("llamacpp", File), InMemory);
+        Assert.True(copy.TryInterleaveRows("blk.0.ffn_up.weight", out var interleaved));
+        var whole = WeightBinding.RowRange(interleaved, 8, 16);
+        Assert.True(whole.RowsInterleaved);
+        Assert.Throws<InvalidOperationException>(() => WeightBinding.RowRange(interleaved, 4, 8));
+    }
+}
