@@ -55,14 +55,15 @@ public sealed unsafe class MatMul : IParallelWork
         fixed (float* qs = _activations.Scales)
         fixed (int* qsum = _activations.Sums)
         fixed (int* lanes = _activations.LaneOffsets)
+        fixed (int* pairs = _activations.PairSums)
         {
             _weight = weight;
             _x = px;
             _y = py;
             _tokens = tokens;
             _integer = integer;
-            _batch = new Q8Batch(qv, qs, qsum, lanes, cols, _activations.ScalesPerToken, _activations.SumsPerToken);
-            if (weight.RowsInterleaved) _pool.Run(this, rows / Q4_0x8.RowsPerGroup, minChunk: 2); // items: groups of 8 rows
+            _batch = new Q8Batch(qv, qs, qsum, lanes, pairs, cols, _activations.ScalesPerToken, _activations.SumsPerToken);
+            if (weight.RowsInterleaved) _pool.Run(this, rows / InterleavedRows.Group, minChunk: 2); // items: groups of 8 rows
             else _pool.Run(this, rows, minChunk: 16);
             _x = _y = null;
             _batch = default;
@@ -81,9 +82,9 @@ public sealed unsafe class MatMul : IParallelWork
         long rowBytes = GgmlTypeInfo.RowByteSize(_weight.Type, cols);
         if (_weight.RowsInterleaved)
         {
-            const int Group = Q4_0x8.RowsPerGroup;
+            const int Group = InterleavedRows.Group;
             for (int g = start; g < end; g++)
-                Q4_0x8.DotTokens(_tier, _weight.Data + g * Group * rowBytes, cols / 32, _batch, _tokens, _y + g * Group, rows);
+                InterleavedRows.DotTokens(_weight.Type, _tier, _weight.Data + g * Group * rowBytes, cols, _batch, _tokens, _y + g * Group, rows);
             return;
         }
         for (int r = start; r < end; r++)
@@ -142,8 +143,8 @@ public static unsafe class WeightRows
         byte* p = weight.Data + row * rowBytes;
         if (weight.RowsInterleaved)
         {
-            const int Group = Q4_0x8.RowsPerGroup;
-            Q4_0x8.DequantizeRow(weight.Data + row / Group * Group * rowBytes, cols / 32, row % Group, scratch[..cols]);
+            const int Group = InterleavedRows.Group;
+            InterleavedRows.DequantizeRow(weight.Type, weight.Data + row / Group * Group * rowBytes, cols, row % Group, scratch[..cols]);
             return scratch[..cols];
         }
         switch (weight.Type)

@@ -48,7 +48,7 @@ internal static unsafe class WeightBinding
     public static WeightTensor RowRange(in WeightTensor matrix, int start, int count)
     {
         // Interleaved groups are 8 rows' bytes each, so whole groups slice like rows.
-        if (matrix.RowsInterleaved && (start % Q4_0x8.RowsPerGroup != 0 || count % Q4_0x8.RowsPerGroup != 0))
+        if (matrix.RowsInterleaved && (start % InterleavedRows.Group != 0 || count % InterleavedRows.Group != 0))
             throw new InvalidOperationException($"rows {start}..{start + count} of '{matrix.Name}' split an interleaved group of 8");
         long rowBytes = matrix.ByteLength / matrix.Rows;
         return new WeightTensor(matrix.Name, matrix.Type, [matrix.RowLength, count], matrix.Data + start * rowBytes, count * rowBytes,

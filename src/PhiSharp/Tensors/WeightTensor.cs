@@ -14,8 +14,8 @@ public readonly unsafe struct WeightTensor
     public byte* Data { get; }
     public long ByteLength { get; }
 
-    /// <summary>Q4_0 rows rewritten eight at a time for the matmul kernels (see Kernels/Quantized/Q4_0x8); the bytes
-    /// are a permutation of the row-major ones.</summary>
+    /// <summary>Rows rewritten eight at a time for the matmul kernels (Kernels/Quantized/InterleavedRows: Q4_0, Q4_K);
+    /// the bytes are a permutation of the row-major ones.</summary>
     public bool RowsInterleaved { get; }
 
     public WeightTensor(string name, GgmlType type, long[] dims, byte* data, long byteLength, bool rowsInterleaved = false)

@@ -44,8 +44,9 @@ public unsafe class QuantizedDotTests
         fixed (float* qs = activations.Scales)
         fixed (int* qsum = activations.Sums)
         fixed (int* lanes = activations.LaneOffsets)
+        fixed (int* pairs = activations.PairSums)
         {
-            var batch = new Q8Batch(qv, qs, qsum, lanes, DequantFixtures.RowLength, activations.ScalesPerToken, activations.SumsPerToken);
+            var batch = new Q8Batch(qv, qs, qsum, lanes, pairs, DequantFixtures.RowLength, activations.ScalesPerToken, activations.SumsPerToken);
             for (int r = 0; r < DequantFixtures.Rows; r++)
             {
                 byte* row = w + r * rowBytes;

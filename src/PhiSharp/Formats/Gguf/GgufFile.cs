@@ -82,9 +82,9 @@ public sealed unsafe partial class GgufFile : ITensorSource
     {
         if (!TryGetTensor(name, out tensor)) return false;
         if (tensor.RowsInterleaved) return true;
-        if (!_bytes.IsWritable || tensor.Type != GgmlType.Q4_0 || tensor.Dims.Length != 2
-            || tensor.Rows % Q4_0x8.RowsPerGroup != 0 || tensor.RowLength % 32 != 0) return false;
-        Q4_0x8.InterleaveMatrix(tensor.Data, tensor.Rows, tensor.RowLength / 32);
+        if (!_bytes.IsWritable || tensor.Dims.Length != 2 || !InterleavedRows.Supports(tensor.Type, tensor.Rows, tensor.RowLength))
+            return false;
+        InterleavedRows.Interleave(tensor.Type, tensor.Data, tensor.Rows, tensor.RowLength);
         _interleaved.Add(name);
         return TryGetTensor(name, out tensor);
     }

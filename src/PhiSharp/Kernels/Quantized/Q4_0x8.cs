@@ -19,7 +19,7 @@ namespace PhiSharp.Kernels.Quantized;
 /// </summary>
 internal static unsafe class Q4_0x8
 {
-    public const int RowsPerGroup = 8;
+    const int RowsPerGroup = InterleavedRows.Group;
     const int BlockBytes = 18, GroupBlockBytes = RowsPerGroup * BlockBytes, CodesOffset = 16;
 
     /// <summary>Rewrites a whole row-major Q4_0 matrix (rows a multiple of 8) into interleaved groups, in place.</summary>

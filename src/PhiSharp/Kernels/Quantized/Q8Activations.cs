@@ -24,6 +24,7 @@ internal sealed class Q8Activations
     float[] _scales = [];
     int[] _sums = [];
     int[] _laneOffsets = [];
+    int[] _pairSums = [];
 
     public int Columns { get; private set; }
 
@@ -43,6 +44,11 @@ internal sealed class Q8Activations
     /// the starting lanes of a 256-bit integer dot product with Q4_0 codes, which folds Q4_0's −8 offset into it.</summary>
     public ReadOnlySpan<int> LaneOffsets => _laneOffsets;
 
+    /// <summary>Super-blocks only: the sums of sub-blocks 2p and 2p+1 of 32 values (|sum| ≤ 32·127 fits 16 bits) as the
+    /// low and high halves of one int, 4 per super-block: the operand of a 16-bit multiply-add with two sub-blocks'
+    /// minimums (the interleaved Q4_K kernel).</summary>
+    public ReadOnlySpan<int> PairSums => _pairSums;
+
     public int ScalesPerToken => Columns / (SuperBlocks ? SuperBlockLength : BlockLength);
     public int SumsPerToken => Columns / (SuperBlocks ? GroupLength : BlockLength);
 
@@ -56,14 +62,23 @@ internal sealed class Q8Activations
         Grow(ref _scales, tokens * ScalesPerToken);
         Grow(ref _sums, tokens * SumsPerToken);
         if (!superBlocks) Grow(ref _laneOffsets, tokens * columns / 4);
+        else Grow(ref _pairSums, tokens * columns / 64);
         for (int t = 0; t < tokens; t++)
         {
             var row = x.Slice(t * columns, columns);
             var q = _values.AsSpan(t * columns, columns);
             if (superBlocks)
                 for (int b = 0; b < columns / SuperBlockLength; b++)
+                {
+                    var groupSums = _sums.AsSpan(t * SumsPerToken + b * 16, 16);
                     _scales[t * ScalesPerToken + b] = QuantizeSuperBlock(row.Slice(b * SuperBlockLength, SuperBlockLength),
-                        q.Slice(b * SuperBlockLength, SuperBlockLength), _sums.AsSpan(t * SumsPerToken + b * 16, 16));
+                        q.Slice(b * SuperBlockLength, SuperBlockLength), groupSums);
+                    for (int p = 0; p < 4; p++)
+                    {
+                        int even = groupSums[4 * p] + groupSums[4 * p + 1], odd = groupSums[4 * p + 2] + groupSums[4 * p + 3];
+                        _pairSums[(t * columns + b * SuperBlockLength) / 64 + p] = (even & 0xFFFF) | (odd << 16);
+                    }
+                }
             else
             {
                 for (int b = 0; b < columns / BlockLength; b++)
@@ -130,20 +145,22 @@ internal sealed class Q8Activations
 internal enum SimdTier { Scalar, Vector128, Vector256 }
 
 /// <summary>One token's row of <see cref="Q8Activations"/>: values, and the scales and sums of its blocks.</summary>
-internal readonly unsafe struct Q8Row(sbyte* values, float* scales, int* sums, int* laneOffsets)
+internal readonly unsafe struct Q8Row(sbyte* values, float* scales, int* sums, int* laneOffsets, int* pairSums = null)
 {
     public readonly sbyte* Values = values;
     public readonly float* Scales = scales;
     public readonly int* Sums = sums;
     public readonly int* LaneOffsets = laneOffsets;
+    public readonly int* PairSums = pairSums;
 
     public static SimdTier BestTier =>
         Avx2.IsSupported ? SimdTier.Vector256 : Vector128.IsHardwareAccelerated ? SimdTier.Vector128 : SimdTier.Scalar;
 }
 
 /// <summary>All tokens' rows of <see cref="Q8Activations"/>, pinned for the duration of one matmul.</summary>
-internal readonly unsafe struct Q8Batch(sbyte* values, float* scales, int* sums, int* laneOffsets, int columns, int scalesPerToken, int sumsPerToken)
+internal readonly unsafe struct Q8Batch(sbyte* values, float* scales, int* sums, int* laneOffsets, int* pairSums, int columns,
+    int scalesPerToken, int sumsPerToken)
 {
     public Q8Row Row(int t) => new(values + (long)t * columns, scales + t * scalesPerToken, sums + t * sumsPerToken,
-        laneOffsets + (long)t * columns / 4);
+        laneOffsets + (long)t * columns / 4, pairSums + (long)t * columns / 64);
 }

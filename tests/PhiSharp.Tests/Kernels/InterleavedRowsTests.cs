@@ -9,22 +9,25 @@ using PhiSharp.Models;
 namespace PhiSharp.Tests.Kernels;
 
 /// <summary>
-/// Q4_0 matrices read into memory are rewritten with their rows interleaved eight at a time (Q4_0x8). The rewrite is
-/// a permutation: every row still dequantizes to llama.cpp's values, and the matmul gives the row-major kernel's
-/// product (itself checked against the dequantized dot product in <see cref="QuantizedDotTests"/>) on every tier.
+/// Q4_0 and Q4_K matrices read into memory are rewritten with their rows interleaved eight at a time (Q4_0x8,
+/// Q4_Kx8). The rewrite is a permutation: every row still dequantizes to llama.cpp's values, and the matmul gives the
+/// row-major kernel's product (itself checked against the dequantized dot product in <see cref="QuantizedDotTests"/>)
+/// on every tier. The files are llama.cpp's pure Q4_0 and Q4_K quantizations of the same tiny model.
 /// </summary>
-public class InterleavedQ4_0Tests
+public class InterleavedRowsTests
 {
     const string File = "phi3-mini-q4_0.gguf";
     static readonly TensorFileOptions InMemory = new() { UseMemoryMap = false };
 
     [Theory]
-    [InlineData("blk.0.attn_qkv.weight")]
-    [InlineData("blk.1.ffn_down.weight")]
-    public void Interleaved_rows_dequantize_to_the_original_rows(string name)
+    [InlineData("phi3-mini-q4_0.gguf", "blk.0.attn_qkv.weight")]
+    [InlineData("phi3-mini-q4_0.gguf", "blk.1.ffn_down.weight")]
+    [InlineData("phi3-mini-q4_k.gguf", "blk.0.attn_qkv.weight")]
+    [InlineData("phi3-mini-q4_k.gguf", "blk.1.ffn_down.weight")]
+    public void Interleaved_rows_dequantize_to_the_original_rows(string file, string name)
     {
-        using var mapped = GgufFile.Open(Fixtures.Path("llamacpp", File));
-        using var copy = GgufFile.Open(Fixtures.Path("llamacpp", File), InMemory);
+        using var mapped = GgufFile.Open(Fixtures.Path("llamacpp", file));
+        using var copy = GgufFile.Open(Fixtures.Path("llamacpp", file), InMemory);
         var original = mapped.GetTensor(name);
         Assert.True(copy.TryInterleaveRows(name, out var interleaved));
         Assert.True(interleaved.RowsInterleaved);
@@ -35,25 +38,26 @@ public class InterleavedQ4_0Tests
             Assert.Equal(WeightRows.AsFloat(original, r, a).ToArray(), WeightRows.AsFloat(interleaved, r, b).ToArray());
     }
 
-    public static TheoryData<string, int> TierCases()
+    public static TheoryData<string, string, int> TierCases()
     {
-        var data = new TheoryData<string, int>();
+        var data = new TheoryData<string, string, int>();
         var tiers = new List<SimdTier> { SimdTier.Scalar, SimdTier.Vector128 };
         if (Avx2.IsSupported) tiers.Add(SimdTier.Vector256);
-        foreach (var tier in tiers)
-            foreach (int tokens in new[] { 1, 6 }) // one token (decode); a tile of four and a remainder of two
-                data.Add(tier.ToString(), tokens);
+        foreach (var file in new[] { "phi3-mini-q4_0.gguf", "phi3-mini-q4_k.gguf" })
+            foreach (var tier in tiers)
+                foreach (int tokens in new[] { 1, 6 }) // one token (decode); a tile of four and a remainder of two
+                    data.Add(file, tier.ToString(), tokens);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(TierCases))]
-    public void Interleaved_matmul_equals_the_row_major_product(string tierName, int tokens)
+    public void Interleaved_matmul_equals_the_row_major_product(string file, string tierName, int tokens)
     {
         var tier = Enum.Parse<SimdTier>(tierName);
         const string Name = "blk.0.ffn_up.weight";
-        using var mapped = GgufFile.Open(Fixtures.Path("llamacpp", File));
-        using var copy = GgufFile.Open(Fixtures.Path("llamacpp", File), InMemory);
+        using var mapped = GgufFile.Open(Fixtures.Path("llamacpp", file));
+        using var copy = GgufFile.Open(Fixtures.Path("llamacpp", file), InMemory);
         var rowMajor = mapped.GetTensor(Name);
         Assert.True(copy.TryInterleaveRows(Name, out var interleaved));
 
@@ -79,9 +83,9 @@ public class InterleavedQ4_0Tests
     }
 
     [Fact]
-    public void Only_Q4_0_matrices_are_interleaved()
+    public void Only_Q4_0_and_Q4_K_matrices_are_interleaved()
     {
-        using var q8 = GgufFile.Open(Fixtures.Path("llamacpp", "phi3-mini-q8_0.gguf"), InMemory);
+        using var q8 = GgufFile.Open(Fixtures.Path("llamacpp", "phi3-mini-q6_k.gguf"), InMemory);
         Assert.False(q8.TryInterleaveRows("blk.0.attn_qkv.weight", out _));
         using var copy = GgufFile.Open(Fixtures.Path("llamacpp", File), InMemory);
         Assert.False(copy.TryInterleaveRows("blk.0.attn_norm.weight", out _)); // F32 vector

@@ -1,0 +1,218 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using PhiSharp.Tensors;
+
+namespace PhiSharp.Kernels.Quantized;
+
+/// <summary>
+/// Q4_K weights with their rows interleaved eight at a time, like <see cref="Q4_0x8"/>: each 32-bit lane of a
+/// 256-bit integer multiply-add works for one row, and the sub-block scales and minimums of the 8 rows are decoded
+/// as vectors. A group of 8 rows keeps the size of 8 Q4_K rows; super-block b of the group (1152 bytes) is
+/// <code>
+///   fp16 d[8]; fp16 dmin[8]         the 8 rows' super-block scales
+///   u8 scales[12][8]                byte k of each row's packed 6-bit scales and minimums: [k][row]
+///   u8 qs[4][8][8][4]               pair p, chunk c, row j: bytes 32p+4c..+3 of row j's qs (low nibbles: weights
+///                                   4c.. of sub-block 2p; high nibbles: the same of sub-block 2p+1)
+/// </code>
+/// </summary>
+internal static unsafe class Q4_Kx8
+{
+    const int RowsPerGroup = InterleavedRows.Group;
+    const int BlockBytes = 144, GroupBlockBytes = RowsPerGroup * BlockBytes;
+    const int MinScalesOffset = 16, PackedScalesOffset = 32, CodesOffset = 128;
+
+    /// <summary>Rewrites a whole row-major Q4_K matrix (rows a multiple of 8) into interleaved groups, in place.</summary>
+    public static void InterleaveMatrix(byte* data, int rows, int blocks)
+    {
+        long groupBytes = (long)RowsPerGroup * blocks * BlockBytes;
+        var scratch = new byte[groupBytes];
+        for (int g = 0; g < rows / RowsPerGroup; g++) Interleave(data + g * groupBytes, blocks, scratch);
+    }
+
+    static void Interleave(byte* rows, int blocks, byte[] scratch)
+    {
+        int rowBytes = blocks * BlockBytes;
+        new ReadOnlySpan<byte>(rows, scratch.Length).CopyTo(scratch);
+        fixed (byte* source = scratch)
+            for (int b = 0; b < blocks; b++)
+            {
+                byte* group = rows + b * GroupBlockBytes;
+                for (int j = 0; j < RowsPerGroup; j++)
+                {
+                    byte* block = source + j * rowBytes + b * BlockBytes;
+                    ((ushort*)group)[j] = ((ushort*)block)[0];
+                    ((ushort*)(group + MinScalesOffset))[j] = ((ushort*)block)[1];
+                    for (int k = 0; k < 12; k++) group[PackedScalesOffset + 8 * k + j] = block[4 + k];
+                    for (int p = 0; p < 4; p++)
+                        for (int c = 0; c < 8; c++)
+                            *(uint*)(group + CodesOffset + 256 * p + 32 * c + 4 * j) = *(uint*)(block + 16 + 32 * p + 4 * c);
+                }
+            }
+    }
+
+    /// <summary>Row j's super-block b of a group, back in Q4_K's own 144-byte form.</summary>
+    static void Extract(byte* group, int b, int j, byte* block)
+    {
+        byte* p = group + b * GroupBlockBytes;
+        ((ushort*)block)[0] = ((ushort*)p)[j];
+        ((ushort*)block)[1] = ((ushort*)(p + MinScalesOffset))[j];
+        for (int k = 0; k < 12; k++) block[4 + k] = p[PackedScalesOffset + 8 * k + j];
+        for (int pair = 0; pair < 4; pair++)
+            for (int c = 0; c < 8; c++)
+                *(uint*)(block + 16 + 32 * pair + 4 * c) = *(uint*)(p + CodesOffset + 256 * pair + 32 * c + 4 * j);
+    }
+
+    /// <summary>Row <paramref name="j"/> of a group, dequantized.</summary>
+    public static void DequantizeRow(byte* group, int blocks, int j, Span<float> y)
+    {
+        byte* block = stackalloc byte[BlockBytes];
+        for (int b = 0; b < blocks; b++)
+        {
+            Extract(group, b, j, block);
+            Dequantize.Row(GgmlType.Q4_K, new ReadOnlySpan<byte>(block, BlockBytes), y.Slice(256 * b, 256));
+        }
+    }
+
+    /// <summary>y[t·yStride + j] = row j · token t for the group's 8 rows and each of <paramref name="tokens"/> tokens.</summary>
+    public static void DotTokens(SimdTier tier, byte* group, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
+    {
+        int done = 0;
+        if (tier == SimdTier.Vector256)
+        {
+            for (; done + 4 <= tokens; done += 4)
+                FourTokens(group, blocks, batch, done, y + done * yStride, yStride);
+            for (; done < tokens; done++)
+                OneToken(group, blocks, batch.Row(done), y + done * yStride);
+            return;
+        }
+        // The narrower tiers: each row's blocks back in Q4_K form through the row-major kernel.
+        byte* block = stackalloc byte[BlockBytes];
+        for (; done < tokens; done++)
+        {
+            var a = batch.Row(done);
+            for (int j = 0; j < RowsPerGroup; j++) y[done * yStride + j] = 0;
+            for (int b = 0; b < blocks; b++)
+                for (int j = 0; j < RowsPerGroup; j++)
+                {
+                    Extract(group, b, j, block);
+                    var ab = new Q8Row(a.Values + 256 * b, a.Scales + b, a.Sums + 16 * b, null);
+                    y[done * yStride + j] += Q4_KDot.Dot(tier, block, 1, ab);
+                }
+        }
+    }
+
+    /// <summary>Byte k of the 8 rows' packed scales, one row per lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> Packed(byte* block, int k) => Avx2.ConvertToVector256Int32(block + PackedScalesOffset + 8 * k);
+
+    /// <summary>Sub-block s's 6-bit scale of each row (ggml's get_scale_min_k4, eight rows at once).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> Scale(byte* block, int s) => s < 4
+        ? Packed(block, s) & Vector256.Create(63)
+        : (Packed(block, s + 4) & Vector256.Create(0xF)) | ((Packed(block, s - 4) >>> 6) << 4);
+
+    /// <summary>Sub-block s's 6-bit minimum of each row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> Min(byte* block, int s) => s < 4
+        ? Packed(block, s + 4) & Vector256.Create(63)
+        : (Packed(block, s + 4) >>> 4) | ((Packed(block, s) >>> 6) << 4);
+
+    /// <summary>The minimums of sub-blocks 2p and 2p+1 as the two 16-bit halves of each lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<short> MinPair(byte* block, int p) => (Min(block, 2 * p) | (Min(block, 2 * p + 1) << 16)).AsInt16();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<sbyte> Broadcast(sbyte* x) => Vector256.Create(*(int*)x).AsSByte();
+
+    /// <summary>Four tokens at once: each 32 bytes of codes are unpacked once and used four times.</summary>
+    static void FourTokens(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+    {
+        Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
+        Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        var mask = Vector256.Create((byte)0x0F);
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* block = group + b * GroupBlockBytes;
+            // Σ_s scale_s · Σ q·a per row, exact in 32 bits (|Σ q·a| ≤ 15·127·32, scale ≤ 63, 8 sub-blocks).
+            Vector256<int> i0 = default, i1 = default, i2 = default, i3 = default;
+            for (int s = 0; s < 8; s++)
+            {
+                byte* codes = block + CodesOffset + 256 * (s >> 1);
+                int at = 256 * b + 32 * s;
+                sbyte* x0 = a0.Values + at, x1 = a1.Values + at, x2 = a2.Values + at, x3 = a3.Values + at;
+                Vector256<int> d0 = default, d1 = default, d2 = default, d3 = default;
+                for (int c = 0; c < 8; c++)
+                {
+                    var q = Vector256.Load(codes + 32 * c);
+                    var w = (s & 1) == 0 ? q & mask : Vector256.ShiftRightLogical(q, 4);
+                    d0 = IntegerDot.Add(d0, w, Broadcast(x0 + 4 * c));
+                    d1 = IntegerDot.Add(d1, w, Broadcast(x1 + 4 * c));
+                    d2 = IntegerDot.Add(d2, w, Broadcast(x2 + 4 * c));
+                    d3 = IntegerDot.Add(d3, w, Broadcast(x3 + 4 * c));
+                }
+                var scale = Scale(block, s);
+                i0 += d0 * scale;
+                i1 += d1 * scale;
+                i2 += d2 * scale;
+                i3 += d3 * scale;
+            }
+            var d = HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)block));
+            var dmin = HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)(block + MinScalesOffset)));
+            Vector256<short> m0 = MinPair(block, 0), m1 = MinPair(block, 1), m2 = MinPair(block, 2), m3 = MinPair(block, 3);
+            acc0 = Finish(acc0, i0, a0, b, d, dmin, m0, m1, m2, m3);
+            acc1 = Finish(acc1, i1, a1, b, d, dmin, m0, m1, m2, m3);
+            acc2 = Finish(acc2, i2, a2, b, d, dmin, m0, m1, m2, m3);
+            acc3 = Finish(acc3, i3, a3, b, d, dmin, m0, m1, m2, m3);
+        }
+        acc0.Store(y);
+        acc1.Store(y + yStride);
+        acc2.Store(y + 2 * yStride);
+        acc3.Store(y + 3 * yStride);
+    }
+
+    static void OneToken(byte* group, int blocks, Q8Row a, float* y)
+    {
+        var acc = Vector256<float>.Zero;
+        var mask = Vector256.Create((byte)0x0F);
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* block = group + b * GroupBlockBytes;
+            Vector256<int> scaled = default;
+            for (int s = 0; s < 8; s++)
+            {
+                byte* codes = block + CodesOffset + 256 * (s >> 1);
+                sbyte* x = a.Values + 256 * b + 32 * s;
+                // Two chains, so consecutive multiply-adds do not wait on each other.
+                Vector256<int> even = default, odd = default;
+                for (int c = 0; c < 8; c += 2)
+                {
+                    var q0 = Vector256.Load(codes + 32 * c);
+                    var q1 = Vector256.Load(codes + 32 * c + 32);
+                    even = IntegerDot.Add(even, (s & 1) == 0 ? q0 & mask : Vector256.ShiftRightLogical(q0, 4), Broadcast(x + 4 * c));
+                    odd = IntegerDot.Add(odd, (s & 1) == 0 ? q1 & mask : Vector256.ShiftRightLogical(q1, 4), Broadcast(x + 4 * c + 4));
+                }
+                scaled += (even + odd) * Scale(block, s);
+            }
+            var d = HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)block));
+            var dmin = HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)(block + MinScalesOffset)));
+            acc = Finish(acc, scaled, a, b, d, dmin, MinPair(block, 0), MinPair(block, 1), MinPair(block, 2), MinPair(block, 3));
+        }
+        acc.Store(y);
+    }
+
+    /// <summary>One super-block's share for 8 rows: d_a·(d·Σ_s scale_s·Σ q·a − dmin·Σ_s min_s·Σ a).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> Finish(Vector256<float> acc, Vector256<int> scaled, Q8Row a, int b, Vector256<float> d,
+        Vector256<float> dmin, Vector256<short> m0, Vector256<short> m1, Vector256<short> m2, Vector256<short> m3)
+    {
+        int* pairs = a.PairSums + 4 * b;
+        var minSum = Avx2.MultiplyAddAdjacent(m0, Vector256.Create(pairs[0]).AsInt16())
+                   + Avx2.MultiplyAddAdjacent(m1, Vector256.Create(pairs[1]).AsInt16())
+                   + Avx2.MultiplyAddAdjacent(m2, Vector256.Create(pairs[2]).AsInt16())
+                   + Avx2.MultiplyAddAdjacent(m3, Vector256.Create(pairs[3]).AsInt16());
+        float da = a.Scales[b];
+        acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(scaled), d * da, acc);
+        return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(minSum), dmin * -da, acc);
+    }
+}
