@@ -9,10 +9,10 @@ using PhiSharp.Models;
 namespace PhiSharp.Tests.Kernels;
 
 /// <summary>
-/// Q4_0 and Q4_K matrices read into memory are rewritten with their rows interleaved eight at a time (Q4_0x8,
-/// Q4_Kx8). The rewrite is a permutation: every row still dequantizes to llama.cpp's values, and the matmul gives the
+/// Q4_0, Q4_K and Q6_K matrices read into memory are rewritten with their rows interleaved eight at a time (Q4_0x8,
+/// Q4_Kx8, Q6_Kx8). The rewrite is a permutation: every row still dequantizes to llama.cpp's values, and the matmul gives the
 /// row-major kernel's product (itself checked against the dequantized dot product in <see cref="QuantizedDotTests"/>)
-/// on every tier. The files are llama.cpp's pure Q4_0 and Q4_K quantizations of the same tiny model.
+/// on every tier. The files are llama.cpp's pure Q4_0, Q4_K and Q6_K quantizations of the same tiny model.
 /// </summary>
 public class InterleavedRowsTests
 {
@@ -24,6 +24,8 @@ public class InterleavedRowsTests
     [InlineData("phi3-mini-q4_0.gguf", "blk.1.ffn_down.weight")]
     [InlineData("phi3-mini-q4_k.gguf", "blk.0.attn_qkv.weight")]
     [InlineData("phi3-mini-q4_k.gguf", "blk.1.ffn_down.weight")]
+    [InlineData("phi3-mini-q6_k.gguf", "blk.0.attn_qkv.weight")]
+    [InlineData("phi3-mini-q6_k.gguf", "blk.1.ffn_down.weight")]
     public void Interleaved_rows_dequantize_to_the_original_rows(string file, string name)
     {
         using var mapped = GgufFile.Open(Fixtures.Path("llamacpp", file));
@@ -43,7 +45,7 @@ public class InterleavedRowsTests
         var data = new TheoryData<string, string, int>();
         var tiers = new List<SimdTier> { SimdTier.Scalar, SimdTier.Vector128 };
         if (Avx2.IsSupported) tiers.Add(SimdTier.Vector256);
-        foreach (var file in new[] { "phi3-mini-q4_0.gguf", "phi3-mini-q4_k.gguf" })
+        foreach (var file in new[] { "phi3-mini-q4_0.gguf", "phi3-mini-q4_k.gguf", "phi3-mini-q6_k.gguf" })
             foreach (var tier in tiers)
                 foreach (int tokens in new[] { 1, 6 }) // one token (decode); a tile of four and a remainder of two
                     data.Add(file, tier.ToString(), tokens);
@@ -83,9 +85,9 @@ public class InterleavedRowsTests
     }
 
     [Fact]
-    public void Only_Q4_0_and_Q4_K_matrices_are_interleaved()
+    public void Only_Q4_0_Q4_K_and_Q6_K_matrices_are_interleaved()
     {
-        using var q8 = GgufFile.Open(Fixtures.Path("llamacpp", "phi3-mini-q6_k.gguf"), InMemory);
+        using var q8 = GgufFile.Open(Fixtures.Path("llamacpp", "phi3-mini-q8_0.gguf"), InMemory);
         Assert.False(q8.TryInterleaveRows("blk.0.attn_qkv.weight", out _));
         using var copy = GgufFile.Open(Fixtures.Path("llamacpp", File), InMemory);
         Assert.False(copy.TryInterleaveRows("blk.0.attn_norm.weight", out _)); // F32 vector

@@ -1,0 +1,188 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using PhiSharp.Tensors;
+
+namespace PhiSharp.Kernels.Quantized;
+
+/// <summary>
+/// Q6_K weights with their rows interleaved eight at a time, like <see cref="Q4_0x8"/>: each 32-bit lane of a
+/// 256-bit integer multiply-add works for one row. In a Q6_K block, half h (weights 128h..) takes weight 32k + l's
+/// low 4 bits from ql[64h + l] (k = 0: low nibble, 2: high) or ql[64h + 32 + l] (k = 1, 3) and its top 2 bits from
+/// bits 2k..2k+1 of qh[32h + l]; scale g = 8h + 2k + l/16 covers 16 weights. A group of 8 rows keeps the size of
+/// 8 Q6_K rows; super-block b of the group (1680 bytes) is
+/// <code>
+///   fp16 d[8]                       the 8 rows' scales
+///   i8 scales[16][8]                [g][row]
+///   u8 ql[2][16][8][4]              half h, chunk c, row j: ql bytes 64h+4c..+3 of row j
+///   u8 qh[2][8][8][4]               half h, chunk e, row j: qh bytes 32h+4e..+3 of row j
+/// </code>
+/// </summary>
+internal static unsafe class Q6_Kx8
+{
+    const int RowsPerGroup = InterleavedRows.Group;
+    const int BlockBytes = 210, GroupBlockBytes = RowsPerGroup * BlockBytes;
+    const int ScalesOffset = 16, LowOffset = 144, HighOffset = 144 + 1024;
+    // Offsets within a row-major Q6_K block.
+    const int RowHigh = 128, RowScales = 192, RowScale = 208;
+
+    /// <summary>Rewrites a whole row-major Q6_K matrix (rows a multiple of 8) into interleaved groups, in place.</summary>
+    public static void InterleaveMatrix(byte* data, int rows, int blocks)
+    {
+        long groupBytes = (long)RowsPerGroup * blocks * BlockBytes;
+        var scratch = new byte[groupBytes];
+        for (int g = 0; g < rows / RowsPerGroup; g++)
+        {
+            byte* group = data + g * groupBytes;
+            new ReadOnlySpan<byte>(group, scratch.Length).CopyTo(scratch);
+            fixed (byte* source = scratch)
+                for (int b = 0; b < blocks; b++)
+                    for (int j = 0; j < RowsPerGroup; j++)
+                        Move(source + (j * blocks + b) * BlockBytes, group + b * GroupBlockBytes, j, toGroup: true);
+        }
+    }
+
+    /// <summary>Copies row j's block between its row-major form and its places in an interleaved super-block.</summary>
+    static void Move(byte* block, byte* group, int j, bool toGroup)
+    {
+        static void Copy(byte* from, byte* to, int count) => Buffer.MemoryCopy(from, to, count, count);
+        void Place(byte* rowPart, byte* groupPart, int count)
+        {
+            if (toGroup) Copy(rowPart, groupPart, count);
+            else Copy(groupPart, rowPart, count);
+        }
+        Place(block + RowScale, group + 2 * j, 2);
+        for (int g = 0; g < 16; g++) Place(block + RowScales + g, group + ScalesOffset + 8 * g + j, 1);
+        for (int h = 0; h < 2; h++)
+        {
+            for (int c = 0; c < 16; c++) Place(block + 64 * h + 4 * c, group + LowOffset + 512 * h + 32 * c + 4 * j, 4);
+            for (int e = 0; e < 8; e++) Place(block + RowHigh + 32 * h + 4 * e, group + HighOffset + 256 * h + 32 * e + 4 * j, 4);
+        }
+    }
+
+    /// <summary>Row <paramref name="j"/> of a group, dequantized.</summary>
+    public static void DequantizeRow(byte* group, int blocks, int j, Span<float> y)
+    {
+        byte* block = stackalloc byte[BlockBytes];
+        for (int b = 0; b < blocks; b++)
+        {
+            Move(block, group + b * GroupBlockBytes, j, toGroup: false);
+            Dequantize.Row(GgmlType.Q6_K, new ReadOnlySpan<byte>(block, BlockBytes), y.Slice(256 * b, 256));
+        }
+    }
+
+    /// <summary>y[t·yStride + j] = row j · token t for the group's 8 rows and each of <paramref name="tokens"/> tokens.</summary>
+    public static void DotTokens(SimdTier tier, byte* group, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
+    {
+        int done = 0;
+        if (tier == SimdTier.Vector256)
+        {
+            for (; done + 4 <= tokens; done += 4)
+                FourTokens(group, blocks, batch, done, y + done * yStride, yStride);
+            for (; done < tokens; done++)
+                OneToken(group, blocks, batch.Row(done), y + done * yStride);
+            return;
+        }
+        // The narrower tiers: each row's blocks back in Q6_K form through the row-major kernel.
+        byte* block = stackalloc byte[BlockBytes];
+        for (; done < tokens; done++)
+        {
+            var a = batch.Row(done);
+            for (int j = 0; j < RowsPerGroup; j++) y[done * yStride + j] = 0;
+            for (int b = 0; b < blocks; b++)
+                for (int j = 0; j < RowsPerGroup; j++)
+                {
+                    Move(block, group + b * GroupBlockBytes, j, toGroup: false);
+                    var ab = new Q8Row(a.Values + 256 * b, a.Scales + b, a.Sums + 16 * b, null);
+                    y[done * yStride + j] += Q6_KDot.Dot(tier, block, 1, ab);
+                }
+        }
+    }
+
+    /// <summary>The 6-bit codes of weights 32k + 4e..+3 of half h, one row per lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<byte> Codes(byte* block, int h, int k, int e)
+    {
+        var low = Vector256.Load(block + LowOffset + 512 * h + 32 * (e + 8 * (k & 1)));
+        var nibble = k < 2 ? low & Vector256.Create((byte)0x0F) : Vector256.ShiftRightLogical(low, 4);
+        var high = Vector256.Load(block + HighOffset + 256 * h + 32 * e).AsUInt32();
+        var top = ((high >>> (2 * k)) & Vector256.Create(0x03030303u)) << 4;
+        return nibble | top.AsByte();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<sbyte> Broadcast(sbyte* x) => Vector256.Create(*(int*)x).AsSByte();
+
+    /// <summary>Scale g of the 8 rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> Scale(byte* block, int g) => Avx2.ConvertToVector256Int32((sbyte*)(block + ScalesOffset + 8 * g));
+
+    /// <summary>Four tokens at once: each 4 codes of 8 rows are assembled once and used four times. Per 16 weights
+    /// (one scale) each lane sums (q − 32)·a in integers, starting from −32·Σa.</summary>
+    static void FourTokens(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+    {
+        Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
+        Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* block = group + b * GroupBlockBytes;
+            Vector256<int> i0 = default, i1 = default, i2 = default, i3 = default;
+            for (int g = 0; g < 16; g++)
+            {
+                int h = g >> 3, k = (g >> 1) & 3, firstChunk = 4 * (g & 1);
+                int at = 256 * b + 16 * g, sums = 16 * b + g;
+                var d0 = Vector256.Create(-32 * a0.Sums[sums]);
+                var d1 = Vector256.Create(-32 * a1.Sums[sums]);
+                var d2 = Vector256.Create(-32 * a2.Sums[sums]);
+                var d3 = Vector256.Create(-32 * a3.Sums[sums]);
+                for (int e = 0; e < 4; e++)
+                {
+                    var w = Codes(block, h, k, firstChunk + e);
+                    d0 = IntegerDot.Add(d0, w, Broadcast(a0.Values + at + 4 * e));
+                    d1 = IntegerDot.Add(d1, w, Broadcast(a1.Values + at + 4 * e));
+                    d2 = IntegerDot.Add(d2, w, Broadcast(a2.Values + at + 4 * e));
+                    d3 = IntegerDot.Add(d3, w, Broadcast(a3.Values + at + 4 * e));
+                }
+                var scale = Scale(block, g);
+                i0 += d0 * scale;
+                i1 += d1 * scale;
+                i2 += d2 * scale;
+                i3 += d3 * scale;
+            }
+            var d = HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)block));
+            acc0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i0), d * a0.Scales[b], acc0);
+            acc1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i1), d * a1.Scales[b], acc1);
+            acc2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i2), d * a2.Scales[b], acc2);
+            acc3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i3), d * a3.Scales[b], acc3);
+        }
+        acc0.Store(y);
+        acc1.Store(y + yStride);
+        acc2.Store(y + 2 * yStride);
+        acc3.Store(y + 3 * yStride);
+    }
+
+    static void OneToken(byte* group, int blocks, Q8Row a, float* y)
+    {
+        var acc = Vector256<float>.Zero;
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* block = group + b * GroupBlockBytes;
+            Vector256<int> scaled = default;
+            for (int g = 0; g < 16; g++)
+            {
+                int h = g >> 3, k = (g >> 1) & 3, firstChunk = 4 * (g & 1);
+                sbyte* x = a.Values + 256 * b + 16 * g;
+                // Two chains, so consecutive multiply-adds do not wait on each other.
+                var even = Vector256.Create(-32 * a.Sums[16 * b + g]);
+                var odd = IntegerDot.Add(Vector256<int>.Zero, Codes(block, h, k, firstChunk + 1), Broadcast(x + 4));
+                even = IntegerDot.Add(even, Codes(block, h, k, firstChunk), Broadcast(x));
+                odd = IntegerDot.Add(odd, Codes(block, h, k, firstChunk + 3), Broadcast(x + 12));
+                even = IntegerDot.Add(even, Codes(block, h, k, firstChunk + 2), Broadcast(x + 8));
+                scaled += (even + odd) * Scale(block, g);
+            }
+            var d = HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)block));
+            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(scaled), d * a.Scales[b], acc);
+        }
+        acc.Store(y);
+    }
+}
