@@ -18,12 +18,20 @@ internal static unsafe class InterleavedRows
         _ => false,
     };
 
-    /// <summary>Rewrites a row-major matrix in place; <see cref="Supports"/> must hold.</summary>
+    /// <summary>Rewrites a row-major matrix in place, groups in parallel (it runs once, at load); <see cref="Supports"/>
+    /// must hold.</summary>
     public static void Interleave(GgmlType type, byte* data, int rows, int columns)
     {
-        if (type == GgmlType.Q4_0) Q4_0x8.InterleaveMatrix(data, rows, columns / 32);
-        else if (type == GgmlType.Q4_K) Q4_Kx8.InterleaveMatrix(data, rows, columns / 256);
-        else Q6_Kx8.InterleaveMatrix(data, rows, columns / 256);
+        long groupBytes = Group * GgmlTypeInfo.RowByteSize(type, columns);
+        nint start = (nint)data;
+        Parallel.For(0, rows / Group, () => new byte[groupBytes], (g, _, scratch) =>
+        {
+            byte* group = (byte*)start + g * groupBytes;
+            if (type == GgmlType.Q4_0) Q4_0x8.Interleave(group, columns / 32, scratch);
+            else if (type == GgmlType.Q4_K) Q4_Kx8.Interleave(group, columns / 256, scratch);
+            else Q6_Kx8.Interleave(group, columns / 256, scratch);
+            return scratch;
+        }, _ => { });
     }
 
     /// <summary>y[t·yStride + j] = row j of the group · token t.</summary>

@@ -22,14 +22,6 @@ internal static unsafe class Q4_0x8
     const int RowsPerGroup = InterleavedRows.Group;
     const int BlockBytes = 18, GroupBlockBytes = RowsPerGroup * BlockBytes, CodesOffset = 16;
 
-    /// <summary>Rewrites a whole row-major Q4_0 matrix (rows a multiple of 8) into interleaved groups, in place.</summary>
-    public static void InterleaveMatrix(byte* data, int rows, int blocks)
-    {
-        long groupBytes = (long)RowsPerGroup * blocks * BlockBytes;
-        var scratch = new byte[groupBytes];
-        for (int g = 0; g < rows / RowsPerGroup; g++) Interleave(data + g * groupBytes, blocks, scratch);
-    }
-
     /// <summary>Rewrites 8 row-major Q4_0 rows at <paramref name="rows"/> into one interleaved group, in place;
     /// <paramref name="scratch"/> holds at least 8 rows' bytes.</summary>
     public static void Interleave(byte* rows, int blocks, Span<byte> scratch)

@@ -22,15 +22,9 @@ internal static unsafe class Q4_Kx8
     const int BlockBytes = 144, GroupBlockBytes = RowsPerGroup * BlockBytes;
     const int MinScalesOffset = 16, PackedScalesOffset = 32, CodesOffset = 128;
 
-    /// <summary>Rewrites a whole row-major Q4_K matrix (rows a multiple of 8) into interleaved groups, in place.</summary>
-    public static void InterleaveMatrix(byte* data, int rows, int blocks)
-    {
-        long groupBytes = (long)RowsPerGroup * blocks * BlockBytes;
-        var scratch = new byte[groupBytes];
-        for (int g = 0; g < rows / RowsPerGroup; g++) Interleave(data + g * groupBytes, blocks, scratch);
-    }
-
-    static void Interleave(byte* rows, int blocks, byte[] scratch)
+    /// <summary>Rewrites 8 row-major Q4_K rows at <paramref name="rows"/> into one interleaved group, in place;
+    /// <paramref name="scratch"/> holds exactly 8 rows' bytes.</summary>
+    public static void Interleave(byte* rows, int blocks, byte[] scratch)
     {
         int rowBytes = blocks * BlockBytes;
         new ReadOnlySpan<byte>(rows, scratch.Length).CopyTo(scratch);

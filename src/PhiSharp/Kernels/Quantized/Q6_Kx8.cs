@@ -26,20 +26,15 @@ internal static unsafe class Q6_Kx8
     // Offsets within a row-major Q6_K block.
     const int RowHigh = 128, RowScales = 192, RowScale = 208;
 
-    /// <summary>Rewrites a whole row-major Q6_K matrix (rows a multiple of 8) into interleaved groups, in place.</summary>
-    public static void InterleaveMatrix(byte* data, int rows, int blocks)
+    /// <summary>Rewrites 8 row-major Q6_K rows at <paramref name="group"/> into one interleaved group, in place;
+    /// <paramref name="scratch"/> holds exactly 8 rows' bytes.</summary>
+    public static void Interleave(byte* group, int blocks, byte[] scratch)
     {
-        long groupBytes = (long)RowsPerGroup * blocks * BlockBytes;
-        var scratch = new byte[groupBytes];
-        for (int g = 0; g < rows / RowsPerGroup; g++)
-        {
-            byte* group = data + g * groupBytes;
-            new ReadOnlySpan<byte>(group, scratch.Length).CopyTo(scratch);
-            fixed (byte* source = scratch)
-                for (int b = 0; b < blocks; b++)
-                    for (int j = 0; j < RowsPerGroup; j++)
-                        Move(source + (j * blocks + b) * BlockBytes, group + b * GroupBlockBytes, j, toGroup: true);
-        }
+        new ReadOnlySpan<byte>(group, scratch.Length).CopyTo(scratch);
+        fixed (byte* source = scratch)
+            for (int b = 0; b < blocks; b++)
+                for (int j = 0; j < RowsPerGroup; j++)
+                    Move(source + (j * blocks + b) * BlockBytes, group + b * GroupBlockBytes, j, toGroup: true);
     }
 
     /// <summary>Copies row j's block between its row-major form and its places in an interleaved super-block.</summary>
