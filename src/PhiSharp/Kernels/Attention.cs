@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace PhiSharp.Kernels;
 
@@ -18,11 +21,74 @@ public static class Attention
         int headDim = query.Length;
         int count = last - first + 1;
         var s = scores[..count];
-        for (int p = 0; p < count; p++)
-            s[p] = TensorPrimitives.Dot(query, keys.Slice((first + p) * headDim, headDim)) * scale;
+        var k = keys.Slice(first * headDim, count * headDim);
+        var v = values.Slice(first * headDim, count * headDim);
+        // Heads are short (64–128 floats): per-position library calls would cost more than the arithmetic.
+        bool wide = Vector256.IsHardwareAccelerated && headDim % Vector256<float>.Count == 0;
+        if (wide) Scores256(query, k, scale, s);
+        else
+            for (int p = 0; p < count; p++)
+                s[p] = TensorPrimitives.Dot(query, k.Slice(p * headDim, headDim)) * scale;
         Activations.SoftmaxInPlace(s);
-        output.Clear();
-        for (int p = 0; p < count; p++)
-            TensorPrimitives.MultiplyAdd(values.Slice((first + p) * headDim, headDim), s[p], output, output);
+        if (wide) WeightedSum256(s, v, output);
+        else
+        {
+            output.Clear();
+            for (int p = 0; p < count; p++)
+                TensorPrimitives.MultiplyAdd(v.Slice(p * headDim, headDim), s[p], output, output);
+        }
+    }
+
+    /// <summary>s[p] = scale · q · k[p], four keys at a time so that each load of q serves four products.</summary>
+    static void Scores256(ReadOnlySpan<float> query, ReadOnlySpan<float> keys, float scale, Span<float> s)
+    {
+        int headDim = query.Length, count = s.Length, p = 0;
+        ref float q = ref MemoryMarshal.GetReference(query);
+        ref float k = ref MemoryMarshal.GetReference(keys);
+        for (; p + 4 <= count; p += 4)
+        {
+            ref float k0 = ref Unsafe.Add(ref k, p * headDim);
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (int i = 0; i < headDim; i += Vector256<float>.Count)
+            {
+                var x = Vector256.LoadUnsafe(ref q, (nuint)i);
+                a0 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref k0, (nuint)i), a0);
+                a1 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref k0, (nuint)(i + headDim)), a1);
+                a2 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref k0, (nuint)(i + 2 * headDim)), a2);
+                a3 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref k0, (nuint)(i + 3 * headDim)), a3);
+            }
+            s[p] = Vector256.Sum(a0) * scale;
+            s[p + 1] = Vector256.Sum(a1) * scale;
+            s[p + 2] = Vector256.Sum(a2) * scale;
+            s[p + 3] = Vector256.Sum(a3) * scale;
+        }
+        for (; p < count; p++)
+        {
+            ref float kp = ref Unsafe.Add(ref k, p * headDim);
+            var a = Vector256<float>.Zero;
+            for (int i = 0; i < headDim; i += Vector256<float>.Count)
+                a = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref q, (nuint)i), Vector256.LoadUnsafe(ref kp, (nuint)i), a);
+            s[p] = Vector256.Sum(a) * scale;
+        }
+    }
+
+    /// <summary>output = Σ_p s[p]·v[p], one 8-float slice of the head at a time held in registers across all positions
+    /// (two accumulators, so consecutive positions' multiply-adds do not wait on each other).</summary>
+    static void WeightedSum256(ReadOnlySpan<float> s, ReadOnlySpan<float> values, Span<float> output)
+    {
+        int headDim = output.Length, count = s.Length;
+        ref float v = ref MemoryMarshal.GetReference(values);
+        for (int i = 0; i < headDim; i += Vector256<float>.Count)
+        {
+            Vector256<float> even = default, odd = default;
+            int p = 0;
+            for (; p + 2 <= count; p += 2)
+            {
+                even = Vector256.FusedMultiplyAdd(Vector256.Create(s[p]), Vector256.LoadUnsafe(ref v, (nuint)(p * headDim + i)), even);
+                odd = Vector256.FusedMultiplyAdd(Vector256.Create(s[p + 1]), Vector256.LoadUnsafe(ref v, (nuint)((p + 1) * headDim + i)), odd);
+            }
+            if (p < count) even = Vector256.FusedMultiplyAdd(Vector256.Create(s[p]), Vector256.LoadUnsafe(ref v, (nuint)(p * headDim + i)), even);
+            (even + odd).StoreUnsafe(ref MemoryMarshal.GetReference(output), (nuint)i);
+        }
     }
 }
