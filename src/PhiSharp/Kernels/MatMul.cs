@@ -38,8 +38,8 @@ public sealed unsafe class MatMul : IParallelWork
     /// <summary>Whether <paramref name="type"/> has an integer kernel, and which activation form it takes.</summary>
     internal static bool HasIntegerKernel(GgmlType type, out bool superBlocks)
     {
-        superBlocks = type is GgmlType.Q4_K or GgmlType.Q6_K;
-        return type is GgmlType.Q4_0 or GgmlType.Q8_0 or GgmlType.Q4_K or GgmlType.Q6_K;
+        superBlocks = type is GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
+        return type is GgmlType.Q4_0 or GgmlType.Q8_0 or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
     }
 
     public void Multiply(in WeightTensor weight, ReadOnlySpan<float> x, Span<float> y, int tokens)
@@ -106,6 +106,7 @@ public sealed unsafe class MatMul : IParallelWork
                 _y[(long)t * rows + r] = _weight.Type switch
                 {
                     GgmlType.Q8_0 => Q8_0Dot.Dot(_tier, row, cols / 32, a),
+                    GgmlType.Q5_K => Q5_KDot.Dot(_tier, row, cols / 256, a),
                     _ => Q6_KDot.Dot(_tier, row, cols / 256, a),
                 };
             }

@@ -18,7 +18,7 @@ public unsafe class QuantizedDotTests
         var data = new TheoryData<GgmlType, string>();
         var tiers = new List<SimdTier> { SimdTier.Scalar, SimdTier.Vector128 };
         if (Avx2.IsSupported) tiers.Add(SimdTier.Vector256);
-        foreach (var type in new[] { GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K })
+        foreach (var type in new[] { GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K })
             foreach (var tier in tiers)
                 data.Add(type, tier.ToString());
         return data;
@@ -117,6 +117,7 @@ public unsafe class QuantizedDotTests
         GgmlType.Q4_0 => Q4_0Dot.Dot(tier, row, blocks, a),
         GgmlType.Q8_0 => Q8_0Dot.Dot(tier, row, blocks, a),
         GgmlType.Q4_K => Q4_KDot.Dot(tier, row, blocks, a),
+        GgmlType.Q5_K => Q5_KDot.Dot(tier, row, blocks, a),
         _ => Q6_KDot.Dot(tier, row, blocks, a),
     };
 

@@ -17,6 +17,7 @@ public class QuantizedMatMulTierTests
     [InlineData("phi3-mini-q8_0.gguf", "blk.0.ffn_up.weight")]
     [InlineData("phi3-mini-q4_k.gguf", "blk.0.ffn_up.weight")]
     [InlineData("phi3-mini-q4_k.gguf", "output.weight")]
+    [InlineData("phi3-mini-q5_k.gguf", "blk.0.ffn_up.weight")]
     [InlineData("phi3-mini-q6_k.gguf", "blk.0.ffn_up.weight")]
     public void Every_tier_gives_the_same_product(string file, string tensor)
     {

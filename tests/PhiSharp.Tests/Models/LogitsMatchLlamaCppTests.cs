@@ -26,9 +26,9 @@ public class LogitsMatchLlamaCppTests(ITestOutputHelper output)
         // float summation order differs (measured 1.2e-6 max). With AVX2 disabled (the 128-bit tier) Q4_K differs at
         // some positions by up to 0.094, for a reason not yet found (docs/FIDELITY.md); it gets the looser bound there.
         _ when name.EndsWith("-q6_k") || (name.EndsWith("-q4_k") && System.Runtime.Intrinsics.X86.Avx2.IsSupported) => (1e-4, 1e-5),
-        // Q4_0, Q8_0 and the Q4_K_M mix also run on integer kernels with llama.cpp's Q8_0 / Q8_K rounding, yet
-        // differ more (measured ≤ 0.055 max, ≤ 9.9e-3 rms) for a reason not yet found (docs/FIDELITY.md).
-        _ when name.EndsWith("-q4_0") || name.EndsWith("-q8_0") || name.EndsWith("-q4_k_m") || name.EndsWith("-q4_k") => (0.1, 0.02),
+        // Q4_0, Q8_0, Q5_K and the Q4_K_M mix also run on integer kernels with llama.cpp's Q8_0 / Q8_K rounding, yet
+        // differ more (measured ≤ 0.068 max, ≤ 9.9e-3 rms) for a reason not yet found (docs/FIDELITY.md).
+        _ when name.EndsWith("-q4_0") || name.EndsWith("-q8_0") || name.EndsWith("-q5_k") || name.EndsWith("-q4_k_m") || name.EndsWith("-q4_k") => (0.1, 0.02),
         // Other quantized types: llama.cpp quantizes activations to 8-bit blocks (Q8_0, Q8_1 or Q8_K: absmax/127
         // steps), PhiSharp keeps them float (measured ≤ 0.128 max, ≤ 2.7e-2 rms). Weight decoding itself is checked
         // bit-exactly against llama.cpp in DequantizeMatchesLlamaCppTests; a mis-decoded tensor shows here as the

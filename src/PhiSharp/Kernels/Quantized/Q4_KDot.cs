@@ -65,7 +65,7 @@ internal static unsafe class Q4_KDot
         IntegerDot.Add(Vector256<int>.Zero, high, Vector256.Load(x + 32)) * highScale;
 
     /// <summary>One super-block's share: d_a·(d·Σ s_j·Σ q·a − dmin·Σ m_j·Σ a).</summary>
-    static float Combine(Q8Row a, int b, float d, float dmin, int scaled, ReadOnlySpan<int> mins)
+    internal static float Combine(Q8Row a, int b, float d, float dmin, int scaled, ReadOnlySpan<int> mins)
     {
         int* groupSums = a.Sums + b * 16;
         int minSum = 0;
