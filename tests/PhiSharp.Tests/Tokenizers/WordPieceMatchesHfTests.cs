@@ -33,7 +33,9 @@ public class WordPieceMatchesHfTests
     {
         bool Special(string t) => t.StartsWith('[') && t.EndsWith(']');
         string[] tokens = VocabTexts.Select(t => Special(t) ? t : t.StartsWith("##") ? t[2..] : "▁" + t).ToArray();
-        int[] types = VocabTexts.Select(t => Special(t) ? 3 : 1).ToArray();
+        // As the converter types them: the tokenizer.json added tokens are control (3), [unusedN] stay normal (1).
+        string[] control = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
+        int[] types = VocabTexts.Select(t => control.Contains(t) ? 3 : 1).ToArray();
         return WordPieceTokenizer.FromGgufVocabulary(tokens, types, unknownId: 100, clsId: 101, sepId: 102, "test.gguf");
     }
 

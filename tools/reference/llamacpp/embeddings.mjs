@@ -3,9 +3,9 @@
 // Usage: node embeddings.mjs JOBS.json OUT.json
 // JOBS.json: [{"model": "a.gguf", "context": 128, "sequences": [[101, ..., 102], ...], "texts": ["..."]}]
 // OUT.json: per job {"embeddings": [[...], ...], "tokens": [[...], ...]}. The embedding is what llama_get_embeddings_seq
-// returns: pooled as the file's pooling_type says (CLS or mean) and NOT normalised. The sequences already hold
+// returns: pooled as the file's pooling_type says (CLS or mean) and NOT normalised; attention in float32. The sequences already hold
 // [CLS] … [SEP], so node-llama-cpp adds nothing.
-import { getLlama, LlamaLogLevel } from "node-llama-cpp";
+import { getLlama, LlamaEmbeddingContext, LlamaLogLevel } from "node-llama-cpp";
 import { readFileSync, writeFileSync } from "node:fs";
 
 const jobs = JSON.parse(readFileSync(process.argv[2], "utf8"));
@@ -13,7 +13,12 @@ const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLev
 const results = [];
 for (const job of jobs) {
     const model = await llama.loadModel({ modelPath: job.model, gpuLayers: 0 });
-    const context = await model.createEmbeddingContext({ contextSize: job.context, batchSize: job.context, threads: 2 });
+    // createEmbeddingContext as node-llama-cpp builds it, but with flash attention off: its "auto" turns on the CPU
+    // flash-attention kernel, which rounds Q, K and V to float16 (≈1e-3 on the result).
+    const llamaContext = await model.createContext({
+        contextSize: job.context, batchSize: job.context, threads: 2, flashAttention: false, _embeddings: true,
+    });
+    const context = new LlamaEmbeddingContext({ _llamaContext: llamaContext });
     const embeddings = [];
     for (const ids of job.sequences) embeddings.push((await context.getEmbeddingFor(ids)).vector);
     const tokens = job.texts.map(text => Array.from(model.tokenize(text)));

@@ -31,7 +31,7 @@ public sealed partial class WordPieceTokenizer
 
     /// <summary>
     /// Reads a GGUF "bert" vocabulary. llama.cpp's converter stores it in "phantom space" form: word-initial entries
-    /// with a leading ▁, continuations without their ##, bracketed specials unchanged; this undoes that. llama.cpp's
+    /// with a leading ▁, continuations without their ##, bracketed entries ([CLS], [unused0]) unchanged; this undoes that. llama.cpp's
     /// WordPiece always normalizes as bert-base-uncased does, so that is what this tokenizer does too.
     /// </summary>
     public static WordPieceTokenizer FromGgufVocabulary(string[] tokens, int[] types, int unknownId, int clsId, int sepId, string path)
@@ -48,7 +48,8 @@ public sealed partial class WordPieceTokenizer
         for (int id = 0; id < tokens.Length; id++)
         {
             string token = tokens[id];
-            texts[id] = types[id] is Control or Unknown or UserDefined ? token
+            bool bracketed = token.Length > 2 && token[0] == '[' && token[^1] == ']';   // [CLS], [unused0], ...: kept as is
+            texts[id] = bracketed || types[id] is Control or Unknown or UserDefined ? token
                 : token.StartsWith('▁') ? token[1..]
                 : "##" + token;
             ids.TryAdd(texts[id], id);
