@@ -2,6 +2,8 @@ using System.Numerics.Tensors;
 using Microsoft.Extensions.AI;
 using PhiSharp.Formats;
 using PhiSharp.Formats.Gguf;
+using PhiSharp.Formats.HuggingFace;
+using PhiSharp.Formats.Safetensors;
 using PhiSharp.Tokenizers;
 
 namespace PhiSharp.Models.Bert;
@@ -21,15 +23,21 @@ public sealed class BertEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
 
     public BertEmbeddingGenerator(BertModel model, WordPieceTokenizer tokenizer, string modelId)
     {
+        if (tokenizer.VocabSize > model.Config.VocabSize)
+            throw new ModelFormatException(modelId, $"the tokenizer has {tokenizer.VocabSize} ids, the model's embedding table {model.Config.VocabSize}");
         Model = model;
         Tokenizer = tokenizer;
         Metadata = new EmbeddingGeneratorMetadata("phisharp", null, modelId, model.Config.HiddenSize);
     }
 
-    /// <summary>Loads a GGUF embedding model (llama.cpp's "bert" or "nomic-bert", with its "bert" vocabulary).</summary>
+    /// <summary>
+    /// Loads an embedding model: a GGUF file (llama.cpp's "bert" or "nomic-bert", with its "bert" vocabulary) or a
+    /// Hugging Face folder (config.json, model.safetensors, tokenizer.json, optional 1_Pooling/config.json).
+    /// </summary>
     public static BertEmbeddingGenerator Load(string path, TensorFileOptions? options = null, int threads = 0)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"No embedding model file at '{path}'.", path);
+        if (Directory.Exists(path)) return LoadHuggingFace(path, options, threads);
+        if (!File.Exists(path)) throw new FileNotFoundException($"No embedding model file or folder at '{path}'.", path);
         var gguf = GgufFile.Open(path, options);
         try
         {
@@ -41,6 +49,25 @@ public sealed class BertEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         catch
         {
             gguf.Dispose();
+            throw;
+        }
+    }
+
+    static BertEmbeddingGenerator LoadHuggingFace(string folder, TensorFileOptions? options, int threads)
+    {
+        var config = BertHuggingFace.Config(HfModelConfig.Load(folder), folder);
+        string tokenizerPath = Path.Combine(folder, "tokenizer.json");
+        if (!File.Exists(tokenizerPath)) throw new ModelFormatException(folder, "no tokenizer.json in the model folder");
+        var tokenizer = WordPieceTokenizer.FromTokenizerJson(tokenizerPath);
+        var checkpoint = SafetensorsCheckpoint.Open(folder, options);
+        try
+        {
+            var model = new BertModel(checkpoint, config, BertHuggingFace.Bind(checkpoint, config), threads: threads);
+            return new BertEmbeddingGenerator(model, tokenizer, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))));
+        }
+        catch
+        {
+            checkpoint.Dispose();
             throw;
         }
     }
