@@ -32,7 +32,7 @@ internal static class BertPreTokenizer
     }
 
     static bool IsPunctuation(Rune rune) =>
-        (rune.IsAscii && char.IsAsciiLetterOrDigit((char)rune.Value) == false && rune.Value is > 0x20 and < 0x7F)
+        rune.Value is (>= 0x21 and <= 0x2F) or (>= 0x3A and <= 0x40) or (>= 0x5B and <= 0x60) or (>= 0x7B and <= 0x7E)
         || Rune.GetUnicodeCategory(rune) is UnicodeCategory.ConnectorPunctuation or UnicodeCategory.DashPunctuation
             or UnicodeCategory.OpenPunctuation or UnicodeCategory.ClosePunctuation or UnicodeCategory.InitialQuotePunctuation
             or UnicodeCategory.FinalQuotePunctuation or UnicodeCategory.OtherPunctuation;
