@@ -15,6 +15,8 @@ static class RagAskCommand
         var command = new Command("ask", "Answer a question from the indexed documents, citing them");
         command.Options.Add(db);
         command.Options.Add(top);
+        command.Options.Add(RagEmbedding.Model);
+        command.Options.Add(RagEmbedding.Mode);
         ModelArguments.AddTo(command);
         GenerationArguments.AddTo(command);
         command.Arguments.Add(question);
@@ -24,7 +26,9 @@ static class RagAskCommand
             var options = GenerationArguments.Read(parse);
             options.Sampling.Validate();
             using var store = SqliteRagStore.Open(parse.GetValue(db)!, create: false);
-            var hits = await new Retriever(store).SearchAsync(text, parse.GetValue(top), cancel: cancel);
+            IReadOnlyList<RetrievedChunk> hits;
+            using (var embedder = RagEmbedding.Load(parse))
+                hits = await new Retriever(store, embedder).SearchAsync(text, parse.GetValue(top), parse.GetValue(RagEmbedding.Mode), cancel);
             if (hits.Count == 0)
             {
                 // Nothing shares a word with the question: the model would only guess.

@@ -36,13 +36,15 @@ static class RagCommand
         command.Options.Add(Db);
         command.Options.Add(chunkTokens);
         command.Options.Add(overlap);
+        command.Options.Add(RagEmbedding.Model);
         command.SetAction((parse, cancel) => Guard(async () =>
         {
             var chunker = new Chunker(parse.GetValue(chunkTokens), parse.GetValue(overlap));
             var db = parse.GetValue(Db)!;
             var files = Ingestor.FindFiles(parse.GetValue(paths)!, exclude: db);
+            using var embedder = RagEmbedding.Load(parse);
             using var store = SqliteRagStore.Open(db, create: true);
-            var ingestor = new Ingestor(store, chunker);
+            var ingestor = new Ingestor(store, chunker, embedder);
             IngestReport report = null!;
             await AnsiConsole.Progress().AutoClear(true).StartAsync(async context =>
             {
@@ -64,15 +66,18 @@ static class RagCommand
     {
         var query = new Argument<string>("query") { Description = "What to look for" };
         var json = new Option<bool>("--json") { Description = "Print {\"hits\": [{\"path\", \"chunk\", \"score\", \"text\"}]}" };
-        var command = new Command("search", "Print the chunks that best match a query (BM25)");
+        var command = new Command("search", "Print the chunks that best match a query (BM25; vectors too with --embed-model)");
         command.Options.Add(Db);
         command.Options.Add(Top);
         command.Options.Add(json);
+        command.Options.Add(RagEmbedding.Model);
+        command.Options.Add(RagEmbedding.Mode);
         command.Arguments.Add(query);
         command.SetAction((parse, cancel) => Guard(async () =>
         {
+            using var embedder = RagEmbedding.Load(parse);
             using var store = SqliteRagStore.Open(parse.GetValue(Db)!, create: false);
-            var hits = await new Retriever(store).SearchAsync(parse.GetValue(query)!, parse.GetValue(Top), cancel: cancel);
+            var hits = await new Retriever(store, embedder).SearchAsync(parse.GetValue(query)!, parse.GetValue(Top), parse.GetValue(RagEmbedding.Mode), cancel);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
@@ -102,16 +107,21 @@ static class RagCommand
         command.Options.Add(Db);
         command.Options.Add(questions);
         command.Options.Add(json);
+        command.Options.Add(RagEmbedding.Model);
+        command.Options.Add(RagEmbedding.Mode);
         command.SetAction((parse, cancel) => Guard(async () =>
         {
             var set = RetrievalEvaluation.ReadQuestions(parse.GetValue(questions)!);
+            using var embedder = RagEmbedding.Load(parse);
             using var store = SqliteRagStore.Open(parse.GetValue(Db)!, create: false);
-            var result = await RetrievalEvaluation.RunAsync(new Retriever(store), set, RetrievalMode.Lexical, cancel);
+            var retriever = new Retriever(store, embedder);
+            var mode = parse.GetValue(RagEmbedding.Mode) ?? retriever.DefaultMode;
+            var result = await RetrievalEvaluation.RunAsync(retriever, set, mode, cancel);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
-                    mode = "lexical", questions = result.Questions, mrr = result.Mrr,
+                    mode = mode.ToString().ToLowerInvariant(), questions = result.Questions, mrr = result.Mrr,
                     recall = result.RecallAt.ToDictionary(p => p.Key.ToString(), p => p.Value),
                 }));
                 return 0;
@@ -119,7 +129,8 @@ static class RagCommand
             var table = new Table().AddColumn("retrieval").AddColumn("questions");
             foreach (var k in RetrievalEvaluation.CutOffs) table.AddColumn($"recall@{k}");
             table.AddColumn("MRR");
-            table.AddRow([ "lexical (BM25)", result.Questions.ToString(), .. RetrievalEvaluation.CutOffs.Select(k => result.RecallAt[k].ToString("F3")), result.Mrr.ToString("F3") ]);
+            string label = mode switch { RetrievalMode.Lexical => "lexical (BM25)", RetrievalMode.Vector => "vector (cosine)", _ => "hybrid (RRF)" };
+            table.AddRow([ label, result.Questions.ToString(), .. RetrievalEvaluation.CutOffs.Select(k => result.RecallAt[k].ToString("F3")), result.Mrr.ToString("F3") ]);
             AnsiConsole.Write(table);
             return 0;
         }));

@@ -49,4 +49,27 @@ public static class Activations
             TensorPrimitives.Multiply(xs, ts, y.Slice(i, n));
         }
     }
+
+    /// <summary>
+    /// GELU in its exact form (HF "gelu", used by BERT): y = 0.5 · x · (1 + erf(x / √2)). erf is Abramowitz–Stegun
+    /// 7.1.26 evaluated in double (absolute error below 1.5e-7, under float32's resolution of the result).
+    /// <paramref name="y"/> may be <paramref name="x"/> itself.
+    /// </summary>
+    public static void GeluErf(ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v = x[i];
+            y[i] = (float)(0.5 * v * (1 + Erf(v * 0.7071067811865476)));
+        }
+    }
+
+    static double Erf(double z)
+    {
+        double a = Math.Abs(z);
+        double t = 1 / (1 + 0.3275911 * a);
+        double poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+        double r = 1 - poly * Math.Exp(-a * a);
+        return z < 0 ? -r : r;
+    }
 }

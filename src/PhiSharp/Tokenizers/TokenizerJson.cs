@@ -118,8 +118,9 @@ internal sealed class TokenizerJson
     {
         string type = post.GetString("type");
         if (type == "ByteLevel") return ([], []);   // GPT-2's: it only trims offsets and adds no tokens
+        if (type == "BertProcessing") return ([BertProcessingId(post, "cls")], [BertProcessingId(post, "sep")]);
         if (type != "TemplateProcessing")
-            throw new UnsupportedModelException(post.FilePath, $"post_processor type '{type}' is not supported (supported: TemplateProcessing, ByteLevel)");
+            throw new UnsupportedModelException(post.FilePath, $"post_processor type '{type}' is not supported (supported: TemplateProcessing, BertProcessing, ByteLevel)");
         post.TryGetObjectArray("single", out var pieces);
         var specials = post.GetObject("special_tokens");
         List<int> prefix = [], suffix = [];
@@ -136,4 +137,10 @@ internal sealed class TokenizerJson
         }
         return (prefix.ToArray(), suffix.ToArray());
     }
+
+    // Older BERT files: "cls": ["[CLS]", 101], "sep": ["[SEP]", 102].
+    static int BertProcessingId(HfJsonObject post, string name) =>
+        post.TryGetValue(name, out var pair) && pair.ValueKind == JsonValueKind.Array && pair.GetArrayLength() == 2
+            && pair[1].ValueKind == JsonValueKind.Number && pair[1].TryGetInt32(out int id)
+            ? id : throw post.Error(name, "is not a [token, id] pair");
 }
