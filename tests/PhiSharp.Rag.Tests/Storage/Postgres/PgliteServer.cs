@@ -6,8 +6,10 @@ namespace PhiSharp.Rag.Tests.Storage.Postgres;
 /// <summary>
 /// A real PostgreSQL wire server for the tests: tools/pglite/server.mjs (PGlite, PostgreSQL compiled to WASM, with
 /// pgvector) as a child process on a free port. Installs its npm packages on first use (`npm ci`). PGlite is one
-/// backend serving one connection at a time, so the tests that use it form one collection and run one after another;
-/// each test gets its own schema (<see cref="NewDatabaseUrl"/>) so that none sees another's tables.
+/// backend session shared by its connections, so the tests that use it form one collection, run one after another,
+/// and close a store before looking at the tables through another connection;
+/// each test starts from an emptied database (<see cref="FreshDatabaseUrl"/>). PGlite has one database and ignores
+/// startup parameters such as search_path, so emptying it is the way to give a test its own.
 /// </summary>
 public sealed class PgliteServer : IDisposable
 {
@@ -40,24 +42,21 @@ public sealed class PgliteServer : IDisposable
         Port = int.Parse(line.Split(' ')[2]);
         // Drain the rest of stdout so the server never blocks on a full pipe.
         _ = _process.StandardOutput.ReadToEndAsync();
-        // pgvector lives in public, on every test schema's search path (CREATE EXTENSION puts it in one schema only).
-        Admin("CREATE EXTENSION IF NOT EXISTS vector");
     }
 
-    public string Url(string query = "") => $"postgres://postgres:postgres@127.0.0.1:{Port}/postgres{query}";
+    public string Url => $"postgres://postgres:postgres@127.0.0.1:{Port}/postgres";
 
-    /// <summary>A URL whose search path starts at a new, empty schema: a fresh database for one test.</summary>
-    public string NewDatabaseUrl()
+    /// <summary>The URL of the database after dropping everything in it (extensions included): a fresh database for one test.</summary>
+    public string FreshDatabaseUrl()
     {
-        var schema = "t" + Guid.NewGuid().ToString("N")[..12];
-        Admin($"CREATE SCHEMA {schema}");
-        return Url($"?search%20path={schema},public");
+        Admin("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+        return Url;
     }
 
     /// <summary>Runs SQL on its own short-lived connection (PGlite takes one at a time) and returns the first value.</summary>
-    public object? Admin(string sql, string? url = null)
+    public object? Admin(string sql)
     {
-        var builder = Npgsql(url ?? Url());
+        var builder = Npgsql(Url);
         using var connection = new NpgsqlConnection(builder.ConnectionString);
         connection.Open();
         using var command = new NpgsqlCommand(sql, connection);
