@@ -23,7 +23,7 @@ static class RagAskCommand
             var text = parse.GetValue(question)!;
             var options = GenerationArguments.Read(parse);
             options.Sampling.Validate();
-            using var store = SqliteRagStore.Open(parse.GetValue(db)!, create: false);
+            using var store = RagStore.Open(parse.GetValue(db)!, create: false);
             var hits = await new Retriever(store).SearchAsync(text, parse.GetValue(top), cancel: cancel);
             if (hits.Count == 0)
             {

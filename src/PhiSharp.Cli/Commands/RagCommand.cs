@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 using PhiSharp.Rag.Chunking;
 using PhiSharp.Rag.Evaluation;
 using PhiSharp.Rag.Ingestion;
@@ -10,10 +11,14 @@ using Spectre.Console;
 
 namespace PhiSharp.Cli.Commands;
 
-/// <summary>`phi rag ingest | search | eval | ask`: a local document index in one SQLite file.</summary>
+/// <summary>`phi rag ingest | search | eval | ask`: a document index in one SQLite file or a PostgreSQL database.</summary>
 static class RagCommand
 {
-    static readonly Option<string> Db = new("--db") { Description = "The RAG database file (SQLite)", Required = true };
+    static readonly Option<string> Db = new("--db")
+    {
+        Description = "The RAG database: a SQLite file, or PostgreSQL + pgvector as postgres://user:password@host:port/database",
+        Required = true,
+    };
     static readonly Option<int> Top = new("--top", "-k") { Description = "How many chunks to return", DefaultValueFactory = _ => 5 };
 
     public static Command Create()
@@ -40,8 +45,8 @@ static class RagCommand
         {
             var chunker = new Chunker(parse.GetValue(chunkTokens), parse.GetValue(overlap));
             var db = parse.GetValue(Db)!;
-            var files = Ingestor.FindFiles(parse.GetValue(paths)!, exclude: db);
-            using var store = SqliteRagStore.Open(db, create: true);
+            var files = Ingestor.FindFiles(parse.GetValue(paths)!, exclude: PostgresUrl.IsPostgres(db) ? null : db);
+            using var store = RagStore.Open(db, create: true);
             var ingestor = new Ingestor(store, chunker);
             IngestReport report = null!;
             await AnsiConsole.Progress().AutoClear(true).StartAsync(async context =>
@@ -64,14 +69,14 @@ static class RagCommand
     {
         var query = new Argument<string>("query") { Description = "What to look for" };
         var json = new Option<bool>("--json") { Description = "Print {\"hits\": [{\"path\", \"chunk\", \"score\", \"text\"}]}" };
-        var command = new Command("search", "Print the chunks that best match a query (BM25)");
+        var command = new Command("search", "Print the chunks that best match a query (full-text ranking: BM25 in SQLite, ts_rank_cd in PostgreSQL)");
         command.Options.Add(Db);
         command.Options.Add(Top);
         command.Options.Add(json);
         command.Arguments.Add(query);
         command.SetAction((parse, cancel) => Guard(async () =>
         {
-            using var store = SqliteRagStore.Open(parse.GetValue(Db)!, create: false);
+            using var store = RagStore.Open(parse.GetValue(Db)!, create: false);
             var hits = await new Retriever(store).SearchAsync(parse.GetValue(query)!, parse.GetValue(Top), cancel: cancel);
             if (parse.GetValue(json))
             {
@@ -105,7 +110,7 @@ static class RagCommand
         command.SetAction((parse, cancel) => Guard(async () =>
         {
             var set = RetrievalEvaluation.ReadQuestions(parse.GetValue(questions)!);
-            using var store = SqliteRagStore.Open(parse.GetValue(Db)!, create: false);
+            using var store = RagStore.Open(parse.GetValue(Db)!, create: false);
             var result = await RetrievalEvaluation.RunAsync(new Retriever(store), set, RetrievalMode.Lexical, cancel);
             if (parse.GetValue(json))
             {
@@ -119,7 +124,7 @@ static class RagCommand
             var table = new Table().AddColumn("retrieval").AddColumn("questions");
             foreach (var k in RetrievalEvaluation.CutOffs) table.AddColumn($"recall@{k}");
             table.AddColumn("MRR");
-            table.AddRow([ "lexical (BM25)", result.Questions.ToString(), .. RetrievalEvaluation.CutOffs.Select(k => result.RecallAt[k].ToString("F3")), result.Mrr.ToString("F3") ]);
+            table.AddRow([ store is PostgresRagStore ? "lexical (ts_rank_cd)" : "lexical (BM25)", result.Questions.ToString(), .. RetrievalEvaluation.CutOffs.Select(k => result.RecallAt[k].ToString("F3")), result.Mrr.ToString("F3") ]);
             AnsiConsole.Write(table);
             return 0;
         }));
@@ -139,6 +144,8 @@ static class RagCommand
         try { return await body(); }
         catch (RagStoreException e) { throw new InvalidOperationException(e.Message, e); }
         catch (SqliteException e) { throw new IOException($"database error: {e.Message}", e); }
+        catch (PostgresException e) { throw new IOException($"PostgreSQL error: {e.MessageText}", e); }
+        catch (NpgsqlException e) { throw new IOException($"PostgreSQL connection error: {e.GetBaseException().Message}", e); }
     });
 
     /// <summary>Progress reported on the calling thread (System.Progress would post to the thread pool, out of order).</summary>
