@@ -25,7 +25,7 @@ static class RagAskCommand
             var text = parse.GetValue(question)!;
             var options = GenerationArguments.Read(parse);
             options.Sampling.Validate();
-            using var store = SqliteRagStore.Open(parse.GetValue(db)!, create: false);
+            using var store = RagStore.Open(parse.GetValue(db)!, create: false);
             IReadOnlyList<RetrievedChunk> hits;
             using (var embedder = RagEmbedding.Load(parse))
                 hits = await new Retriever(store, embedder).SearchAsync(text, parse.GetValue(top), parse.GetValue(RagEmbedding.Mode), cancel);

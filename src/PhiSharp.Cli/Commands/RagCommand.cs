@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 using PhiSharp.Rag.Chunking;
 using PhiSharp.Rag.Evaluation;
 using PhiSharp.Rag.Ingestion;
@@ -10,10 +11,14 @@ using Spectre.Console;
 
 namespace PhiSharp.Cli.Commands;
 
-/// <summary>`phi rag ingest | search | eval | ask`: a local document index in one SQLite file.</summary>
+/// <summary>`phi rag ingest | search | eval | ask`: a document index in one SQLite file or a PostgreSQL database.</summary>
 static class RagCommand
 {
-    static readonly Option<string> Db = new("--db") { Description = "The RAG database file (SQLite)", Required = true };
+    static readonly Option<string> Db = new("--db")
+    {
+        Description = "The RAG database: a SQLite file, or PostgreSQL + pgvector as postgres://user:password@host:port/database",
+        Required = true,
+    };
     static readonly Option<int> Top = new("--top", "-k") { Description = "How many chunks to return", DefaultValueFactory = _ => 5 };
 
     public static Command Create()
@@ -41,9 +46,9 @@ static class RagCommand
         {
             var chunker = new Chunker(parse.GetValue(chunkTokens), parse.GetValue(overlap));
             var db = parse.GetValue(Db)!;
-            var files = Ingestor.FindFiles(parse.GetValue(paths)!, exclude: db);
+            var files = Ingestor.FindFiles(parse.GetValue(paths)!, exclude: PostgresUrl.IsPostgres(db) ? null : db);
             using var embedder = RagEmbedding.Load(parse);
-            using var store = SqliteRagStore.Open(db, create: true);
+            using var store = RagStore.Open(db, create: true);
             var ingestor = new Ingestor(store, chunker, embedder);
             IngestReport report = null!;
             await AnsiConsole.Progress().AutoClear(true).StartAsync(async context =>
@@ -66,7 +71,7 @@ static class RagCommand
     {
         var query = new Argument<string>("query") { Description = "What to look for" };
         var json = new Option<bool>("--json") { Description = "Print {\"hits\": [{\"path\", \"chunk\", \"score\", \"text\"}]}" };
-        var command = new Command("search", "Print the chunks that best match a query (BM25; vectors too with --embed-model)");
+        var command = new Command("search", "Print the chunks that best match a query (full-text ranking: BM25 in SQLite, ts_rank_cd in PostgreSQL; vectors too with --embed-model)");
         command.Options.Add(Db);
         command.Options.Add(Top);
         command.Options.Add(json);
@@ -76,7 +81,7 @@ static class RagCommand
         command.SetAction((parse, cancel) => Guard(async () =>
         {
             using var embedder = RagEmbedding.Load(parse);
-            using var store = SqliteRagStore.Open(parse.GetValue(Db)!, create: false);
+            using var store = RagStore.Open(parse.GetValue(Db)!, create: false);
             var hits = await new Retriever(store, embedder).SearchAsync(parse.GetValue(query)!, parse.GetValue(Top), parse.GetValue(RagEmbedding.Mode), cancel);
             if (parse.GetValue(json))
             {
@@ -113,7 +118,7 @@ static class RagCommand
         {
             var set = RetrievalEvaluation.ReadQuestions(parse.GetValue(questions)!);
             using var embedder = RagEmbedding.Load(parse);
-            using var store = SqliteRagStore.Open(parse.GetValue(Db)!, create: false);
+            using var store = RagStore.Open(parse.GetValue(Db)!, create: false);
             var retriever = new Retriever(store, embedder);
             var mode = parse.GetValue(RagEmbedding.Mode) ?? retriever.DefaultMode;
             var result = await RetrievalEvaluation.RunAsync(retriever, set, mode, cancel);
@@ -129,7 +134,8 @@ static class RagCommand
             var table = new Table().AddColumn("retrieval").AddColumn("questions");
             foreach (var k in RetrievalEvaluation.CutOffs) table.AddColumn($"recall@{k}");
             table.AddColumn("MRR");
-            string label = mode switch { RetrievalMode.Lexical => "lexical (BM25)", RetrievalMode.Vector => "vector (cosine)", _ => "hybrid (RRF)" };
+            string lexical = store is PostgresRagStore ? "lexical (ts_rank_cd)" : "lexical (BM25)";
+            string label = mode switch { RetrievalMode.Lexical => lexical, RetrievalMode.Vector => "vector (cosine)", _ => "hybrid (RRF)" };
             table.AddRow([ label, result.Questions.ToString(), .. RetrievalEvaluation.CutOffs.Select(k => result.RecallAt[k].ToString("F3")), result.Mrr.ToString("F3") ]);
             AnsiConsole.Write(table);
             return 0;
@@ -150,6 +156,8 @@ static class RagCommand
         try { return await body(); }
         catch (RagStoreException e) { throw new InvalidOperationException(e.Message, e); }
         catch (SqliteException e) { throw new IOException($"database error: {e.Message}", e); }
+        catch (PostgresException e) { throw new IOException($"PostgreSQL error: {e.MessageText}", e); }
+        catch (NpgsqlException e) { throw new IOException($"PostgreSQL connection error: {e.GetBaseException().Message}", e); }
     });
 
     /// <summary>Progress reported on the calling thread (System.Progress would post to the thread pool, out of order).</summary>

@@ -7,12 +7,12 @@ namespace PhiSharp.Rag.Retrieval;
 public enum RetrievalMode { Lexical, Vector, Hybrid }
 
 /// <summary>
-/// Finds the chunks for a query: BM25 from the store, cosine over the stored vectors when an embedder is given,
+/// Finds the chunks for a query: the store's full-text ranking, its cosine ranking when an embedder is given,
 /// and both fused by reciprocal rank (hybrid, the default when vectors are available).
 /// </summary>
 public sealed class Retriever(IRagStore store, IEmbeddingGenerator<string, Embedding<float>>? embedder = null)
 {
-    VectorIndex? _index;
+    bool _hasVectors;
 
     /// <summary>Each ranking contributes this many candidates (at least) to the fusion, so a chunk ranked
     /// moderately by both can overtake one ranked first by only one.</summary>
@@ -41,11 +41,11 @@ public sealed class Retriever(IRagStore store, IEmbeddingGenerator<string, Embed
 
     async Task<IReadOnlyList<(long ChunkId, float Score)>> VectorSearchAsync(string query, int top, CancellationToken cancel)
     {
-        _index ??= VectorIndex.Load(store);
-        if (_index.Count == 0)
+        _hasVectors = _hasVectors || store.Counts().Vectors > 0;
+        if (!_hasVectors)
             throw new InvalidOperationException("the database has no vectors: its documents were ingested without an embedding model");
         var embedding = await embedder!.GenerateAsync([query], cancellationToken: cancel);
-        return _index.Search(embedding[0].Vector.Span, top);
+        return store.SearchVectors(embedding[0].Vector.Span, top);
     }
 
     IReadOnlyList<RetrievedChunk> WithScores(IReadOnlyList<(long Id, double Score)> ranked)

@@ -22,7 +22,7 @@ public sealed class VectorIndex
         (_ids, Dimensions, Encoding, _floats, _bytes, _scales) = (ids, dims, encoding, floats, bytes, scales);
     }
 
-    public static VectorIndex Load(IRagStore store)
+    public static VectorIndex Load(SqliteRagStore store)
     {
         var rows = store.Vectors().ToList();
         if (rows.Count == 0) return new VectorIndex([], 0, VectorEncoding.Float32, [], null, null);

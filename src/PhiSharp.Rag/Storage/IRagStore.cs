@@ -20,11 +20,12 @@ public interface IRagStore : IDisposable
     /// <summary>Replaces everything stored for <paramref name="path"/> with <paramref name="chunks"/> (and their vectors, when given), in one transaction.</summary>
     void ReplaceDocument(string path, string hash, long bytes, IReadOnlyList<Chunk> chunks, IReadOnlyList<ReadOnlyMemory<byte>>? vectors);
 
-    /// <summary>The best <paramref name="limit"/> chunks by BM25 for the words of <paramref name="query"/>.</summary>
+    /// <summary>The best <paramref name="limit"/> chunks by the store's full-text ranking (BM25 in SQLite) for the words of <paramref name="query"/>.</summary>
     IReadOnlyList<RetrievedChunk> SearchLexical(string query, int limit);
 
-    /// <summary>Every stored vector blob with its chunk id (chunks ingested without an embedder have none).</summary>
-    IEnumerable<(long ChunkId, byte[] Vector)> Vectors();
+    /// <summary>The <paramref name="top"/> chunk ids by cosine similarity to <paramref name="query"/>, best first
+    /// (score = cosine); empty when no chunk has a vector.</summary>
+    IReadOnlyList<(long ChunkId, float Score)> SearchVectors(ReadOnlySpan<float> query, int top);
 
     /// <summary>The chunks with these ids (order not kept; missing ids are left out), with score 0.</summary>
     IReadOnlyList<RetrievedChunk> Chunks(IReadOnlyCollection<long> ids);

@@ -25,11 +25,17 @@ public static partial class LexicalQuery
             throw new ArgumentException($"the query is {query.Length:N0} characters long; the limit is {MaxChars:N0} (ask a question, not a document)");
     }
 
+    /// <summary>The query's distinct lower-cased words (at most <see cref="MaxTerms"/>); each is letters, digits and underscores only.</summary>
+    public static IReadOnlyList<string> Terms(string query)
+    {
+        Validate(query);
+        return Word().Matches(query).Select(m => m.Value.ToLowerInvariant()).Distinct().Take(MaxTerms).ToList();
+    }
+
     /// <summary>The FTS5 MATCH expression, or null when the query has no words at all (only punctuation).</summary>
     public static string? ToFts5(string query)
     {
-        Validate(query);
-        var terms = Word().Matches(query).Select(m => m.Value.ToLowerInvariant()).Distinct().Take(MaxTerms).ToList();
+        var terms = Terms(query);
         if (terms.Count == 0) return null;
         var sb = new StringBuilder();
         foreach (var term in terms)

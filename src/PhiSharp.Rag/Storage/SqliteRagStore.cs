@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using PhiSharp.Rag.Chunking;
+using PhiSharp.Rag.Retrieval;
 
 namespace PhiSharp.Rag.Storage;
 
@@ -14,6 +15,7 @@ public sealed class SqliteRagStore : IRagStore
     public const int SchemaVersion = 1;
 
     readonly SqliteConnection _connection;
+    VectorIndex? _index; // loaded on the first vector search, dropped when a document changes
     public string FilePath { get; }
 
     SqliteRagStore(string path, SqliteConnection connection)
@@ -150,6 +152,7 @@ public sealed class SqliteRagStore : IRagStore
             insert.ExecuteNonQuery();
         }
         tx.Commit();
+        _index = null;
     }
 
     public IReadOnlyList<RetrievedChunk> SearchLexical(string query, int limit)
@@ -164,6 +167,11 @@ public sealed class SqliteRagStore : IRagStore
             """, ("$q", match), ("$k", limit));
     }
 
+    /// <summary>An exact SIMD cosine scan over all stored vectors (see <see cref="VectorIndex"/>).</summary>
+    public IReadOnlyList<(long ChunkId, float Score)> SearchVectors(ReadOnlySpan<float> query, int top) =>
+        (_index ??= VectorIndex.Load(this)).Search(query, top);
+
+    /// <summary>Every stored vector blob with its chunk id (chunks ingested without an embedder have none).</summary>
     public IEnumerable<(long ChunkId, byte[] Vector)> Vectors()
     {
         using var command = Command("SELECT id, embedding FROM chunks WHERE embedding IS NOT NULL", null);
