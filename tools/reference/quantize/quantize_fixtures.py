@@ -23,7 +23,7 @@ LIB = os.path.join(HERE, "../llamacpp/node_modules/@node-llama-cpp/linux-x64/bin
 OUT = os.path.normpath(os.path.join(HERE, "../../../tests/fixtures/quantize"))
 ROW_LENGTH = 512  # two K-quant super-blocks per row
 
-TYPES = {"q4_0": 2, "q8_0": 8, "q4_k": 12, "q6_k": 14}
+TYPES = {"q4_0": 2, "q5_0": 6, "q8_0": 8, "q4_k": 12, "q6_k": 14}
 
 
 def to_f32(x):
