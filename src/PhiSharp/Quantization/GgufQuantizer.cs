@@ -33,12 +33,12 @@ public static class GgufQuantizer
         string output = Path.GetFullPath(outputPath);
         string? folder = Path.GetDirectoryName(output);
         if (folder is null || !Directory.Exists(folder))
-            throw new ArgumentException($"the output folder '{folder}' does not exist", nameof(outputPath));
-        if (Directory.Exists(output)) throw new ArgumentException($"the output '{output}' is a folder", nameof(outputPath));
+            throw new ArgumentException($"the output folder '{folder}' does not exist");
+        if (Directory.Exists(output)) throw new ArgumentException($"the output '{output}' is a folder");
         if (!File.Exists(inputPath) && !Directory.Exists(inputPath))
-            throw new ArgumentException($"the input '{inputPath}' does not exist", nameof(inputPath));
+            throw new ArgumentException($"the input '{inputPath}' does not exist");
         if (File.Exists(inputPath) && Path.GetFullPath(inputPath) == output)
-            throw new ArgumentException("the output must not be the input file", nameof(outputPath));
+            throw new ArgumentException("the output must not be the input file");
 
         using IQuantizationSource source = Directory.Exists(inputPath)
             ? throw new UnsupportedModelException(inputPath, "Hugging Face folders are not supported yet")

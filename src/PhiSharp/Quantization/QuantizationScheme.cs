@@ -26,7 +26,7 @@ public sealed record QuantizationScheme(string Name, uint FileType, GgmlType Def
     public static QuantizationScheme Parse(string name) =>
         All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
         ?? throw new ArgumentException(
-            $"unknown quantization type '{name}' (supported: {string.Join(", ", All.Select(s => s.Name))})", nameof(name));
+            $"unknown quantization type '{name}' (supported: {string.Join(", ", All.Select(s => s.Name))})");
 
     /// <summary>True for the block-quantized default types (the mix rules apply only to those).</summary>
     public bool IsQuantized => DefaultType is not (GgmlType.F32 or GgmlType.F16 or GgmlType.BF16);
