@@ -41,7 +41,7 @@ public static class GgufQuantizer
             throw new ArgumentException("the output must not be the input file");
 
         using IQuantizationSource source = Directory.Exists(inputPath)
-            ? throw new UnsupportedModelException(inputPath, "Hugging Face folders are not supported yet")
+            ? HfPhi3Source.Open(inputPath)
             : new GgufSource(GgufFile.Open(inputPath));
         var plans = TensorTypeRules.Plan(source.Tensors, source.LayerCount, scheme);
 
