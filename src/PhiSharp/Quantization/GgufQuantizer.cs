@@ -1,3 +1,4 @@
+using PhiSharp.Formats;
 using PhiSharp.Formats.Gguf;
 using PhiSharp.Tensors;
 
@@ -42,7 +43,7 @@ public static class GgufQuantizer
 
         using IQuantizationSource source = Directory.Exists(inputPath)
             ? HfPhi3Source.Open(inputPath)
-            : new GgufSource(GgufFile.Open(inputPath));
+            : new GgufSource(GgufFile.Open(inputPath, new TensorFileOptions { UseMemoryMap = true }));
         var plans = TensorTypeRules.Plan(source.Tensors, source.LayerCount, scheme);
 
         string partial = output + ".partial";
@@ -59,7 +60,11 @@ public static class GgufQuantizer
                 {
                     cancellation.ThrowIfCancellationRequested();
                     TensorPlan plan = plans[i];
-                    writer.WriteTensorData(plan.Name, Encode(source.GetTensor(plan.Name), plan, parallelism, cancellation));
+                    WeightTensor tensor = source.GetTensor(plan.Name);
+                    writer.WriteTensorData(plan.Name, Encode(tensor, plan, parallelism, cancellation));
+                    // Each input tensor is read once: drop its mapped pages, as llama.cpp unmaps each weight, so the
+                    // resident set stays near one tensor instead of growing to the whole input file.
+                    source.Release(plan.Name, tensor);
                     done += plan.Dims.Aggregate(1L, (a, d) => a * d);
                     progress?.Report(new QuantizeProgress(i + 1, plans.Count, plan.Name, plan.SourceType, plan.TargetType, done, total));
                 }

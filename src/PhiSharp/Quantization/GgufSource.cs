@@ -1,3 +1,4 @@
+using PhiSharp.Formats;
 using PhiSharp.Formats.Gguf;
 using PhiSharp.Tensors;
 
@@ -17,6 +18,9 @@ internal interface IQuantizationSource : IDisposable
     void WriteMetadata(GgufWriter writer, QuantizationScheme scheme);
 
     WeightTensor GetTensor(string name);
+
+    /// <summary>Called once a tensor is written: lets its mapped pages go (each tensor is read once).</summary>
+    void Release(string name, WeightTensor tensor);
 }
 
 /// <summary>A GGUF input: metadata is copied as llama.cpp's quantizer copies it (same keys, order and value types),
@@ -58,6 +62,8 @@ internal sealed class GgufSource(GgufFile file) : IQuantizationSource
     }
 
     public WeightTensor GetTensor(string name) => file.GetTensor(name);
+
+    public unsafe void Release(string name, WeightTensor tensor) => MappedPages.Release(tensor.Data, tensor.ByteLength);
 
     public void Dispose() => file.Dispose();
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using PhiSharp.Formats;
 using PhiSharp.Formats.Gguf;
 using PhiSharp.Formats.HuggingFace;
 using PhiSharp.Formats.Safetensors;
@@ -76,7 +77,7 @@ internal sealed unsafe class HfPhi3Source : IQuantizationSource
             throw new UnsupportedModelException(configFile.FilePath,
                 $"architecture '{configFile.Architectures.FirstOrDefault() ?? configFile.ModelType}' cannot be converted (supported: Phi3ForCausalLM)");
         var config = Phi3ConfigReader.FromHuggingFace(configFile);
-        var weights = SafetensorsCheckpoint.Open(folder);
+        var weights = SafetensorsCheckpoint.Open(folder, new TensorFileOptions { UseMemoryMap = true });
         try
         {
             return new HfPhi3Source(folder, weights, config);
@@ -125,6 +126,11 @@ internal sealed unsafe class HfPhi3Source : IQuantizationSource
         return _weights.TryGetTensor(_hfNameByGguf[name], out WeightTensor tensor)
             ? tensor
             : throw new ModelFormatException(_folder, $"tensor '{_hfNameByGguf[name]}' is missing");
+    }
+
+    public void Release(string name, WeightTensor tensor)
+    {
+        if (!_synthesized.ContainsKey(name)) MappedPages.Release(tensor.Data, tensor.ByteLength); // factors are not mapped
     }
 
     public void Dispose() => _weights.Dispose();
