@@ -7,6 +7,7 @@ root.Subcommands.Add(TokenizeCommand.Create());
 root.Subcommands.Add(LogitsCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(ChatCommand.Create());
+root.Subcommands.Add(QuantizeCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(RagCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());

@@ -122,3 +122,23 @@ internal static unsafe partial class HugePages
         catch (EntryPointNotFoundException) { }
     }
 }
+
+/// <summary>madvise(MADV_DONTNEED) on a read-only file mapping: the pages leave this process's resident set (they stay
+/// in the OS page cache and fault back in if read again). Only for memory-mapped files: on anonymous memory the same
+/// call would zero the data. A hint, failures ignored.</summary>
+internal static unsafe partial class MappedPages
+{
+    const int MadviseDontNeed = 4;
+
+    [LibraryImport("libc", EntryPoint = "madvise")]
+    private static partial int Madvise(void* address, nuint length, int advice);
+
+    public static void Release(byte* address, long length)
+    {
+        long page = Environment.SystemPageSize;
+        long start = (long)address / page * page; // madvise needs a page-aligned start; a neighbour's page just re-faults
+        try { Madvise((void*)start, (nuint)((long)address + length - start), MadviseDontNeed); }
+        catch (DllNotFoundException) { }
+        catch (EntryPointNotFoundException) { }
+    }
+}

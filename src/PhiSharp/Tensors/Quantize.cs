@@ -9,7 +9,8 @@ public static class Quantize
 {
     /// <summary>True for the types <see cref="Row"/> can produce.</summary>
     public static bool Supports(GgmlType type) =>
-        type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0 or GgmlType.Q4_0;
+        type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q5_0
+            or GgmlType.Q4_K or GgmlType.Q6_K;
 
     /// <summary>Encodes <paramref name="src"/> (a whole number of blocks) into <paramref name="dst"/>, which must be
     /// exactly <see cref="GgmlTypeInfo.RowByteSize"/> bytes.</summary>
@@ -34,6 +35,9 @@ public static class Quantize
                 break;
             case GgmlType.Q8_0: Q8_0Block.Quantize(src, dst); break;
             case GgmlType.Q4_0: Q4_0Block.Quantize(src, dst); break;
+            case GgmlType.Q5_0: Q5_0Block.Quantize(src, dst); break;
+            case GgmlType.Q4_K: Q4_KQuantizer.Quantize(src, dst); break;
+            case GgmlType.Q6_K: Q6_KQuantizer.Quantize(src, dst); break;
         }
     }
 }

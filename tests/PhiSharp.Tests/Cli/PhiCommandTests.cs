@@ -23,7 +23,7 @@ public sealed class PhiCommandTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    static (int Exit, string Out, string Err) Phi(params string[] args)
+    internal static (int Exit, string Out, string Err) Phi(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "phi.dll"));

@@ -13,7 +13,7 @@ public class LogitsMatchLlamaCppTests(ITestOutputHelper output)
     public static TheoryData<string> Cases => new(LlamaCppFixtures.Names);
 
     /// <summary>Largest allowed max |Δ| and rms(Δ)/rms(logits), both relative to the logits' rms (≈ 1 here).</summary>
-    static (double Max, double Rms) Tolerance(string name) => name switch
+    internal static (double Max, double Rms) Tolerance(string name) => name switch
     {
         // llama.cpp's F32 upcast of the F16 file against PhiSharp on the F16 file: float32 math on identical weight
         // values on both sides, only the summation order differs (measured 2.9e-6).
@@ -93,7 +93,7 @@ public class LogitsMatchLlamaCppTests(ITestOutputHelper output)
     }
 
     /// <summary>max |Δ| and rms(Δ), both divided by the reference's rms.</summary>
-    static (double Max, double Rms) Compare(ReadOnlySpan<float> ours, ReadOnlySpan<float> reference)
+    internal static (double Max, double Rms) Compare(ReadOnlySpan<float> ours, ReadOnlySpan<float> reference)
     {
         double max = 0, squares = 0, diffSquares = 0;
         for (int i = 0; i < ours.Length; i++)
@@ -107,9 +107,13 @@ public class LogitsMatchLlamaCppTests(ITestOutputHelper output)
         return (max / scale, Math.Sqrt(diffSquares / ours.Length) / scale);
     }
 
-    static float[] Evaluate(LlamaCppFixtures.Case c, bool ignoreSlidingWindow)
+    static float[] Evaluate(LlamaCppFixtures.Case c, bool ignoreSlidingWindow) =>
+        Evaluate(LlamaCppFixtures.ModelPath(c), c, ignoreSlidingWindow);
+
+    /// <summary>The logits of <paramref name="modelPath"/> at the case's kept positions.</summary>
+    internal static float[] Evaluate(string modelPath, LlamaCppFixtures.Case c, bool ignoreSlidingWindow = false)
     {
-        using var model = LanguageModel.Load(LlamaCppFixtures.ModelPath(c), new LoadOptions { IgnoreSlidingWindow = ignoreSlidingWindow });
+        using var model = LanguageModel.Load(modelPath, new LoadOptions { IgnoreSlidingWindow = ignoreSlidingWindow });
         int vocab = model.Network.VocabSize;
         using var session = model.Network.CreateSession(c.Ids.Length);
         var all = new float[c.Ids.Length * vocab];

@@ -15,7 +15,7 @@ public class DequantizeMatchesLlamaCppTests
         GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.Q8_K,
     };
 
-    public static TheoryData<GgmlType> QuantizableTypes => new() { GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0 };
+    public static TheoryData<GgmlType> QuantizableTypes => new() { GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q6_K };
 
     [Theory]
     [MemberData(nameof(FixtureTypes))]

@@ -101,6 +101,34 @@ internal static class Q5_0Block
             }
         }
     }
+
+    /// <summary>ggml's reference quantizer, as Q4_0 with 5 bits: d = max / −16, code = min(31, trunc(x/d + 16.5)).</summary>
+    public static void Quantize(ReadOnlySpan<float> src, Span<byte> dst)
+    {
+        for (int b = 0; b < src.Length / 32; b++)
+        {
+            ReadOnlySpan<float> x = src.Slice(b * 32, 32);
+            Span<byte> block = dst.Slice(b * BlockBytes, BlockBytes);
+            float amax = 0, max = 0;
+            foreach (float v in x)
+            {
+                if (amax < MathF.Abs(v)) { amax = MathF.Abs(v); max = v; }
+            }
+            float d = max / -16;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            BinaryPrimitives.WriteUInt16LittleEndian(block, Fp16.FromSingle(d));
+            uint qh = 0;
+            for (int j = 0; j < 16; j++)
+            {
+                int lo = Math.Min(31, (int)(x[j] * id + 16.5f));
+                int hi = Math.Min(31, (int)(x[j + 16] * id + 16.5f));
+                block[6 + j] = (byte)((lo & 0xF) | ((hi & 0xF) << 4));
+                qh |= (uint)(lo >> 4) << j;
+                qh |= (uint)(hi >> 4) << (j + 16);
+            }
+            BinaryPrimitives.WriteUInt32LittleEndian(block.Slice(2, 4), qh);
+        }
+    }
 }
 
 /// <summary>Q5_1: { fp16 d; fp16 m; u8 qh[4]; u8 qs[16] } — 5-bit codes laid out as Q5_0, weight = code·d + m.</summary>
