@@ -17,6 +17,7 @@ public sealed unsafe class MatMul : IParallelWork
     readonly WorkerPool _pool;
     readonly Q8Activations _activations = new();
     readonly SimdTier _tier;
+    readonly QuantizeRows _quantizeRows;
     WeightTensor _weight;
     float* _x;
     float* _y;
@@ -31,6 +32,14 @@ public sealed unsafe class MatMul : IParallelWork
     {
         _pool = pool;
         _tier = tier;
+        _quantizeRows = new QuantizeRows(this);
+    }
+
+    /// <summary>Rounds rows [start, end) of the matmul's input to 8 bits.</summary>
+    sealed class QuantizeRows(MatMul owner) : IParallelWork
+    {
+        public void Execute(int start, int end) =>
+            owner._activations.QuantizeRows(new ReadOnlySpan<float>(owner._x, owner._tokens * owner._weight.RowLength), start, end);
     }
 
     public MatMul(WorkerPool pool) : this(pool, Q8Row.BestTier) { }
@@ -48,7 +57,8 @@ public sealed unsafe class MatMul : IParallelWork
         if (x.Length < tokens * cols) throw new ArgumentException($"Input holds {x.Length} floats; {tokens} × {cols} needed for {weight.Name}.");
         if (y.Length < tokens * rows) throw new ArgumentException($"Output holds {y.Length} floats; {tokens} × {rows} needed for {weight.Name}.");
         bool integer = HasIntegerKernel(weight.Type, out bool superBlocks);
-        if (integer) _activations.Quantize(x, tokens, cols, superBlocks);
+        if (integer)
+            _activations.Prepare(tokens, cols, superBlocks, laneOffsets: weight.Type == GgmlType.Q4_0 && !weight.RowsInterleaved);
         fixed (float* px = x)
         fixed (float* py = y)
         fixed (sbyte* qv = _activations.Values)
@@ -63,6 +73,7 @@ public sealed unsafe class MatMul : IParallelWork
             _tokens = tokens;
             _integer = integer;
             _batch = new Q8Batch(qv, qs, qsum, lanes, pairs, cols, _activations.ScalesPerToken, _activations.SumsPerToken);
+            if (integer) _pool.Run(_quantizeRows, tokens, minChunk: 4); // a prompt's rows in parallel, a decode step's inline
             if (weight.RowsInterleaved) _pool.Run(this, rows / InterleavedRows.Group, minChunk: 2); // items: groups of 8 rows
             else _pool.Run(this, rows, minChunk: 16);
             _x = _y = null;

@@ -78,10 +78,6 @@ internal static unsafe class Q4_0x8
             return;
         }
         int done = 0;
-        // With AVX-512 the JIT has 32 vector registers: eight tokens' accumulators fit beside the eight unpacked codes.
-        if (Avx512F.IsSupported)
-            for (; done + 8 <= tokens; done += 8)
-                EightTokens(group, blocks, batch, done, y + done * yStride, yStride);
         for (; done + 4 <= tokens; done += 4)
             FourTokens(group, blocks, batch, done, y + done * yStride, yStride);
         for (; done < tokens; done++)
@@ -197,39 +193,5 @@ internal static unsafe class Q4_0x8
         acc1.Store(y + yStride);
         acc2.Store(y + 2 * yStride);
         acc3.Store(y + 3 * yStride);
-    }
-
-    /// <summary>Eight tokens at once: each block's codes are unpacked once and used eight times.</summary>
-    static void EightTokens(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride)
-    {
-        Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
-        Q8Row a4 = batch.Row(first + 4), a5 = batch.Row(first + 5), a6 = batch.Row(first + 6), a7 = batch.Row(first + 7);
-        Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
-        Vector256<float> acc4 = default, acc5 = default, acc6 = default, acc7 = default;
-        for (int b = 0; b < blocks; b++)
-        {
-            byte* block = group + b * GroupBlockBytes;
-            var (w0, w4) = Chunk(block, 0);
-            var (w1, w5) = Chunk(block, 1);
-            var (w2, w6) = Chunk(block, 2);
-            var (w3, w7) = Chunk(block, 3);
-            var scales = RowScales(block);
-            acc0 = Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a0, b, acc0);
-            acc1 = Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a1, b, acc1);
-            acc2 = Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a2, b, acc2);
-            acc3 = Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a3, b, acc3);
-            acc4 = Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a4, b, acc4);
-            acc5 = Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a5, b, acc5);
-            acc6 = Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a6, b, acc6);
-            acc7 = Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a7, b, acc7);
-        }
-        acc0.Store(y);
-        acc1.Store(y + yStride);
-        acc2.Store(y + 2 * yStride);
-        acc3.Store(y + 3 * yStride);
-        acc4.Store(y + 4 * yStride);
-        acc5.Store(y + 5 * yStride);
-        acc6.Store(y + 6 * yStride);
-        acc7.Store(y + 7 * yStride);
     }
 }

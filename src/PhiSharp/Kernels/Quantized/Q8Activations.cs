@@ -52,18 +52,37 @@ internal sealed class Q8Activations
     public int ScalesPerToken => Columns / (SuperBlocks ? SuperBlockLength : BlockLength);
     public int SumsPerToken => Columns / (SuperBlocks ? GroupLength : BlockLength);
 
+    /// <summary>Whether <see cref="LaneOffsets"/> are filled (only the row-major Q4_0 kernel reads them).</summary>
+    public bool WithLaneOffsets { get; private set; }
+
     public void Quantize(ReadOnlySpan<float> x, int tokens, int columns, bool superBlocks)
+    {
+        Prepare(tokens, columns, superBlocks, laneOffsets: !superBlocks);
+        QuantizeRows(x, 0, tokens);
+    }
+
+    /// <summary>Sizes the buffers for <paramref name="tokens"/> rows; <see cref="QuantizeRows"/> then fills them, in
+    /// parallel ranges if wanted (rows are independent).</summary>
+    public void Prepare(int tokens, int columns, bool superBlocks, bool laneOffsets)
     {
         int blockLength = superBlocks ? SuperBlockLength : BlockLength;
         if (columns % blockLength != 0) throw new ArgumentException($"{columns} columns are not a whole number of {blockLength}-blocks.");
         Columns = columns;
         SuperBlocks = superBlocks;
+        WithLaneOffsets = laneOffsets && !superBlocks;
         Grow(ref _values, tokens * columns);
         Grow(ref _scales, tokens * ScalesPerToken);
         Grow(ref _sums, tokens * SumsPerToken);
-        if (!superBlocks) Grow(ref _laneOffsets, tokens * columns / 4);
-        else Grow(ref _pairSums, tokens * columns / 64);
-        for (int t = 0; t < tokens; t++)
+        if (WithLaneOffsets) Grow(ref _laneOffsets, tokens * columns / 4);
+        if (superBlocks) Grow(ref _pairSums, tokens * columns / 64);
+    }
+
+    /// <summary>Quantizes rows [start, end) of x (all rows, <see cref="Columns"/> wide) as <see cref="Prepare"/> set up.</summary>
+    public void QuantizeRows(ReadOnlySpan<float> x, int start, int end)
+    {
+        int columns = Columns;
+        bool superBlocks = SuperBlocks;
+        for (int t = start; t < end; t++)
         {
             var row = x.Slice(t * columns, columns);
             var q = _values.AsSpan(t * columns, columns);
@@ -84,6 +103,7 @@ internal sealed class Q8Activations
                 for (int b = 0; b < columns / BlockLength; b++)
                     _scales[t * ScalesPerToken + b] = QuantizeBlock(row.Slice(b * BlockLength, BlockLength),
                         q.Slice(b * BlockLength, BlockLength), out _sums[t * SumsPerToken + b]);
+                if (!WithLaneOffsets) continue;
                 var offsets = _laneOffsets.AsSpan(t * columns / 4, columns / 4);
                 for (int i = 0; i < offsets.Length; i++)
                     offsets[i] = -8 * (q[4 * i] + q[4 * i + 1] + q[4 * i + 2] + q[4 * i + 3]);
