@@ -13,7 +13,7 @@ public interface ITensorSource : IDisposable
 
     bool TryGetTensor(string name, out WeightTensor tensor);
 
-    /// <summary>Rewrites a Q4_0, Q4_K or Q6_K matrix in place with its rows interleaved eight at a time (the fast matmul layout,
+    /// <summary>Rewrites a Q4_0, Q8_0, Q4_K or Q6_K matrix in place with its rows interleaved eight at a time (the fast matmul layout,
     /// <see cref="WeightTensor.RowsInterleaved"/>) where the source's bytes are its own to rewrite; from then on
     /// <see cref="TryGetTensor"/> hands it out in that layout. False, and nothing changed, where it cannot.</summary>
     bool TryInterleaveRows(string name, out WeightTensor tensor)

@@ -14,7 +14,7 @@ public readonly unsafe struct WeightTensor
     public byte* Data { get; }
     public long ByteLength { get; }
 
-    /// <summary>Rows rewritten eight at a time for the matmul kernels (Kernels/Quantized/InterleavedRows: Q4_0, Q4_K, Q6_K);
+    /// <summary>Rows rewritten eight at a time for the matmul kernels (Kernels/Quantized/InterleavedRows: Q4_0, Q8_0, Q4_K, Q6_K);
     /// the bytes are a permutation of the row-major ones.</summary>
     public bool RowsInterleaved { get; }
 

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics.X86;
+using PhiSharp.Tensors;
 using PhiSharp.Compute;
 using PhiSharp.Formats;
 using PhiSharp.Formats.Gguf;
@@ -9,10 +10,10 @@ using PhiSharp.Models;
 namespace PhiSharp.Tests.Kernels;
 
 /// <summary>
-/// Q4_0, Q4_K and Q6_K matrices read into memory are rewritten with their rows interleaved eight at a time (Q4_0x8,
-/// Q4_Kx8, Q6_Kx8). The rewrite is a permutation: every row still dequantizes to llama.cpp's values, and the matmul gives the
+/// Q4_0, Q8_0 (with AVX-VNNI), Q4_K and Q6_K matrices read into memory are rewritten with their rows interleaved
+/// eight at a time (Q4_0x8, Q8_0x8, Q4_Kx8, Q6_Kx8). The rewrite is a permutation: every row still dequantizes to llama.cpp's values, and the matmul gives the
 /// row-major kernel's product (itself checked against the dequantized dot product in <see cref="QuantizedDotTests"/>)
-/// on every tier. The files are llama.cpp's pure Q4_0, Q4_K and Q6_K quantizations of the same tiny model.
+/// on every tier. The files are llama.cpp's pure Q4_0, Q8_0, Q4_K and Q6_K quantizations of the same tiny model.
 /// </summary>
 public class InterleavedRowsTests
 {
@@ -26,11 +27,19 @@ public class InterleavedRowsTests
     [InlineData("phi3-mini-q4_k.gguf", "blk.1.ffn_down.weight")]
     [InlineData("phi3-mini-q6_k.gguf", "blk.0.attn_qkv.weight")]
     [InlineData("phi3-mini-q6_k.gguf", "blk.1.ffn_down.weight")]
+    [InlineData("phi3-mini-q8_0.gguf", "blk.0.attn_qkv.weight")]
+    [InlineData("phi3-mini-q8_0.gguf", "blk.1.ffn_down.weight")]
     public void Interleaved_rows_dequantize_to_the_original_rows(string file, string name)
     {
         using var mapped = GgufFile.Open(Fixtures.Path("llamacpp", file));
         using var copy = GgufFile.Open(Fixtures.Path("llamacpp", file), InMemory);
         var original = mapped.GetTensor(name);
+        if (original.Type == GgmlType.Q8_0 && !AvxVnni.IsSupported)
+        {
+            // Without AVX-VNNI, Q8_0 keeps its row-major layout (see Q8_0x8) and its own kernels.
+            Assert.False(copy.TryInterleaveRows(name, out _));
+            return;
+        }
         Assert.True(copy.TryInterleaveRows(name, out var interleaved));
         Assert.True(interleaved.RowsInterleaved);
         Assert.True(copy.GetTensor(name).RowsInterleaved); // the source remembers the layout it now holds
@@ -45,7 +54,9 @@ public class InterleavedRowsTests
         var data = new TheoryData<string, string, int>();
         var tiers = new List<SimdTier> { SimdTier.Scalar, SimdTier.Vector128 };
         if (Avx2.IsSupported) tiers.Add(SimdTier.Vector256);
-        foreach (var file in new[] { "phi3-mini-q4_0.gguf", "phi3-mini-q4_k.gguf", "phi3-mini-q6_k.gguf" })
+        var files = new List<string> { "phi3-mini-q4_0.gguf", "phi3-mini-q4_k.gguf", "phi3-mini-q6_k.gguf" };
+        if (AvxVnni.IsSupported) files.Add("phi3-mini-q8_0.gguf"); // interleaved only there (see Q8_0x8)
+        foreach (var file in files)
             foreach (var tier in tiers)
                 foreach (int tokens in new[] { 1, 6 }) // one token (decode); a tile of four and a remainder of two
                     data.Add(file, tier.ToString(), tokens);
@@ -85,10 +96,10 @@ public class InterleavedRowsTests
     }
 
     [Fact]
-    public void Only_Q4_0_Q4_K_and_Q6_K_matrices_are_interleaved()
+    public void Only_Q4_0_Q8_0_Q4_K_and_Q6_K_matrices_are_interleaved()
     {
-        using var q8 = GgufFile.Open(Fixtures.Path("llamacpp", "phi3-mini-q8_0.gguf"), InMemory);
-        Assert.False(q8.TryInterleaveRows("blk.0.attn_qkv.weight", out _));
+        using var q5 = GgufFile.Open(Fixtures.Path("llamacpp", "phi3-mini-q5_k.gguf"), InMemory);
+        Assert.False(q5.TryInterleaveRows("blk.0.attn_qkv.weight", out _));
         using var copy = GgufFile.Open(Fixtures.Path("llamacpp", File), InMemory);
         Assert.False(copy.TryInterleaveRows("blk.0.attn_norm.weight", out _)); // F32 vector
     }

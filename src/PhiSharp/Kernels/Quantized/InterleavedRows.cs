@@ -1,11 +1,13 @@
+using System.Runtime.Intrinsics.X86;
 using PhiSharp.Tensors;
 
 namespace PhiSharp.Kernels.Quantized;
 
 /// <summary>
 /// The matmul layout of weights that live in memory of our own: rows interleaved eight at a time
-/// (<see cref="Q4_0x8"/>, <see cref="Q4_Kx8"/>, <see cref="Q6_Kx8"/>), so that one integer multiply-add works for 8 rows. Each group
-/// is a permutation of its 8 rows' bytes, so the rewrite happens in place and slices of whole groups stay valid.
+/// (<see cref="Q4_0x8"/>, <see cref="Q8_0x8"/>, <see cref="Q4_Kx8"/>, <see cref="Q6_Kx8"/>), so that one integer
+/// multiply-add works for 8 rows. Each group is a permutation of its 8 rows' bytes (Q8_0's codes also move to
+/// unsigned), so the rewrite happens in place and slices of whole groups stay valid.
 /// </summary>
 internal static unsafe class InterleavedRows
 {
@@ -14,6 +16,7 @@ internal static unsafe class InterleavedRows
     public static bool Supports(GgmlType type, int rows, int columns) => rows % Group == 0 && type switch
     {
         GgmlType.Q4_0 => columns % 32 == 0,
+        GgmlType.Q8_0 => columns % 32 == 0 && AvxVnni.IsSupported, // see Q8_0x8: unsigned codes need 32-bit sums
         GgmlType.Q4_K or GgmlType.Q6_K => columns % 256 == 0,
         _ => false,
     };
@@ -27,9 +30,13 @@ internal static unsafe class InterleavedRows
         Parallel.For(0, rows / Group, () => new byte[groupBytes], (g, _, scratch) =>
         {
             byte* group = (byte*)start + g * groupBytes;
-            if (type == GgmlType.Q4_0) Q4_0x8.Interleave(group, columns / 32, scratch);
-            else if (type == GgmlType.Q4_K) Q4_Kx8.Interleave(group, columns / 256, scratch);
-            else Q6_Kx8.Interleave(group, columns / 256, scratch);
+            switch (type)
+            {
+                case GgmlType.Q4_0: Q4_0x8.Interleave(group, columns / 32, scratch); break;
+                case GgmlType.Q8_0: Q8_0x8.Interleave(group, columns / 32, scratch); break;
+                case GgmlType.Q4_K: Q4_Kx8.Interleave(group, columns / 256, scratch); break;
+                default: Q6_Kx8.Interleave(group, columns / 256, scratch); break;
+            }
             return scratch;
         }, _ => { });
     }
@@ -37,15 +44,23 @@ internal static unsafe class InterleavedRows
     /// <summary>y[t·yStride + j] = row j of the group · token t.</summary>
     public static void DotTokens(GgmlType type, SimdTier tier, byte* group, int columns, in Q8Batch batch, int tokens, float* y, long yStride)
     {
-        if (type == GgmlType.Q4_0) Q4_0x8.DotTokens(tier, group, columns / 32, batch, tokens, y, yStride);
-        else if (type == GgmlType.Q4_K) Q4_Kx8.DotTokens(tier, group, columns / 256, batch, tokens, y, yStride);
-        else Q6_Kx8.DotTokens(tier, group, columns / 256, batch, tokens, y, yStride);
+        switch (type)
+        {
+            case GgmlType.Q4_0: Q4_0x8.DotTokens(tier, group, columns / 32, batch, tokens, y, yStride); break;
+            case GgmlType.Q8_0: Q8_0x8.DotTokens(tier, group, columns / 32, batch, tokens, y, yStride); break;
+            case GgmlType.Q4_K: Q4_Kx8.DotTokens(tier, group, columns / 256, batch, tokens, y, yStride); break;
+            default: Q6_Kx8.DotTokens(tier, group, columns / 256, batch, tokens, y, yStride); break;
+        }
     }
 
     public static void DequantizeRow(GgmlType type, byte* group, int columns, int j, Span<float> y)
     {
-        if (type == GgmlType.Q4_0) Q4_0x8.DequantizeRow(group, columns / 32, j, y);
-        else if (type == GgmlType.Q4_K) Q4_Kx8.DequantizeRow(group, columns / 256, j, y);
-        else Q6_Kx8.DequantizeRow(group, columns / 256, j, y);
+        switch (type)
+        {
+            case GgmlType.Q4_0: Q4_0x8.DequantizeRow(group, columns / 32, j, y); break;
+            case GgmlType.Q8_0: Q8_0x8.DequantizeRow(group, columns / 32, j, y); break;
+            case GgmlType.Q4_K: Q4_Kx8.DequantizeRow(group, columns / 256, j, y); break;
+            default: Q6_Kx8.DequantizeRow(group, columns / 256, j, y); break;
+        }
     }
 }

@@ -121,7 +121,7 @@ internal static unsafe class Q4_0x8
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<float> RowScales(byte* block) =>
+    internal static Vector256<float> RowScales(byte* block) =>
         HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)block));
 
     /// <summary>Chunk c of a block: its low nibbles are the 8 rows' codes of weights 4c..4c+3 (one row per lane),
@@ -134,16 +134,17 @@ internal static unsafe class Q4_0x8
     }
 
     /// <summary>The 8 rows' dot products with one token over block b, in integers, then scaled: each multiply-add
-    /// broadcasts 4 activations to every lane (w<i>s</i>: weights 4s..4s+3 of each row). The sum starts at −8·Σa,
-    /// Q4_0's offset. The eight codes are separate arguments so that they stay in registers.</summary>
+    /// broadcasts 4 activations to every lane (w<i>s</i>: unsigned codes of weights 4s..4s+3 of each row). The sum
+    /// starts at −zero·Σa for codes stored with a zero point (8 for Q4_0). The eight codes are separate arguments so
+    /// that they stay in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<float> Block(Vector256<byte> w0, Vector256<byte> w1, Vector256<byte> w2, Vector256<byte> w3,
+    internal static Vector256<float> Block(Vector256<byte> w0, Vector256<byte> w1, Vector256<byte> w2, Vector256<byte> w3,
         Vector256<byte> w4, Vector256<byte> w5, Vector256<byte> w6, Vector256<byte> w7,
-        Vector256<float> rowScales, Q8Row a, int b, Vector256<float> acc)
+        Vector256<float> rowScales, Q8Row a, int b, Vector256<float> acc, int zero = 8)
     {
         int* x = (int*)(a.Values + 32 * b);
         // Two independent chains: the multiply-adds of one chain wait on each other (latency ≈ 4 cycles).
-        var low = Vector256.Create(-8 * a.Sums[b]);
+        var low = Vector256.Create(-zero * a.Sums[b]);
         var high = IntegerDot.Add(Vector256<int>.Zero, w4, Vector256.Create(x[4]).AsSByte());
         low = IntegerDot.Add(low, w0, Vector256.Create(x[0]).AsSByte());
         high = IntegerDot.Add(high, w5, Vector256.Create(x[5]).AsSByte());
