@@ -8,7 +8,8 @@
    vocabulary rows the files are 3-13 MB, too big to commit.
 3. tokenize.mjs loads each file in llama.cpp (node-llama-cpp) and tokenizes every corpus line.
 
-Output, in tests/fixtures/tokenizer_gguf/: <case>.ids.jsonl (llama.cpp's ids per corpus line) and vocabularies.json
+Output, in tests/fixtures/tokenizer_gguf/: <case>.ids.jsonl (llama.cpp's ids per corpus line), <case>.stress.jsonl
+(per stress string) and vocabularies.json
 (per case: the rank file, the added tokens, tokenizer.ggml.pre, and SHA-256 digests of the token, type and merge arrays
 the GGUF held, so the test can check that it rebuilt exactly the vocabulary llama.cpp read).
 
@@ -30,13 +31,21 @@ OUT = os.path.join(REPO, "tests/fixtures/tokenizer_gguf")
 CORPUS = os.path.join(REPO, "tests/fixtures/tokenizer/corpus.jsonl")
 GPT2_TEMPLATE = os.path.join(REPO, "tests/fixtures/tokenizer/gpt2/tokenizer.template.json")
 
-# case: (rank file, tokenizer.ggml.pre, model shape). cl100k is written twice: llama.cpp knows its split pattern as
-# "dbrx" (merges applied) and as "llama-bpe" (the same pattern, but a word that is a whole token is taken whole).
+STRESS = os.path.join(REPO, "tests/fixtures/tokenizer/bytelevel_stress.jsonl")
+
+# case: (rank file, tokenizer.ggml.pre, model shape, texts). Texts: "corpus" (the 255 lines, ids with and without
+# special-token parsing) and/or "stress" (the 400 random strings of bytelevel_stress.jsonl, plain ids). GPT-2's
+# vocabulary with Phi-2's added tokens is written under both names llama.cpp gives its pattern ("phi-2" is what
+# llama.cpp's converter writes for Phi-2); the stress strings use GPT-2 without them, as tiktoken's gpt2 has none.
+# cl100k is written twice: llama.cpp knows its pattern as "dbrx" (merges applied) and "llama-bpe" (the same pattern,
+# and a word that is a whole token is taken whole: ignore_merges).
 CASES = {
-    "gpt2": ("gpt2", "gpt-2", "phi2"),
-    "cl100k_dbrx": ("cl100k_base", "dbrx", "phi3"),
-    "cl100k_llama_bpe": ("cl100k_base", "llama-bpe", "phi3"),
-    "o200k": ("o200k_base", "gpt-4o", "phi3"),
+    "gpt2": ("gpt2", "gpt-2", "phi2", ["corpus"]),
+    "gpt2_phi2": ("gpt2", "phi-2", "phi2", ["corpus"]),
+    "gpt2_tiktoken": ("gpt2", "gpt-2", "phi2", ["stress"]),
+    "cl100k_dbrx": ("cl100k_base", "dbrx", "phi3", ["corpus", "stress"]),
+    "cl100k_llama_bpe": ("cl100k_base", "llama-bpe", "phi3", ["corpus", "stress"]),
+    "o200k": ("o200k_base", "gpt-4o", "phi3", ["corpus", "stress"]),
 }
 
 
@@ -52,10 +61,10 @@ def find_tiktoken_dir():
         folder = parent
 
 
-def added_tokens(rank_file, tiktoken_dir):
-    """{id: (text, is_control)}: tiktoken's special tokens as control tokens; for GPT-2 the added tokens of the
+def added_tokens(case, rank_file, tiktoken_dir):
+    """{id: (text, is_control)}: tiktoken's special tokens as control tokens; for Phi-2 the added tokens of the
     CodeGen-style tokenizer.json the GPT-2 tests use (<|endoftext|> control, whitespace runs user-defined)."""
-    if rank_file == "gpt2":
+    if case in ("gpt2", "gpt2_phi2"):
         with open(GPT2_TEMPLATE, encoding="utf-8") as f:
             return {t["id"]: (t["content"], t["special"]) for t in json.load(f)["added_tokens"]}
     specials = bpe_vocab.read_special_tokens(os.path.join(tiktoken_dir, rank_file + ".json"))
@@ -76,8 +85,8 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     manifest, jobs = {}, []
     with tempfile.TemporaryDirectory() as tmp:
-        for case, (rank_file, pre, shape) in CASES.items():
-            added = added_tokens(rank_file, tiktoken_dir)
+        for case, (rank_file, pre, shape, texts) in CASES.items():
+            added = added_tokens(case, rank_file, tiktoken_dir)
             tokens, types, merges = bpe_vocab.gguf_vocabulary(os.path.join(tiktoken_dir, rank_file + ".tiktoken"), added)
             end_of_text = next(i for i, (text, _) in added.items() if text == "<|endoftext|>")
             path = os.path.join(tmp, case + ".gguf")
@@ -91,7 +100,10 @@ def main():
                 "typesSha256": bpe_vocab.digest([str(t) for t in types]),
                 "mergesSha256": bpe_vocab.digest(merges),
             }
-            jobs.append({"model": path, "corpus": CORPUS, "out": os.path.join(OUT, case + ".ids.jsonl")})
+            if "corpus" in texts:
+                jobs.append({"model": path, "corpus": CORPUS, "out": os.path.join(OUT, case + ".ids.jsonl"), "special": True})
+            if "stress" in texts:
+                jobs.append({"model": path, "corpus": STRESS, "out": os.path.join(OUT, case + ".stress.jsonl"), "special": False})
         jobs_path = os.path.join(tmp, "jobs.json")
         with open(jobs_path, "w") as f:
             json.dump(jobs, f)
