@@ -50,7 +50,7 @@ internal static class ModelLoader
         }
     }
 
-    static ITokenizer GgufTokenizer(GgufFile gguf)
+    internal static ITokenizer GgufTokenizer(GgufFile gguf)
     {
         string kind = gguf.GetString("tokenizer.ggml.model");
         var tokens = gguf.GetStringArray("tokenizer.ggml.tokens");

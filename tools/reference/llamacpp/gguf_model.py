@@ -104,8 +104,9 @@ def _bias(rng, n):
 
 
 def phi3(path, *, seed, hidden, heads, kv_heads, ff, layers, vocab, context, rotary_dim=None, tied=False,
-         sliding_window=None, longrope=None):
-    """longrope: (original_context, short_factors, long_factors, attention_factor) or None."""
+         sliding_window=None, longrope=None, vocabulary=None):
+    """longrope: (original_context, short_factors, long_factors, attention_factor) or None.
+    vocabulary: tokenizer metadata entries (bpe_vocab.py) for a vocabulary of `vocab` tokens instead of the made-up one."""
     rng = Rng(seed)
     head_dim = hidden // heads
     rotary_dim = rotary_dim or head_dim
@@ -129,7 +130,7 @@ def phi3(path, *, seed, hidden, heads, kv_heads, ff, layers, vocab, context, rot
         original, _, _, attention_factor = longrope
         meta.append((a + "rope.scaling.original_context_length", GGUF_UINT32, original))
         meta.append((a + "rope.scaling.attn_factor", GGUF_FLOAT32, attention_factor))
-    meta += spm_vocabulary(vocab)
+    meta += vocabulary or spm_vocabulary(vocab)
 
     qkv = (heads + 2 * kv_heads) * head_dim
     t = [("token_embd.weight", [hidden, vocab], GGML_F16, _f16(_matrix(rng, vocab, hidden)))]
@@ -151,7 +152,7 @@ def phi3(path, *, seed, hidden, heads, kv_heads, ff, layers, vocab, context, rot
     write_gguf(path, meta, t)
 
 
-def phi2(path, *, seed, hidden, heads, ff, layers, vocab, context, rotary_dim):
+def phi2(path, *, seed, hidden, heads, ff, layers, vocab, context, rotary_dim, vocabulary=None):
     rng = Rng(seed)
     a = "phi2."
     meta = [
@@ -165,7 +166,7 @@ def phi2(path, *, seed, hidden, heads, ff, layers, vocab, context, rotary_dim):
         (a + "attention.head_count_kv", GGUF_UINT32, heads),
         (a + "attention.layer_norm_epsilon", GGUF_FLOAT32, 1e-5),
         (a + "rope.dimension_count", GGUF_UINT32, rotary_dim),
-    ] + spm_vocabulary(vocab)
+    ] + (vocabulary or spm_vocabulary(vocab))
     t = [("token_embd.weight", [hidden, vocab], GGML_F16, _f16(_matrix(rng, vocab, hidden)))]
     t.append(("output_norm.weight", [hidden], GGML_F32, _f32(_norm(rng, hidden))))
     t.append(("output_norm.bias", [hidden], GGML_F32, _f32(_bias(rng, hidden))))

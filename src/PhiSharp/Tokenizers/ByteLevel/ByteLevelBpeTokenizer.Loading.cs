@@ -60,7 +60,7 @@ public sealed partial class ByteLevelBpeTokenizer
     /// <summary>
     /// Builds the tokenizer from GGUF metadata with <c>tokenizer.ggml.model</c> = "gpt2": the tokens (byte-level alphabet),
     /// the merges ("left right", best first), the token types and <c>tokenizer.ggml.pre</c>, the name llama.cpp gives the
-    /// split pattern ("gpt-2", "gpt-4o", "llama-bpe"; absent means GPT-2's, the pattern of the files that predate the key).
+    /// split pattern (see <see cref="GgufPreTokenizer"/>; absent means GPT-2's, the pattern of the files that predate the key).
     /// Control and user-defined tokens are matched in the text before BPE; control ones only when parsing special tokens.
     /// </summary>
     public static ByteLevelBpeTokenizer FromGgufVocabulary(string[] tokens, string[] merges, int[] tokenTypes, string? preTokenizer,
@@ -88,16 +88,24 @@ public sealed partial class ByteLevelBpeTokenizer
         }
         var vocabulary = ByteLevelVocabulary.FromTexts("GGUF tokenizer.ggml.tokens", ids, pairs);
         int[] Ids(bool flag, int? id) => flag && id is int value ? [value] : [];
-        return new ByteLevelBpeTokenizer(vocabulary, added.ToArray(), TextNormalizer.None, GgufSplitter(preTokenizer),
-            addPrefixSpace: false, ignoreMerges: false, Ids(addBos, bosId), Ids(addEos, eosId), bosId, eosId is int e ? [e] : []);
+        var (pattern, ignoreMerges) = GgufPreTokenizer(preTokenizer);
+        return new ByteLevelBpeTokenizer(vocabulary, added.ToArray(), TextNormalizer.None, WordSplitter.FromPattern(pattern),
+            addPrefixSpace: false, ignoreMerges, Ids(addBos, bosId), Ids(addEos, eosId), bosId, eosId is int e ? [e] : []);
     }
 
-    static WordSplitter GgufSplitter(string? name) => name switch
+    /// <summary>
+    /// The <c>tokenizer.ggml.pre</c> names llama.cpp (src/llama-vocab.cpp) gives the GPT-2, cl100k and o200k split
+    /// patterns, and whether it then takes a word that is a whole token whole (its <c>ignore_merges</c>, set for the
+    /// Llama-3 names only). llama.cpp's converter writes "phi-2" for Phi-2 and "gpt-4o" for Phi-4-mini.
+    /// </summary>
+    static (string Pattern, bool IgnoreMerges) GgufPreTokenizer(string? name) => name switch
     {
-        null or "gpt-2" => WordSplitter.FromPattern(KnownPatterns.Gpt2),
-        "gpt-4o" => WordSplitter.FromPattern(KnownPatterns.O200kHf),
-        "llama-bpe" => WordSplitter.FromPattern(KnownPatterns.Cl100kHf),
-        _ => throw new UnsupportedModelException(null, $"tokenizer.ggml.pre '{name}' is not supported (supported: gpt-2, gpt-4o, llama-bpe)"),
+        null or "gpt-2" or "phi-2" => (KnownPatterns.Gpt2, false),
+        "gpt-4o" or "llama4" => (KnownPatterns.O200kHf, false),
+        "dbrx" or "smaug-bpe" => (KnownPatterns.Cl100kHf, false),
+        "llama-bpe" or "llama3" or "llama-v3" => (KnownPatterns.Cl100kHf, true),
+        _ => throw new UnsupportedModelException(null, $"tokenizer.ggml.pre '{name}' is not supported " +
+            "(supported: gpt-2, phi-2, gpt-4o, llama4, dbrx, smaug-bpe, llama-bpe, llama3, llama-v3)"),
     };
 
     static (WordSplitter? Splitter, bool AddPrefixSpace) PreTokenizer(string path, HfJsonObject? spec)
