@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using PhiSharp.Models;
+using PhiSharp.Models.Bert;
 using PhiSharp.Tests.Models;
 
 namespace PhiSharp.Server.Tests;
@@ -16,6 +17,7 @@ public sealed class TestServer : IAsyncDisposable
     readonly string _directory = Directory.CreateTempSubdirectory("phisharp-server-").FullName;
     readonly LanguageModel _loaded;
     readonly PhiServer _server;
+    readonly BertEmbeddingGenerator? _embedder;
 
     public LanguageModel Model { get; }
     internal InstrumentedNetwork Network { get; }
@@ -23,7 +25,7 @@ public sealed class TestServer : IAsyncDisposable
     public Uri Address => _server.Address;
     public string ModelId => _server.ModelId;
 
-    TestServer(ServerOptions options, TimeSpan stepDelay)
+    TestServer(ServerOptions options, TimeSpan stepDelay, string? embedModel)
     {
         string path = Path.Combine(_directory, "tiny-phi3.gguf");
         TinyPhi3Gguf.Write(path);
@@ -37,13 +39,15 @@ public sealed class TestServer : IAsyncDisposable
             ChatTemplate = _loaded.ChatTemplate,
             StopTokenIds = _loaded.StopTokenIds,
         };
-        _server = PhiServer.Create(Model, options with { Host = "127.0.0.1", Port = 0 });
+        _embedder = embedModel is null ? null : BertEmbeddingGenerator.Load(embedModel, threads: 1);
+        _server = PhiServer.Create(Model, options with { Host = "127.0.0.1", Port = 0 }, _embedder);
         Http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    public static async Task<TestServer> StartAsync(ServerOptions? options = null, TimeSpan stepDelay = default)
+    /// <param name="embedModel">An embedding model to serve at /v1/embeddings (the server's --embed-model).</param>
+    public static async Task<TestServer> StartAsync(ServerOptions? options = null, TimeSpan stepDelay = default, string? embedModel = null)
     {
-        var server = new TestServer(options ?? new ServerOptions { Parallel = 2 }, stepDelay);
+        var server = new TestServer(options ?? new ServerOptions { Parallel = 2 }, stepDelay, embedModel);
         await server._server.StartAsync();
         server.Http.BaseAddress = server.Address;
         return server;
@@ -66,6 +70,7 @@ public sealed class TestServer : IAsyncDisposable
     {
         Http.Dispose();
         await _server.DisposeAsync();
+        _embedder?.Dispose();
         _loaded.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
