@@ -5,13 +5,16 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PhiSharp.Models.Bert;
+using PhiSharp.Rag.Storage;
 using PhiSharp.Server.Embeddings;
+using PhiSharp.Server.Rag;
 
 namespace PhiSharp.Server;
 
 /// <summary>
 /// `phi serve`: an OpenAI-compatible HTTP server for one loaded model (/v1/chat/completions, /v1/completions,
-/// /v1/models, /health), optionally an embedding model (/v1/embeddings), and the chat page at /. Client mistakes get OpenAI-shaped errors with a 4xx status.
+/// /v1/models, /health), optionally an embedding model (/v1/embeddings) and a document store (grounded chat with
+/// "rag"), and the chat page at /. Client mistakes get OpenAI-shaped errors with a 4xx status.
 /// </summary>
 public sealed class PhiServer : IAsyncDisposable
 {
@@ -26,14 +29,15 @@ public sealed class PhiServer : IAsyncDisposable
     /// <summary>The id clients name in "model".</summary>
     public string ModelId => _served.Id;
 
-    /// <summary>Builds the server; the models stay owned by the caller and must outlive it.</summary>
-    public static PhiServer Create(LanguageModel model, ServerOptions options, BertEmbeddingGenerator? embedder = null)
+    /// <summary>Builds the server; the models and the store stay owned by the caller and must outlive it.</summary>
+    public static PhiServer Create(LanguageModel model, ServerOptions options, BertEmbeddingGenerator? embedder = null, IRagStore? ragStore = null)
     {
         options.Validate();
         int context = Math.Min(options.ContextLength ?? 4096, model.Network.MaxContextLength);
         string id = options.ModelId ?? Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(model.Info.Path));
+        var servedEmbedder = embedder is null ? null : new ServedEmbedder(embedder);
         var served = new ServedModel(model, id, new SlotPool(model.Network, options.Parallel, context, options.QueueLimit), options,
-            embedder is null ? null : new ServedEmbedder(embedder));
+            servedEmbedder, ragStore is null ? null : new ServedRag(ragStore, servedEmbedder));
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -80,6 +84,7 @@ public sealed class PhiServer : IAsyncDisposable
             status = "ok",
             model = served.Id,
             embedding_model = served.Embedder?.Id,
+            rag = served.Rag is not null,
             slots = new { total = served.Slots.Count, busy = served.Slots.Busy, context = served.Slots.ContextLength },
             queued = served.Slots.Waiting,
         }, JsonOptions.Wire));
@@ -121,6 +126,7 @@ public sealed class PhiServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         _served.Slots.Dispose();
+        _served.Rag?.Dispose();
         _served.Embedder?.Dispose();
     }
 }
