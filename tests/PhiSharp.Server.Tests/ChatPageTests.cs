@@ -35,6 +35,8 @@ public sealed class ChatPageTests
         int dialogs = 0;
         page.Dialog += (_, dialog) => { dialogs++; _ = dialog.DismissAsync(); };
         await page.GotoAsync(server.Address.ToString());
+        await WaitForHealthCheck(page);
+        Assert.False(await page.IsVisibleAsync("#rag-toggle"), "the server has no --rag-db, yet the page offers its documents");
 
         // Streaming: the reply's text appears while the stop button is still enabled (the reply is not finished).
         await page.FillAsync("#input", "hello world");
@@ -64,6 +66,58 @@ public sealed class ChatPageTests
         Assert.Equal(0, dialogs);
         Assert.Equal(0, await page.Locator("#messages img").CountAsync());
     }
+
+    [Fact]
+    public async Task With_a_rag_db_the_toggle_asks_for_grounded_answers_and_lists_their_sources_as_text()
+    {
+        var rag = new RagServer();
+        await rag.InitializeAsync();
+        try
+        {
+            var (playwright, browser) = await LaunchAsync();
+            using var _ = playwright;
+            await using var __ = browser;
+            var page = await browser.NewPageAsync();
+            int dialogs = 0;
+            page.Dialog += (_, dialog) => { dialogs++; _ = dialog.DismissAsync(); };
+            await page.GotoAsync(rag.Server.Address.ToString());
+            await page.WaitForSelectorAsync("#rag-toggle", new() { State = WaitForSelectorState.Visible, Timeout = 5_000 });
+
+            // On: hybrid retrieval brings all three documents; their names are shown as text, the HTML one included.
+            await page.CheckAsync("#rag");
+            await AskAndWait(page, "Which volcano is the tallest?");
+            var items = page.Locator(".sources li");
+            Assert.Equal(3, await items.CountAsync());
+            var texts = await items.AllTextContentsAsync();
+            Assert.Contains(texts, t => t.EndsWith("mars.md#Mars") || t.EndsWith("mars.md#Mars (cited)"));
+            Assert.Contains(texts, t => t.Contains(RagServer.HtmlName));
+            Assert.Equal(0, await page.Locator("#messages img").CountAsync());
+
+            // Off: an ordinary chat, no sources.
+            await page.UncheckAsync("#rag");
+            await AskAndWait(page, "hello");
+            Assert.Equal(1, await page.Locator(".sources").CountAsync());
+            Assert.Equal(0, dialogs);
+        }
+        finally
+        {
+            await rag.DisposeAsync();
+        }
+    }
+
+    static async Task AskAndWait(IPage page, string question)
+    {
+        int replies = await page.Locator(".stats").CountAsync();
+        await page.FillAsync("#input", question);
+        await page.ClickAsync("#send");
+        await page.WaitForFunctionAsync($"() => document.querySelectorAll('.stats').length > {replies}", null, new() { Timeout = 30_000 });
+        Assert.DoesNotContain("error", await page.Locator(".msg.assistant").Last.GetAttributeAsync("class") ?? "");
+    }
+
+    /// <summary>The page asks /health whether to offer the toggle; waits until that request has been answered.</summary>
+    static Task WaitForHealthCheck(IPage page) =>
+        page.WaitForFunctionAsync("() => performance.getEntriesByType('resource').some(e => e.name.endsWith('/health') && e.responseEnd > 0)",
+            null, new() { Timeout = 5_000 });
 
     static async Task WaitUntilIdle(TestServer server)
     {
