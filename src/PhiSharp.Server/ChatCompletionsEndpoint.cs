@@ -1,11 +1,16 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using PhiSharp.Generation;
+using PhiSharp.Server.Rag;
 using PhiSharp.Tokenizers;
 
 namespace PhiSharp.Server;
 
-/// <summary>POST /v1/chat/completions: OpenAI's chat.completion object, or a stream of chat.completion.chunk events.</summary>
+/// <summary>
+/// POST /v1/chat/completions: OpenAI's chat.completion object, or a stream of chat.completion.chunk events; with
+/// "rag", answered from the server's documents (<see cref="GroundedChat"/>).
+/// </summary>
 static class ChatCompletionsEndpoint
 {
     static readonly HashSet<string> Roles = ["system", "developer", "user", "assistant"];
@@ -15,21 +20,44 @@ static class ChatCompletionsEndpoint
         var ct = http.RequestAborted;
         var reader = await RequestReader.ReadAsync(http.Request, served.Options.MaxRequestBytes, ct);
         var messages = ReadMessages(reader);
-        var request = CompletionRequest.Read(reader, served, "messages", () =>
-        {
-            string text = served.Model.ChatTemplate.Format(messages, addGenerationPrompt: true);
-            return served.Model.Tokenizer.Encode(text, parseSpecial: true);
-        }, defaultMaxTokens: null);
+        var grounded = await GroundedChat.ReadAsync(reader, served, messages, ct);
+        bool unknown = grounded is { Hits.Count: 0 };
+        var request = CompletionRequest.Read(reader, served, "messages", maxTokens => grounded is null || unknown
+            ? served.Model.Tokenizer.Encode(served.Model.ChatTemplate.Format(messages, addGenerationPrompt: true), parseSpecial: true)
+            : grounded.Prompt(served, maxTokens), defaultMaxTokens: null);
 
+        if (unknown)
+        {
+            // Nothing in the documents shares a word with the question: answer as `phi rag ask` does, without the model.
+            await ReplyAsync(http, served, request, GroundedChat.Unknown(), grounded, modelRan: false, ct);
+            return;
+        }
         using var lease = await served.Slots.AcquireAsync(request.Prompt, ct);
+        var tokens = served.Model.Generator.GenerateAsync(lease.Session, request.Prompt, request.Options, ct);
+        await ReplyAsync(http, served, request, tokens, grounded, modelRan: true, ct);
+    }
+
+    /// <summary>
+    /// Writes the reply whole or as events. With "rag" the completion (or the chunk that carries finish_reason) gets a
+    /// "sources" array; a reply the model did not write has zero usage.
+    /// </summary>
+    static async Task ReplyAsync(HttpContext http, ServedModel served, CompletionRequest request, IAsyncEnumerable<GeneratedToken> tokens,
+        GroundedChat? grounded, bool modelRan, CancellationToken ct)
+    {
         string id = "chatcmpl-" + Guid.NewGuid().ToString("N");
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var tokens = served.Model.Generator.GenerateAsync(lease.Session, request.Prompt, request.Options, ct);
+        object UsageOf(int generated) => modelRan ? Usage(request.Prompt.Length, generated) : Usage(0, 0);
+        JsonNode WithSources(object value, string answer)
+        {
+            var node = JsonSerializer.SerializeToNode(value, JsonOptions.Wire)!;
+            if (grounded is not null) node["sources"] = JsonSerializer.SerializeToNode(grounded.SourcesJson(answer), JsonOptions.Wire);
+            return node;
+        }
 
         if (!request.Stream)
         {
             var (text, count, finish) = await CollectAsync(tokens);
-            await http.Response.WriteAsJsonAsync(new
+            await http.Response.WriteAsJsonAsync(WithSources(new
             {
                 id,
                 @object = "chat.completion",
@@ -46,8 +74,8 @@ static class ChatCompletionsEndpoint
                         finish_reason = FinishText(finish),
                     },
                 },
-                usage = Usage(request.Prompt.Length, count),
-            }, JsonOptions.Wire, ct);
+                usage = UsageOf(count),
+            }, text), JsonOptions.Wire, ct);
             return;
         }
 
@@ -65,13 +93,15 @@ static class ChatCompletionsEndpoint
         await sse.WriteAsync(Chunk(new { role = "assistant", content = "" }, null), ct);
         int generated = 0;
         FinishReason? last = null;
+        var answer = new StringBuilder();
         await foreach (var token in tokens)
         {
             generated++;
             last = token.Finish;
+            answer.Append(token.Text);
             if (token.Text.Length > 0) await sse.WriteAsync(Chunk(new { content = token.Text }, null), ct);
         }
-        await sse.WriteAsync(Chunk(new { }, FinishText(last)), ct);
+        await sse.WriteAsync(WithSources(Chunk(new { }, FinishText(last)), answer.ToString()), ct);
         if (request.IncludeUsage)
             await sse.WriteAsync(new
             {
@@ -81,7 +111,7 @@ static class ChatCompletionsEndpoint
                 model = served.Id,
                 system_fingerprint = ServedModel.Fingerprint,
                 choices = Array.Empty<object>(),
-                usage = Usage(request.Prompt.Length, generated),
+                usage = UsageOf(generated),
             }, ct);
         await sse.DoneAsync(ct);
     }

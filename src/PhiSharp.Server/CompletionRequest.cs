@@ -8,9 +8,10 @@ sealed record CompletionRequest(int[] Prompt, GenerationOptions Options, bool St
 {
     /// <summary>
     /// Reads the shared fields. Checks run in the order a client can fix them: field types and ranges (400),
-    /// then the model name (404), then whether the prompt fits the context (413).
+    /// then the model name (404), then whether the prompt fits the context (413). The prompt is made last, given
+    /// the max_tokens asked for (or null), so a grounded prompt can leave that much room.
     /// </summary>
-    public static CompletionRequest Read(RequestReader r, ServedModel served, string promptParam, Func<int[]> tokenizePrompt, int? defaultMaxTokens)
+    public static CompletionRequest Read(RequestReader r, ServedModel served, string promptParam, Func<long?, int[]> tokenizePrompt, int? defaultMaxTokens)
     {
         long? maxTokens = r.Integer("max_completion_tokens", 1, int.MaxValue) ?? r.Integer("max_tokens", 1, int.MaxValue);
         double temperature = r.Number("temperature", 0, 2) ?? 1;
@@ -32,7 +33,7 @@ sealed record CompletionRequest(int[] Prompt, GenerationOptions Options, bool St
         if (model is not null && model != served.Id)
             throw new ApiException(404, $"The model '{model}' does not exist; this server serves '{served.Id}'.", "model", "model_not_found");
 
-        int[] prompt = tokenizePrompt();
+        int[] prompt = tokenizePrompt(maxTokens);
         if (prompt.Length == 0) throw ApiException.BadRequest("The prompt is empty.", promptParam, "empty_prompt");
         int context = served.Slots.ContextLength;
         if (prompt.Length >= context)

@@ -15,7 +15,7 @@ static class CompletionsEndpoint
         var reader = await RequestReader.ReadAsync(http.Request, served.Options.MaxRequestBytes, ct);
         string prompt = ReadPrompt(reader);
         var request = CompletionRequest.Read(reader, served, "prompt",
-            () => served.Model.Tokenizer.Encode(prompt, addSpecialTokens: true, parseSpecial: true), DefaultMaxTokens);
+            _ => served.Model.Tokenizer.Encode(prompt, addSpecialTokens: true, parseSpecial: true), DefaultMaxTokens);
 
         using var lease = await served.Slots.AcquireAsync(request.Prompt, ct);
         string id = "cmpl-" + Guid.NewGuid().ToString("N");

@@ -4,12 +4,17 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PhiSharp.Models.Bert;
+using PhiSharp.Rag.Storage;
+using PhiSharp.Server.Embeddings;
+using PhiSharp.Server.Rag;
 
 namespace PhiSharp.Server;
 
 /// <summary>
 /// `phi serve`: an OpenAI-compatible HTTP server for one loaded model (/v1/chat/completions, /v1/completions,
-/// /v1/models, /health) and the chat page at /. Client mistakes get OpenAI-shaped errors with a 4xx status.
+/// /v1/models, /health), optionally an embedding model (/v1/embeddings) and a document store (grounded chat with
+/// "rag"), and the chat page at /. Client mistakes get OpenAI-shaped errors with a 4xx status.
 /// </summary>
 public sealed class PhiServer : IAsyncDisposable
 {
@@ -24,13 +29,15 @@ public sealed class PhiServer : IAsyncDisposable
     /// <summary>The id clients name in "model".</summary>
     public string ModelId => _served.Id;
 
-    /// <summary>Builds the server; the model stays owned by the caller and must outlive it.</summary>
-    public static PhiServer Create(LanguageModel model, ServerOptions options)
+    /// <summary>Builds the server; the models and the store stay owned by the caller and must outlive it.</summary>
+    public static PhiServer Create(LanguageModel model, ServerOptions options, BertEmbeddingGenerator? embedder = null, IRagStore? ragStore = null)
     {
         options.Validate();
         int context = Math.Min(options.ContextLength ?? 4096, model.Network.MaxContextLength);
         string id = options.ModelId ?? Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(model.Info.Path));
-        var served = new ServedModel(model, id, new SlotPool(model.Network, options.Parallel, context, options.QueueLimit), options);
+        var servedEmbedder = embedder is null ? null : new ServedEmbedder(embedder);
+        var served = new ServedModel(model, id, new SlotPool(model.Network, options.Parallel, context, options.QueueLimit), options,
+            servedEmbedder, ragStore is null ? null : new ServedRag(ragStore, servedEmbedder));
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -67,14 +74,17 @@ public sealed class PhiServer : IAsyncDisposable
 
         app.MapPost("/v1/chat/completions", (HttpContext http) => ChatCompletionsEndpoint.HandleAsync(http, served));
         app.MapPost("/v1/completions", (HttpContext http) => CompletionsEndpoint.HandleAsync(http, served));
-        app.MapGet("/v1/models", () => Results.Json(new { @object = "list", data = new[] { ModelObject(served) } }, JsonOptions.Wire));
-        app.MapGet("/v1/models/{id}", (string id) => id == served.Id
-            ? Results.Json(ModelObject(served), JsonOptions.Wire)
-            : throw new ApiException(404, $"The model '{id}' does not exist; this server serves '{served.Id}'.", "model", "model_not_found"));
+        app.MapPost("/v1/embeddings", (HttpContext http) => EmbeddingsEndpoint.HandleAsync(http, served));
+        app.MapGet("/v1/models", () => Results.Json(new { @object = "list", data = ModelIds(served).Select(id => ModelObject(served, id)) }, JsonOptions.Wire));
+        app.MapGet("/v1/models/{id}", (string id) => ModelIds(served).Contains(id)
+            ? Results.Json(ModelObject(served, id), JsonOptions.Wire)
+            : throw new ApiException(404, $"The model '{id}' does not exist; this server serves {string.Join(" and ", ModelIds(served).Select(m => $"'{m}'"))}.", "model", "model_not_found"));
         app.MapGet("/health", () => Results.Json(new
         {
             status = "ok",
             model = served.Id,
+            embedding_model = served.Embedder?.Id,
+            rag = served.Rag is not null,
             slots = new { total = served.Slots.Count, busy = served.Slots.Busy, context = served.Slots.ContextLength },
             queued = served.Slots.Waiting,
         }, JsonOptions.Wire));
@@ -84,7 +94,10 @@ public sealed class PhiServer : IAsyncDisposable
         return new PhiServer(app, served);
     }
 
-    static object ModelObject(ServedModel served) => new { id = served.Id, @object = "model", created = served.Created, owned_by = "phisharp" };
+    /// <summary>The chat model first, then the embedding model when there is one.</summary>
+    static string[] ModelIds(ServedModel served) => served.Embedder is { } e ? [served.Id, e.Id] : [served.Id];
+
+    static object ModelObject(ServedModel served, string id) => new { id, @object = "model", created = served.Created, owned_by = "phisharp" };
 
     static bool Authorized(HttpRequest request, string key)
     {
@@ -113,5 +126,7 @@ public sealed class PhiServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         _served.Slots.Dispose();
+        _served.Rag?.Dispose();
+        _served.Embedder?.Dispose();
     }
 }

@@ -1,17 +1,22 @@
+using PhiSharp.Server.Embeddings;
+using PhiSharp.Server.Rag;
+
 namespace PhiSharp.Server;
 
-/// <summary>What the endpoints share: the model, the id clients call it by, the slots and the server's options.</summary>
-sealed class ServedModel(LanguageModel model, string id, SlotPool slots, ServerOptions options)
+/// <summary>What the endpoints share: the model, the id clients call it by, the slots, the server's options and the
+/// embedding model and the document store when there are.</summary>
+sealed class ServedModel(LanguageModel model, string id, SlotPool slots, ServerOptions options, ServedEmbedder? embedder, ServedRag? rag)
 {
     public LanguageModel Model { get; } = model;
     public string Id { get; } = id;
     public SlotPool Slots { get; } = slots;
     public ServerOptions Options { get; } = options;
+    public ServedEmbedder? Embedder { get; } = embedder;
+    public ServedRag? Rag { get; } = rag;
 
     /// <summary>OpenAI's system_fingerprint: names the backend configuration that produced a reply.</summary>
     public const string Fingerprint = "fp_phisharp";
 
     /// <summary>Unix seconds when the server started: the model's "created".</summary>
     public long Created { get; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-
 }

@@ -2,6 +2,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using PhiSharp.Models;
+using PhiSharp.Models.Bert;
+using PhiSharp.Rag.Storage;
 using PhiSharp.Tests.Models;
 
 namespace PhiSharp.Server.Tests;
@@ -16,6 +18,7 @@ public sealed class TestServer : IAsyncDisposable
     readonly string _directory = Directory.CreateTempSubdirectory("phisharp-server-").FullName;
     readonly LanguageModel _loaded;
     readonly PhiServer _server;
+    readonly BertEmbeddingGenerator? _embedder;
 
     public LanguageModel Model { get; }
     internal InstrumentedNetwork Network { get; }
@@ -23,10 +26,11 @@ public sealed class TestServer : IAsyncDisposable
     public Uri Address => _server.Address;
     public string ModelId => _server.ModelId;
 
-    TestServer(ServerOptions options, TimeSpan stepDelay)
+    TestServer(ServerOptions options, TimeSpan stepDelay, string? embedModel, IRagStore? ragStore)
     {
         string path = Path.Combine(_directory, "tiny-phi3.gguf");
-        TinyPhi3Gguf.Write(path);
+        // Grounded prompts carry sources, and every byte is a token to this vocabulary.
+        TinyPhi3Gguf.Write(path, o => o.ContextLength = ragStore is null ? 256u : 4096u);
         _loaded = LanguageModel.Load(path, new LoadOptions { Threads = 1 });
         Network = new InstrumentedNetwork(_loaded.Network, stepDelay);
         Model = new LanguageModel
@@ -37,13 +41,17 @@ public sealed class TestServer : IAsyncDisposable
             ChatTemplate = _loaded.ChatTemplate,
             StopTokenIds = _loaded.StopTokenIds,
         };
-        _server = PhiServer.Create(Model, options with { Host = "127.0.0.1", Port = 0 });
+        _embedder = embedModel is null ? null : BertEmbeddingGenerator.Load(embedModel, threads: 1);
+        _server = PhiServer.Create(Model, options with { Host = "127.0.0.1", Port = 0 }, _embedder, ragStore);
         Http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    public static async Task<TestServer> StartAsync(ServerOptions? options = null, TimeSpan stepDelay = default)
+    /// <param name="embedModel">An embedding model to serve at /v1/embeddings (the server's --embed-model).</param>
+    /// <param name="ragStore">The documents for chat with "rag" (the server's --rag-db); the caller disposes it.</param>
+    public static async Task<TestServer> StartAsync(ServerOptions? options = null, TimeSpan stepDelay = default, string? embedModel = null,
+        IRagStore? ragStore = null)
     {
-        var server = new TestServer(options ?? new ServerOptions { Parallel = 2 }, stepDelay);
+        var server = new TestServer(options ?? new ServerOptions { Parallel = 2 }, stepDelay, embedModel, ragStore);
         await server._server.StartAsync();
         server.Http.BaseAddress = server.Address;
         return server;
@@ -66,6 +74,7 @@ public sealed class TestServer : IAsyncDisposable
     {
         Http.Dispose();
         await _server.DisposeAsync();
+        _embedder?.Dispose();
         _loaded.Dispose();
         Directory.Delete(_directory, recursive: true);
     }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using PhiSharp.Rag.Answering;
-using PhiSharp.Rag.Chunking;
 using PhiSharp.Rag.Retrieval;
 using PhiSharp.Rag.Storage;
 
@@ -40,11 +39,7 @@ static class RagAskCommand
             int context = Math.Min(options.ContextLength ?? model.Info.ContextLength, model.Info.ContextLength);
             int budget = context - options.MaxTokens;
             if (budget <= 0) throw new ArgumentException($"--max-tokens {options.MaxTokens} leaves no room for the prompt in a {context}-token context");
-            var (messages, sources) = GroundedPrompt.Build(text, hits, model.ChatTemplate,
-                new PromptTokenCounter(model.Tokenizer), budget, RagCommand.Display);
-            if (sources.Count == 0) throw new ArgumentException($"not even the best source fits the {budget}-token prompt budget; use a larger --ctx");
-
-            var prompt = model.Tokenizer.Encode(model.ChatTemplate.Format(messages, addGenerationPrompt: true), parseSpecial: true);
+            var (prompt, sources) = GroundedPrompt.ForModel(text, hits, model, budget);
             var answer = new System.Text.StringBuilder();
             await foreach (var token in model.Generator.GenerateAsync(prompt, options with { ContextLength = context }, cancel))
             {
@@ -59,11 +54,5 @@ static class RagAskCommand
             return 0;
         }));
         return command;
-    }
-
-    /// <summary>Counts a formatted chat prompt as the model will see it: special-token text as single tokens.</summary>
-    sealed class PromptTokenCounter(PhiSharp.Tokenizers.ITokenizer tokenizer) : TokenCounter
-    {
-        public override int Count(string text) => tokenizer.Encode(text, parseSpecial: true).Length;
     }
 }

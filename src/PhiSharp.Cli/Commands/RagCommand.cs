@@ -58,7 +58,7 @@ static class RagCommand
                 report = await ingestor.IngestAsync(files, progress, cancel);
             });
             foreach (var skipped in report.Skipped)
-                AnsiConsole.MarkupLineInterpolated($"[yellow]skipped[/] {Display(skipped.Path)}: {skipped.Reason}");
+                AnsiConsole.MarkupLineInterpolated($"[yellow]skipped[/] {DocumentPath.Display(skipped.Path)}: {skipped.Reason}");
             var counts = store.Counts();
             AnsiConsole.WriteLine($"{report.Added} added, {report.Updated} updated, {report.Unchanged} unchanged, {report.Skipped.Count} skipped; " +
                                   $"{report.Chunks} chunks written; the database holds {counts.Documents} documents in {counts.Chunks} chunks");
@@ -87,7 +87,7 @@ static class RagCommand
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
-                    hits = hits.Select(h => new { path = Display(h.Path), chunk = h.Ordinal, score = h.Score, text = h.Text }),
+                    hits = hits.Select(h => new { path = DocumentPath.Display(h.Path), chunk = h.Ordinal, score = h.Score, text = h.Text }),
                 }));
                 return 0;
             }
@@ -95,7 +95,7 @@ static class RagCommand
             for (int i = 0; i < hits.Count; i++)
             {
                 var h = hits[i];
-                AnsiConsole.MarkupLineInterpolated($"[bold]{i + 1}. {Display(h.Path)}#{h.Ordinal}[/] [grey]score {h.Score:F3}{(h.Heading is null ? "" : " · " + h.Heading)}[/]");
+                AnsiConsole.MarkupLineInterpolated($"[bold]{i + 1}. {DocumentPath.Display(h.Path)}#{h.Ordinal}[/] [grey]score {h.Score:F3}{(h.Heading is null ? "" : " · " + h.Heading)}[/]");
                 AnsiConsole.WriteLine(h.Text);
                 AnsiConsole.WriteLine();
             }
@@ -141,13 +141,6 @@ static class RagCommand
             return 0;
         }));
         return command;
-    }
-
-    /// <summary>Stored paths are absolute; under the current folder they are shown relative to it.</summary>
-    public static string Display(string path)
-    {
-        var relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
-        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative.Replace('\\', '/');
     }
 
     /// <summary><see cref="ModelArguments.Guard"/> plus the errors a store can raise.</summary>

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using PhiSharp.Models.Bert;
+using PhiSharp.Rag.Storage;
 using PhiSharp.Server;
 
 namespace PhiSharp.Cli.Commands;
@@ -13,10 +15,12 @@ static class ServeCommand
         var parallel = new Option<int>("--parallel") { Description = "Requests decoded at once, each with its own KV cache", DefaultValueFactory = _ => 1 };
         var queue = new Option<int>("--queue") { Description = "Requests that may wait for a slot before new ones get 503", DefaultValueFactory = _ => 64 };
         var context = new Option<int?>("--ctx") { Description = "Context length of each slot in tokens (default: the model's, at most 4096)" };
+        var embedModel = new Option<string?>("--embed-model") { Description = "Embedding model (GGUF bert / nomic-bert, or a Hugging Face folder) served at /v1/embeddings" };
+        var ragDb = new Option<string?>("--rag-db") { Description = "RAG database (SQLite file or postgres:// URL, from `phi rag ingest`) for chat requests with \"rag\"" };
         var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API, with a chat page at /");
         ModelArguments.AddTo(command);
-        foreach (var option in new Option[] { host, port, apiKey, parallel, queue, context }) command.Options.Add(option);
-        command.SetAction((parse, cancel) => ModelArguments.Guard(async () =>
+        foreach (var option in new Option[] { host, port, apiKey, parallel, queue, context, embedModel, ragDb }) command.Options.Add(option);
+        command.SetAction((parse, cancel) => RagCommand.Guard(async () =>
         {
             var options = new ServerOptions
             {
@@ -28,10 +32,14 @@ static class ServeCommand
                 ContextLength = parse.GetValue(context),
             };
             options.Validate();
+            using var embedder = parse.GetValue(embedModel) is { } embedPath ? BertEmbeddingGenerator.Load(embedPath) : null;
+            using var store = parse.GetValue(ragDb) is { } db ? RagStore.Open(db, create: false) : null;
             using var model = ModelArguments.Load(parse);
-            await using var server = PhiServer.Create(model, options);
+            await using var server = PhiServer.Create(model, options, embedder, store);
             await server.StartAsync(cancel);
-            Console.WriteLine($"phi serve: '{server.ModelId}' at {server.Address} (chat page at /, API at /v1) · Ctrl+C stops");
+            Console.WriteLine($"phi serve: '{server.ModelId}' at {server.Address} (chat page at /, API at /v1"
+                + (embedder is null ? "" : $", embeddings by '{embedder.Metadata.DefaultModelId}'")
+                + (store is null ? "" : ", grounded chat with \"rag\"") + ") · Ctrl+C stops");
             try
             {
                 await Task.Delay(Timeout.Infinite, cancel);

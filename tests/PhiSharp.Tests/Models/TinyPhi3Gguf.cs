@@ -43,7 +43,7 @@ static class TinyPhi3Gguf
 
         using var w = new GgufWriter(path);
         w.AddMetadata("general.architecture", o.Architecture);
-        w.AddMetadata("phi3.context_length", 256u);
+        w.AddMetadata("phi3.context_length", o.ContextLength);
         w.AddMetadata("phi3.embedding_length", (uint)Hidden);
         w.AddMetadata("phi3.feed_forward_length", (uint)FeedForward);
         w.AddMetadata("phi3.block_count", (uint)Layers);
@@ -84,5 +84,8 @@ static class TinyPhi3Gguf
         public string TokenizerModel { get; set; } = "llama";
         public HashSet<string> Omit { get; } = [];
         public Dictionary<string, long[]> Reshape { get; } = [];
+
+        /// <summary>Positions the model takes; more for prompts that carry retrieved sources (every byte is a token).</summary>
+        public uint ContextLength { get; set; } = 256;
     }
 }

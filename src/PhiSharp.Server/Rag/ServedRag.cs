@@ -1,0 +1,41 @@
+using PhiSharp.Rag.Retrieval;
+using PhiSharp.Rag.Storage;
+using PhiSharp.Server.Embeddings;
+
+namespace PhiSharp.Server.Rag;
+
+/// <summary>
+/// The server's document store (`--rag-db`) and its retriever. A store is one database connection (SQLite or a
+/// PostgreSQL session), which is not safe for concurrent use, so searches take turns.
+/// </summary>
+sealed class ServedRag(IRagStore store, ServedEmbedder? embedder) : IDisposable
+{
+    readonly SemaphoreSlim _turn = new(1, 1);
+    readonly Retriever _retriever = new(store, embedder);
+
+    public bool HasEmbedder => embedder is not null;
+
+    /// <summary>Hybrid when the server has an embedding model and the database has vectors, else lexical (BM25).</summary>
+    public RetrievalMode DefaultMode { get; } = embedder is not null && store.Counts().Vectors > 0 ? RetrievalMode.Hybrid : RetrievalMode.Lexical;
+
+    public async Task<IReadOnlyList<RetrievedChunk>> SearchAsync(string question, int top, RetrievalMode mode, CancellationToken ct)
+    {
+        await _turn.WaitAsync(ct);
+        try
+        {
+            return await _retriever.SearchAsync(question, top, mode, ct);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            // The question is empty or too long, or vectors were asked of a database that has none.
+            throw ApiException.BadRequest($"Retrieval failed: {e.Message}.", "rag", "invalid_value");
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    /// <summary>The store belongs to whoever created the server.</summary>
+    public void Dispose() => _turn.Dispose();
+}
