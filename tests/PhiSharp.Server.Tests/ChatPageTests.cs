@@ -52,6 +52,8 @@ public sealed class ChatPageTests
         Assert.False(await page.IsVisibleAsync("#rag-toggle"), "the server has no --rag-db, yet the page offers its documents");
 
         // Streaming: the reply's text appears while the stop button is still enabled (the reply is not finished).
+        // Greedy decoding, so the reply is the same every run (sampled, the random model sometimes ended it at once).
+        await page.FillAsync("#temperature", "0");
         await page.FillAsync("#input", "hello world");
         await page.ClickAsync("#send");
         var reply = page.Locator(".msg.assistant").Last;
