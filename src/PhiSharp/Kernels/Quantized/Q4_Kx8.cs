@@ -200,7 +200,7 @@ internal static unsafe class Q4_Kx8
     static Vector256<float> Finish(Vector256<float> acc, Vector256<int> scaled, Q8Row a, int b, Vector256<float> d,
         Vector256<float> dmin, Vector256<short> m0, Vector256<short> m1, Vector256<short> m2, Vector256<short> m3)
     {
-        int* pairs = a.PairSums + 4 * b;
+        int* pairs = a.PairSums + Q8Activations.PairSumsPerSuperBlock * b; // the 4 sub-block pairs come first
         var minSum = Avx2.MultiplyAddAdjacent(m0, Vector256.Create(pairs[0]).AsInt16())
                    + Avx2.MultiplyAddAdjacent(m1, Vector256.Create(pairs[1]).AsInt16())
                    + Avx2.MultiplyAddAdjacent(m2, Vector256.Create(pairs[2]).AsInt16())

@@ -112,8 +112,19 @@ internal static unsafe class Q6_Kx8
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<int> Scale(byte* block, int g) => Avx2.ConvertToVector256Int32((sbyte*)(block + ScalesOffset + 8 * g));
 
+    /// <summary>Scales 2i and 2i+1 of the 8 rows as the two 16-bit halves of each lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<short> ScalePair(byte* block, int i) =>
+        ((Scale(block, 2 * i) & Vector256.Create(0xFFFF)) | (Scale(block, 2 * i + 1) << 16)).AsInt16();
+
+    /// <summary>Σ_g scale_g·Σa_g for one token (the −32 offset's share, once per super-block): 16-bit multiply-adds of
+    /// the rows' scale pairs with the token's group-sum pairs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> OffsetSum(Vector256<short> pair, int* groupPairs, int i, Vector256<int> sum) =>
+        sum + Avx2.MultiplyAddAdjacent(pair, Vector256.Create(groupPairs[i]).AsInt16());
+
     /// <summary>Four tokens at once: each 4 codes of 8 rows are assembled once and used four times. Per 16 weights
-    /// (one scale) each lane sums (q − 32)·a in integers, starting from −32·Σa.</summary>
+    /// (one scale) each lane sums q·a in integers; the −32 offset is taken off once per super-block.</summary>
     static void FourTokens(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride)
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
@@ -125,11 +136,8 @@ internal static unsafe class Q6_Kx8
             for (int g = 0; g < 16; g++)
             {
                 int h = g >> 3, k = (g >> 1) & 3, firstChunk = 4 * (g & 1);
-                int at = 256 * b + 16 * g, sums = 16 * b + g;
-                var d0 = Vector256.Create(-32 * a0.Sums[sums]);
-                var d1 = Vector256.Create(-32 * a1.Sums[sums]);
-                var d2 = Vector256.Create(-32 * a2.Sums[sums]);
-                var d3 = Vector256.Create(-32 * a3.Sums[sums]);
+                int at = 256 * b + 16 * g;
+                Vector256<int> d0 = default, d1 = default, d2 = default, d3 = default;
                 for (int e = 0; e < 4; e++)
                 {
                     var w = Codes(block, h, k, firstChunk + e);
@@ -144,6 +152,21 @@ internal static unsafe class Q6_Kx8
                 i2 += d2 * scale;
                 i3 += d3 * scale;
             }
+            int pairsAt = Q8Activations.PairSumsPerSuperBlock * b + 4; // the 8 group pairs follow 4 sub-block pairs
+            int* p0 = a0.PairSums + pairsAt, p1 = a1.PairSums + pairsAt, p2 = a2.PairSums + pairsAt, p3 = a3.PairSums + pairsAt;
+            Vector256<int> o0 = default, o1 = default, o2 = default, o3 = default;
+            for (int i = 0; i < 8; i++)
+            {
+                var pair = ScalePair(block, i);
+                o0 = OffsetSum(pair, p0, i, o0);
+                o1 = OffsetSum(pair, p1, i, o1);
+                o2 = OffsetSum(pair, p2, i, o2);
+                o3 = OffsetSum(pair, p3, i, o3);
+            }
+            i0 -= o0 << 5;
+            i1 -= o1 << 5;
+            i2 -= o2 << 5;
+            i3 -= o3 << 5;
             var d = HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)block));
             acc0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i0), d * a0.Scales[b], acc0);
             acc1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i1), d * a1.Scales[b], acc1);
@@ -168,13 +191,17 @@ internal static unsafe class Q6_Kx8
                 int h = g >> 3, k = (g >> 1) & 3, firstChunk = 4 * (g & 1);
                 sbyte* x = a.Values + 256 * b + 16 * g;
                 // Two chains, so consecutive multiply-adds do not wait on each other.
-                var even = Vector256.Create(-32 * a.Sums[16 * b + g]);
+                var even = Vector256<int>.Zero;
                 var odd = IntegerDot.Add(Vector256<int>.Zero, Codes(block, h, k, firstChunk + 1), Broadcast(x + 4));
                 even = IntegerDot.Add(even, Codes(block, h, k, firstChunk), Broadcast(x));
                 odd = IntegerDot.Add(odd, Codes(block, h, k, firstChunk + 3), Broadcast(x + 12));
                 even = IntegerDot.Add(even, Codes(block, h, k, firstChunk + 2), Broadcast(x + 8));
                 scaled += (even + odd) * Scale(block, g);
             }
+            int* pairs = a.PairSums + Q8Activations.PairSumsPerSuperBlock * b + 4;
+            Vector256<int> offset = default;
+            for (int i = 0; i < 8; i++) offset = OffsetSum(ScalePair(block, i), pairs, i, offset);
+            scaled -= offset << 5;
             var d = HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)block));
             acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(scaled), d * a.Scales[b], acc);
         }

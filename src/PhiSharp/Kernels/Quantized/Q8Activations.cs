@@ -44,10 +44,13 @@ internal sealed class Q8Activations
     /// the starting lanes of a 256-bit integer dot product with Q4_0 codes, which folds Q4_0's −8 offset into it.</summary>
     public ReadOnlySpan<int> LaneOffsets => _laneOffsets;
 
-    /// <summary>Super-blocks only: the sums of sub-blocks 2p and 2p+1 of 32 values (|sum| ≤ 32·127 fits 16 bits) as the
-    /// low and high halves of one int, 4 per super-block: the operand of a 16-bit multiply-add with two sub-blocks'
-    /// minimums (the interleaved Q4_K kernel).</summary>
+    /// <summary>Super-blocks only, <see cref="PairSumsPerSuperBlock"/> ints each: the sums of two neighbouring runs of
+    /// values as the low and high halves of one int (|sum| ≤ 32·127 fits 16 bits), the operand of a 16-bit multiply-add
+    /// with two runs' integer factors of 8 weight rows. First 4 pairs of 32-value sub-blocks (2p, 2p+1: Q4_K's
+    /// minimums), then 8 pairs of 16-value groups (2i, 2i+1: Q6_K's scales times its −32 offset).</summary>
     public ReadOnlySpan<int> PairSums => _pairSums;
+
+    public const int PairSumsPerSuperBlock = 12;
 
     public int ScalesPerToken => Columns / (SuperBlocks ? SuperBlockLength : BlockLength);
     public int SumsPerToken => Columns / (SuperBlocks ? GroupLength : BlockLength);
@@ -74,7 +77,7 @@ internal sealed class Q8Activations
         Grow(ref _scales, tokens * ScalesPerToken);
         Grow(ref _sums, tokens * SumsPerToken);
         if (WithLaneOffsets) Grow(ref _laneOffsets, tokens * columns / 4);
-        if (superBlocks) Grow(ref _pairSums, tokens * columns / 64);
+        if (superBlocks) Grow(ref _pairSums, tokens * columns / SuperBlockLength * PairSumsPerSuperBlock);
     }
 
     /// <summary>Quantizes rows [start, end) of x (all rows, <see cref="Columns"/> wide) as <see cref="Prepare"/> set up.</summary>
@@ -92,11 +95,11 @@ internal sealed class Q8Activations
                     var groupSums = _sums.AsSpan(t * SumsPerToken + b * 16, 16);
                     _scales[t * ScalesPerToken + b] = QuantizeSuperBlock(row.Slice(b * SuperBlockLength, SuperBlockLength),
                         q.Slice(b * SuperBlockLength, SuperBlockLength), groupSums);
+                    var pairs = _pairSums.AsSpan((t * columns / SuperBlockLength + b) * PairSumsPerSuperBlock, PairSumsPerSuperBlock);
                     for (int p = 0; p < 4; p++)
-                    {
-                        int even = groupSums[4 * p] + groupSums[4 * p + 1], odd = groupSums[4 * p + 2] + groupSums[4 * p + 3];
-                        _pairSums[(t * columns + b * SuperBlockLength) / 64 + p] = (even & 0xFFFF) | (odd << 16);
-                    }
+                        pairs[p] = Pair(groupSums[4 * p] + groupSums[4 * p + 1], groupSums[4 * p + 2] + groupSums[4 * p + 3]);
+                    for (int i = 0; i < 8; i++)
+                        pairs[4 + i] = Pair(groupSums[2 * i], groupSums[2 * i + 1]);
                 }
             else
             {
@@ -110,6 +113,8 @@ internal sealed class Q8Activations
             }
         }
     }
+
+    static int Pair(int low, int high) => (low & 0xFFFF) | (high << 16);
 
     static float QuantizeBlock(ReadOnlySpan<float> x, Span<sbyte> q, out int sum)
     {
@@ -182,5 +187,5 @@ internal readonly unsafe struct Q8Batch(sbyte* values, float* scales, int* sums,
     int scalesPerToken, int sumsPerToken)
 {
     public Q8Row Row(int t) => new(values + (long)t * columns, scales + t * scalesPerToken, sums + t * sumsPerToken,
-        laneOffsets + (long)t * columns / 4, pairSums + (long)t * columns / 64);
+        laneOffsets + (long)t * columns / 4, pairSums + (long)t * columns / Q8Activations.SuperBlockLength * Q8Activations.PairSumsPerSuperBlock);
 }
