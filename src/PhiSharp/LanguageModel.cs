@@ -12,6 +12,10 @@ public sealed record LoadOptions
     /// file takes at most half of the machine's memory, else map.</summary>
     public bool? UseMemoryMap { get; init; }
 
+    /// <summary>Hugging Face folders only: quantize the float matrices to Q4_0 or Q8_0 while loading (the output head
+    /// as llama.cpp's files of that type have it), so safetensors run on the integer kernels without a conversion.</summary>
+    public Tensors.GgmlType? Quantize { get; init; }
+
     /// <summary>Worker threads; 0 uses every core.</summary>
     public int Threads { get; init; }
 

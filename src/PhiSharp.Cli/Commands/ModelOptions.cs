@@ -27,6 +27,11 @@ static class ModelArguments
         Description = "Map the weight file instead of reading it (instant load; Q4_0 matmuls are slower)",
     };
 
+    public static readonly Option<string?> Quantize = new("--quantize")
+    {
+        Description = "Hugging Face folders: quantize the weights while loading (q4_0 or q8_0)",
+    };
+
     public static readonly Option<int?> Context = new("--ctx")
     {
         Description = "Context length in tokens (default: prompt + max tokens, at most the model's)",
@@ -38,6 +43,7 @@ static class ModelArguments
         command.Options.Add(Threads);
         command.Options.Add(NoMmap);
         command.Options.Add(Mmap);
+        command.Options.Add(Quantize);
         command.Validators.Add(result =>
         {
             if (result.GetValue(NoMmap) && result.GetValue(Mmap)) result.AddError("--mmap and --no-mmap exclude each other.");
@@ -49,6 +55,13 @@ static class ModelArguments
         {
             Threads = parse.GetValue(Threads),
             UseMemoryMap = parse.GetValue(Mmap) ? true : parse.GetValue(NoMmap) ? false : null,
+            Quantize = parse.GetValue(Quantize) switch
+            {
+                null => null,
+                "q4_0" => Tensors.GgmlType.Q4_0,
+                "q8_0" => Tensors.GgmlType.Q8_0,
+                var other => throw new ArgumentException($"--quantize takes q4_0 or q8_0, not '{other}'"),
+            },
         });
 
     /// <summary>Runs a command body, turning the errors a user can cause into one line on stderr and exit code 1.</summary>

@@ -4,6 +4,7 @@ using PhiSharp.Formats.HuggingFace;
 using PhiSharp.Formats.Safetensors;
 using PhiSharp.Models.Phi2;
 using PhiSharp.Models.Phi3;
+using PhiSharp.Quantization;
 using PhiSharp.Tensors;
 using PhiSharp.Tokenizers;
 
@@ -27,6 +28,8 @@ internal static class ModelLoader
 
     static LanguageModel LoadGguf(string path, LoadOptions options)
     {
+        if (options.Quantize is not null)
+            throw new ArgumentException("--quantize applies to Hugging Face folders; a GGUF file is quantized with `phi quantize`.");
         bool map = options.UseMemoryMap ?? TensorFileOptions.MapByDefault(new FileInfo(path).Length);
         var gguf = GgufFile.Open(path, new TensorFileOptions { UseMemoryMap = map });
         try
@@ -98,9 +101,11 @@ internal static class ModelLoader
             stops.UnionWith(HfGenerationConfig.Load(folder).EosTokenIds);
 
         // Float checkpoints gain nothing from a private copy (no Q4_0 to rearrange): mapped unless asked otherwise.
-        var weights = SafetensorsCheckpoint.Open(folder, new TensorFileOptions { UseMemoryMap = options.UseMemoryMap ?? true });
+        var checkpoint = SafetensorsCheckpoint.Open(folder, new TensorFileOptions { UseMemoryMap = options.UseMemoryMap ?? true });
+        ITensorSource weights = checkpoint;
         try
         {
+            if (options.Quantize is { } type) weights = new QuantizedAtLoadSource(checkpoint, type, Phi3TensorNames.HuggingFace.Output);
             var (network, shape) = config.Architectures.Contains("PhiForCausalLM")
                 ? Phi2(weights, Phi2Config.FromHuggingFace(config), Phi2Weights.BindHuggingFace, options)
                 : Phi3(weights, Phi3ConfigReader.FromHuggingFace(config), Phi3TensorNames.HuggingFace, options);

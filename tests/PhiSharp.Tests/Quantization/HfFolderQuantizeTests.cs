@@ -59,6 +59,11 @@ public sealed class HfFolderQuantizeTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
+    /// <summary>The tiny folder, for other tests of Hugging Face loading.</summary>
+    internal string Folder => _folder;
+
+    internal string TempFile(string name) => _dir.File(name);
+
     [Fact]
     public void F16_file_has_llama_cpp_names_and_keys_and_runs_like_the_folder()
     {
