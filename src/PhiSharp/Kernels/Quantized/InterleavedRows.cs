@@ -44,23 +44,63 @@ internal static unsafe class InterleavedRows
     /// <summary>y[t·yStride + j] = row j of the group · token t.</summary>
     public static void DotTokens(GgmlType type, SimdTier tier, byte* group, int columns, in Q8Batch batch, int tokens, float* y, long yStride)
     {
-        switch (type)
-        {
-            case GgmlType.Q4_0: Q4_0x8.DotTokens(tier, group, columns / 32, batch, tokens, y, yStride); break;
-            case GgmlType.Q8_0: Q8_0x8.DotTokens(tier, group, columns / 32, batch, tokens, y, yStride); break;
-            case GgmlType.Q4_K: Q4_Kx8.DotTokens(tier, group, columns / 256, batch, tokens, y, yStride); break;
-            default: Q6_Kx8.DotTokens(tier, group, columns / 256, batch, tokens, y, yStride); break;
-        }
+        if (type == GgmlType.Q4_0) Q4_0x8.DotTokens(tier, group, columns / 32, batch, tokens, y, yStride);
+        else if (tier != SimdTier.Vector256) RowByRow(type, tier, group, columns, batch, tokens, y, yStride);
+        else if (type == GgmlType.Q8_0) Q8_0x8.DotTokens(group, columns / 32, batch, tokens, y, yStride);
+        else if (type == GgmlType.Q4_K) Q4_Kx8.DotTokens(group, columns / 256, batch, tokens, y, yStride);
+        else Q6_Kx8.DotTokens(group, columns / 256, batch, tokens, y, yStride);
     }
 
     public static void DequantizeRow(GgmlType type, byte* group, int columns, int j, Span<float> y)
     {
-        switch (type)
+        if (type == GgmlType.Q4_0)
         {
-            case GgmlType.Q4_0: Q4_0x8.DequantizeRow(group, columns / 32, j, y); break;
-            case GgmlType.Q8_0: Q8_0x8.DequantizeRow(group, columns / 32, j, y); break;
-            case GgmlType.Q4_K: Q4_Kx8.DequantizeRow(group, columns / 256, j, y); break;
-            default: Q6_Kx8.DequantizeRow(group, columns / 256, j, y); break;
+            Q4_0x8.DequantizeRow(group, columns / 32, j, y);
+            return;
+        }
+        int length = GgmlTypeInfo.BlockSize(type), bytes = GgmlTypeInfo.BlockBytes(type);
+        byte* block = stackalloc byte[bytes];
+        var extract = Extractor(type);
+        for (int b = 0; b < columns / length; b++)
+        {
+            extract(group, b, j, block);
+            Dequantize.Row(type, new ReadOnlySpan<byte>(block, bytes), y.Slice(b * length, length));
         }
     }
+
+    /// <summary>The tiers narrower than 256 bits: each row's blocks rebuilt in the type's own form and run through its
+    /// row-major kernel (simple rather than fast: these tiers are the portable fallback).</summary>
+    static void RowByRow(GgmlType type, SimdTier tier, byte* group, int columns, in Q8Batch batch, int tokens, float* y, long yStride)
+    {
+        int blocks = columns / GgmlTypeInfo.BlockSize(type);
+        byte* block = stackalloc byte[GgmlTypeInfo.BlockBytes(type)];
+        var extract = Extractor(type);
+        delegate*<SimdTier, byte*, Q8Row, int, float> dot = type switch
+        {
+            GgmlType.Q8_0 => &Q8_0x8.BlockDot,
+            GgmlType.Q4_K => &Q4_Kx8.BlockDot,
+            _ => &Q6_Kx8.BlockDot,
+        };
+        for (int t = 0; t < tokens; t++)
+        {
+            var a = batch.Row(t);
+            for (int j = 0; j < Group; j++)
+            {
+                float sum = 0;
+                for (int b = 0; b < blocks; b++)
+                {
+                    extract(group, b, j, block);
+                    sum += dot(tier, block, a, b);
+                }
+                y[t * yStride + j] = sum;
+            }
+        }
+    }
+
+    static delegate*<byte*, int, int, byte*, void> Extractor(GgmlType type) => type switch
+    {
+        GgmlType.Q8_0 => &Q8_0x8.Extract,
+        GgmlType.Q4_K => &Q4_Kx8.Extract,
+        _ => &Q6_Kx8.Extract,
+    };
 }

@@ -55,44 +55,23 @@ internal static unsafe class Q6_Kx8
         }
     }
 
-    /// <summary>Row <paramref name="j"/> of a group, dequantized.</summary>
-    public static void DequantizeRow(byte* group, int blocks, int j, Span<float> y)
-    {
-        byte* block = stackalloc byte[BlockBytes];
-        for (int b = 0; b < blocks; b++)
-        {
-            Move(block, group + b * GroupBlockBytes, j, toGroup: false);
-            Dequantize.Row(GgmlType.Q6_K, new ReadOnlySpan<byte>(block, BlockBytes), y.Slice(256 * b, 256));
-        }
-    }
+    /// <summary>Row j's super-block b of a group, back in Q6_K's own 210-byte form.</summary>
+    public static void Extract(byte* group, int b, int j, byte* block) => Move(block, group + b * GroupBlockBytes, j, toGroup: false);
 
-    /// <summary>y[t·yStride + j] = row j · token t for the group's 8 rows and each of <paramref name="tokens"/> tokens.</summary>
-    public static void DotTokens(SimdTier tier, byte* group, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
+    /// <summary>y[t·yStride + j] = row j · token t for the group's 8 rows and each of <paramref name="tokens"/> tokens
+    /// (the 256-bit tier; <see cref="InterleavedRows"/> runs the narrower ones through <see cref="BlockDot"/>).</summary>
+    public static void DotTokens(byte* group, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
     {
         int done = 0;
-        if (tier == SimdTier.Vector256)
-        {
-            for (; done + 4 <= tokens; done += 4)
-                FourTokens(group, blocks, batch, done, y + done * yStride, yStride);
-            for (; done < tokens; done++)
-                OneToken(group, blocks, batch.Row(done), y + done * yStride);
-            return;
-        }
-        // The narrower tiers: each row's blocks back in Q6_K form through the row-major kernel.
-        byte* block = stackalloc byte[BlockBytes];
+        for (; done + 4 <= tokens; done += 4)
+            FourTokens(group, blocks, batch, done, y + done * yStride, yStride);
         for (; done < tokens; done++)
-        {
-            var a = batch.Row(done);
-            for (int j = 0; j < RowsPerGroup; j++) y[done * yStride + j] = 0;
-            for (int b = 0; b < blocks; b++)
-                for (int j = 0; j < RowsPerGroup; j++)
-                {
-                    Move(block, group + b * GroupBlockBytes, j, toGroup: false);
-                    var ab = new Q8Row(a.Values + 256 * b, a.Scales + b, a.Sums + 16 * b, null);
-                    y[done * yStride + j] += Q6_KDot.Dot(tier, block, 1, ab);
-                }
-        }
+            OneToken(group, blocks, batch.Row(done), y + done * yStride);
     }
+
+    /// <summary>The row-major kernel's product of one rebuilt super-block with super-block b of a token.</summary>
+    public static float BlockDot(SimdTier tier, byte* block, Q8Row a, int b) =>
+        Q6_KDot.Dot(tier, block, 1, new Q8Row(a.Values + 256 * b, a.Scales + b, a.Sums + 16 * b, null));
 
     /// <summary>The 6-bit codes of weights 32k + 4e..+3 of half h, one row per lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

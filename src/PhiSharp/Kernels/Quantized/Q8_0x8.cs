@@ -39,53 +39,27 @@ internal static unsafe class Q8_0x8
     }
 
     /// <summary>Row j's block b of a group, back in Q8_0's own 34-byte form.</summary>
-    static void Extract(byte* group, int b, int j, byte* block)
+    public static void Extract(byte* group, int b, int j, byte* block)
     {
         byte* p = group + b * GroupBlockBytes;
         *(ushort*)block = ((ushort*)p)[j];
         for (int i = 0; i < 32; i++) block[2 + i] = (byte)(p[CodesOffset + 32 * (i >> 2) + 4 * j + (i & 3)] ^ 0x80);
     }
 
-    /// <summary>Row <paramref name="j"/> of a group, dequantized.</summary>
-    public static void DequantizeRow(byte* group, int blocks, int j, Span<float> y)
-    {
-        byte* block = stackalloc byte[BlockBytes];
-        for (int b = 0; b < blocks; b++)
-        {
-            Extract(group, b, j, block);
-            Dequantize.Row(GgmlType.Q8_0, new ReadOnlySpan<byte>(block, BlockBytes), y.Slice(32 * b, 32));
-        }
-    }
-
-    /// <summary>y[t·yStride + j] = row j · token t for the group's 8 rows and each of <paramref name="tokens"/> tokens.</summary>
-    public static void DotTokens(SimdTier tier, byte* group, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
+    /// <summary>y[t·yStride + j] = row j · token t for the group's 8 rows and each of <paramref name="tokens"/> tokens
+    /// (the 256-bit tier; <see cref="InterleavedRows"/> runs the narrower ones through <see cref="BlockDot"/>).</summary>
+    public static void DotTokens(byte* group, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
     {
         int done = 0;
-        if (tier == SimdTier.Vector256)
-        {
-            for (; done + 4 <= tokens; done += 4)
-                FourTokens(group, blocks, batch, done, y + done * yStride, yStride);
-            for (; done < tokens; done++)
-                OneToken(group, blocks, batch.Row(done), y + done * yStride);
-            return;
-        }
-        // The narrower tiers: each row's blocks back in Q8_0 form through the row-major kernel.
-        byte* block = stackalloc byte[BlockBytes];
+        for (; done + 4 <= tokens; done += 4)
+            FourTokens(group, blocks, batch, done, y + done * yStride, yStride);
         for (; done < tokens; done++)
-        {
-            var a = batch.Row(done);
-            for (int j = 0; j < RowsPerGroup; j++)
-            {
-                float sum = 0;
-                for (int b = 0; b < blocks; b++)
-                {
-                    Extract(group, b, j, block);
-                    sum += Q8_0Dot.Dot(tier, block, 1, new Q8Row(a.Values + 32 * b, a.Scales + b, a.Sums + b, null));
-                }
-                y[done * yStride + j] = sum;
-            }
-        }
+            OneToken(group, blocks, batch.Row(done), y + done * yStride);
     }
+
+    /// <summary>The row-major kernel's product of one rebuilt block with block b of a token.</summary>
+    public static float BlockDot(SimdTier tier, byte* block, Q8Row a, int b) =>
+        Q8_0Dot.Dot(tier, block, 1, new Q8Row(a.Values + 32 * b, a.Scales + b, a.Sums + b, null));
 
     static Vector256<byte> Chunk(byte* block, int c) => Vector256.Load(block + CodesOffset + 32 * c);
 
