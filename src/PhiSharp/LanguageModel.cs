@@ -4,6 +4,15 @@ using PhiSharp.Tokenizers;
 
 namespace PhiSharp;
 
+/// <summary>The precision of a session's cached keys and values.</summary>
+public enum KvCacheType
+{
+    /// <summary>float16: half the memory; keys and values are rounded once when cached (llama.cpp's default).</summary>
+    F16,
+    /// <summary>float32: what Hugging Face transformers computes with.</summary>
+    F32,
+}
+
 /// <summary>How a model is loaded.</summary>
 public sealed record LoadOptions
 {
@@ -15,6 +24,9 @@ public sealed record LoadOptions
     /// <summary>Hugging Face folders only: quantize the float matrices to Q4_0 or Q8_0 while loading (the output head
     /// as llama.cpp's files of that type have it), so safetensors run on the integer kernels without a conversion.</summary>
     public Tensors.GgmlType? Quantize { get; init; }
+
+    /// <summary>Precision of the key/value cache (float16 by default).</summary>
+    public KvCacheType KvCache { get; init; } = KvCacheType.F16;
 
     /// <summary>Worker threads; 0 uses every core.</summary>
     public int Threads { get; init; }

@@ -32,6 +32,12 @@ static class ModelArguments
         Description = "Hugging Face folders: quantize the weights while loading (q4_0 or q8_0)",
     };
 
+    public static readonly Option<string> KvCache = new("--kv-cache")
+    {
+        Description = "Precision of the key/value cache: f16 (default, half the memory) or f32",
+        DefaultValueFactory = _ => "f16",
+    };
+
     public static readonly Option<int?> Context = new("--ctx")
     {
         Description = "Context length in tokens (default: prompt + max tokens, at most the model's)",
@@ -44,6 +50,7 @@ static class ModelArguments
         command.Options.Add(NoMmap);
         command.Options.Add(Mmap);
         command.Options.Add(Quantize);
+        command.Options.Add(KvCache);
         command.Validators.Add(result =>
         {
             if (result.GetValue(NoMmap) && result.GetValue(Mmap)) result.AddError("--mmap and --no-mmap exclude each other.");
@@ -55,6 +62,12 @@ static class ModelArguments
         {
             Threads = parse.GetValue(Threads),
             UseMemoryMap = parse.GetValue(Mmap) ? true : parse.GetValue(NoMmap) ? false : null,
+            KvCache = parse.GetValue(KvCache) switch
+            {
+                "f16" => KvCacheType.F16,
+                "f32" => KvCacheType.F32,
+                var other => throw new ArgumentException($"--kv-cache takes f16 or f32, not '{other}'"),
+            },
             Quantize = parse.GetValue(Quantize) switch
             {
                 null => null,

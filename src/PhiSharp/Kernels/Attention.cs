@@ -21,22 +21,60 @@ public static class Attention
         int headDim = query.Length;
         int count = last - first + 1;
         var s = scores[..count];
-        var k = keys.Slice(first * headDim, count * headDim);
-        var v = values.Slice(first * headDim, count * headDim);
-        // Heads are short (64–128 floats): per-position library calls would cost more than the arithmetic.
-        bool wide = Vector256.IsHardwareAccelerated && headDim % Vector256<float>.Count == 0;
-        if (wide) Scores256(query, k, scale, s);
-        else
-            for (int p = 0; p < count; p++)
-                s[p] = TensorPrimitives.Dot(query, k.Slice(p * headDim, headDim)) * scale;
+        Scores(query, keys.Slice(first * headDim, count * headDim), scale, s);
         Activations.SoftmaxInPlace(s);
-        if (wide) WeightedSum256(s, v, output);
-        else
+        output.Clear();
+        AddWeightedSum(s, values.Slice(first * headDim, count * headDim), output);
+    }
+
+    /// <summary>The same over a float16 cache: keys and values are widened a tile of positions at a time into
+    /// <paramref name="tile"/> (at least <see cref="TileLength"/> · headDim floats).</summary>
+    public static void Head(ReadOnlySpan<float> query, ReadOnlySpan<Half> keys, ReadOnlySpan<Half> values,
+        int first, int last, float scale, Span<float> scores, Span<float> tile, Span<float> output)
+    {
+        int headDim = query.Length;
+        int count = last - first + 1;
+        var s = scores[..count];
+        for (int p = 0; p < count; p += TileLength)
         {
-            output.Clear();
-            for (int p = 0; p < count; p++)
-                TensorPrimitives.MultiplyAdd(v.Slice(p * headDim, headDim), s[p], output, output);
+            int n = Math.Min(TileLength, count - p);
+            var k = tile[..(n * headDim)];
+            TensorPrimitives.ConvertToSingle(keys.Slice((first + p) * headDim, n * headDim), k);
+            Scores(query, k, scale, s.Slice(p, n));
         }
+        Activations.SoftmaxInPlace(s);
+        output.Clear();
+        for (int p = 0; p < count; p += TileLength)
+        {
+            int n = Math.Min(TileLength, count - p);
+            var v = tile[..(n * headDim)];
+            TensorPrimitives.ConvertToSingle(values.Slice((first + p) * headDim, n * headDim), v);
+            AddWeightedSum(s.Slice(p, n), v, output);
+        }
+    }
+
+    /// <summary>Positions widened at a time from a float16 cache: 64 × 128 floats, 32 KiB, stays in the L1/L2 cache.</summary>
+    public const int TileLength = 64;
+
+    /// <summary>s[p] = scale · q · k[p].</summary>
+    static void Scores(ReadOnlySpan<float> query, ReadOnlySpan<float> keys, float scale, Span<float> s)
+    {
+        int headDim = query.Length;
+        // Heads are short (64–128 floats): per-position library calls would cost more than the arithmetic.
+        if (Vector256.IsHardwareAccelerated && headDim % Vector256<float>.Count == 0) Scores256(query, keys, scale, s);
+        else
+            for (int p = 0; p < s.Length; p++)
+                s[p] = TensorPrimitives.Dot(query, keys.Slice(p * headDim, headDim)) * scale;
+    }
+
+    /// <summary>output += Σ_p s[p]·v[p].</summary>
+    static void AddWeightedSum(ReadOnlySpan<float> s, ReadOnlySpan<float> values, Span<float> output)
+    {
+        int headDim = output.Length;
+        if (Vector256.IsHardwareAccelerated && headDim % Vector256<float>.Count == 0) WeightedSum256(s, values, output);
+        else
+            for (int p = 0; p < s.Length; p++)
+                TensorPrimitives.MultiplyAdd(values.Slice(p * headDim, headDim), s[p], output, output);
     }
 
     /// <summary>s[p] = scale · q · k[p], four keys at a time so that each load of q serves four products.</summary>
@@ -72,7 +110,7 @@ public static class Attention
         }
     }
 
-    /// <summary>output = Σ_p s[p]·v[p], a 32-float slice of the head at a time held in four registers across all
+    /// <summary>output += Σ_p s[p]·v[p], a 32-float slice of the head at a time held in four registers across all
     /// positions (each position's slice is one cache line's worth); heads not a multiple of 32 go 8 floats at a time.</summary>
     static void WeightedSum256(ReadOnlySpan<float> s, ReadOnlySpan<float> values, Span<float> output)
     {
@@ -83,7 +121,10 @@ public static class Attention
         {
             for (int i = 0; i < headDim; i += 32)
             {
-                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                var a0 = Vector256.LoadUnsafe(ref o, (nuint)i);
+                var a1 = Vector256.LoadUnsafe(ref o, (nuint)(i + 8));
+                var a2 = Vector256.LoadUnsafe(ref o, (nuint)(i + 16));
+                var a3 = Vector256.LoadUnsafe(ref o, (nuint)(i + 24));
                 for (int p = 0; p < count; p++)
                 {
                     var w = Vector256.Create(s[p]);
@@ -102,7 +143,7 @@ public static class Attention
         }
         for (int i = 0; i < headDim; i += Vector256<float>.Count)
         {
-            Vector256<float> even = default, odd = default;
+            Vector256<float> even = Vector256.LoadUnsafe(ref o, (nuint)i), odd = default;
             int p = 0;
             for (; p + 2 <= count; p += 2)
             {

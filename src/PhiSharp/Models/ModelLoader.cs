@@ -119,14 +119,14 @@ internal static class ModelLoader
     }
 
     static (ICausalLanguageModel, ModelShape) Phi3(ITensorSource source, Phi3Config c, Phi3TensorNames names, LoadOptions options) =>
-        (new Phi3Model(source, c, names, threads: options.Threads, ignoreSlidingWindow: options.IgnoreSlidingWindow),
+        (new Phi3Model(source, c, names, threads: options.Threads, ignoreSlidingWindow: options.IgnoreSlidingWindow, kvCache: options.KvCache),
          new ModelShape(c.MaxPositions, c.VocabSize, c.LayerCount, c.HiddenSize, c.HeadCount, c.KeyValueHeadCount, c.HeadDim));
 
     static (ICausalLanguageModel, ModelShape) Phi2(ITensorSource source, Phi2Config c, Func<ITensorSource, Phi2Config, Phi2Weights> bind,
         LoadOptions options)
     {
         c.Validate(source.Path);
-        return (new Phi2Model(source, c, bind(source, c), threads: options.Threads),
+        return (new Phi2Model(source, c, bind(source, c), threads: options.Threads, kvCache: options.KvCache),
             new ModelShape(c.MaxPositions, c.VocabSize, c.LayerCount, c.HiddenSize, c.HeadCount, c.KeyValueHeadCount, c.HeadDim));
     }
 

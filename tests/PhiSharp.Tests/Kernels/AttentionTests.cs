@@ -3,7 +3,8 @@ using PhiSharp.Kernels;
 namespace PhiSharp.Tests.Kernels;
 
 /// <summary>One attention head equals softmax(scale · q·K) · V computed in double, for head sizes with and without
-/// the 8-float SIMD path and for position counts around its 4-key tiles.</summary>
+/// the 8-float SIMD path, for position counts around its 4-key tiles and, over a float16 cache, around its 64-position
+/// widening tiles (the reference then uses the float16-rounded keys and values).</summary>
 public class AttentionTests
 {
     [Theory]
@@ -24,6 +25,31 @@ public class AttentionTests
         float scale = 1 / MathF.Sqrt(headDim);
         var output = new float[headDim];
         Attention.Head(query, keys, values, first, last, scale, new float[count + 3], output);
+        AssertIsAttention(query, keys, values, first, count, scale, output);
+    }
+
+    [Theory]
+    [InlineData(96, 1)]
+    [InlineData(96, 64)]
+    [InlineData(96, 130)]  // two whole tiles and a part
+    [InlineData(80, 70)]
+    public void Head_over_a_float16_cache_is_softmax_weighted_values(int headDim, int count)
+    {
+        var random = new Random(headDim * 1000 + count);
+        float[] Random(int n) => Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        int first = 1, last = first + count - 1;
+        var query = Random(headDim);
+        var keys = Random((last + 1) * headDim).Select(v => (Half)v).ToArray();
+        var values = Random((last + 1) * headDim).Select(v => (Half)v).ToArray();
+        float scale = 1 / MathF.Sqrt(headDim);
+        var output = new float[headDim];
+        Attention.Head(query, keys, values, first, last, scale, new float[count], new float[Attention.TileLength * headDim], output);
+        AssertIsAttention(query, keys.Select(k => (float)k).ToArray(), values.Select(v => (float)v).ToArray(), first, count, scale, output);
+    }
+
+    static void AssertIsAttention(float[] query, float[] keys, float[] values, int first, int count, float scale, float[] output)
+    {
+        int headDim = query.Length;
 
         var weights = new double[count];
         for (int p = 0; p < count; p++)

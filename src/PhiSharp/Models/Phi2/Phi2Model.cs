@@ -32,8 +32,11 @@ public sealed class Phi2Model : ICausalLanguageModel
     public int MaxContextLength => Config.MaxPositions;
 
     /// <param name="source">The tensors; owned by the model from here on.</param>
-    public Phi2Model(ITensorSource source, Phi2Config config, Phi2Weights weights, WorkerPool? pool = null, int threads = 0)
+    /// <param name="kvCache">The precision of the sessions' key/value caches.</param>
+    public Phi2Model(ITensorSource source, Phi2Config config, Phi2Weights weights, WorkerPool? pool = null, int threads = 0,
+        KvCacheType kvCache = KvCacheType.F32)
     {
+        KvCache = kvCache;
         config.Validate(source.Path);
         _source = source;
         Config = config;
@@ -43,6 +46,8 @@ public sealed class Phi2Model : ICausalLanguageModel
         Pool = pool ?? new WorkerPool(threads > 0 ? threads : Environment.ProcessorCount);
         MatMul = new MatMul(Pool);
     }
+
+    internal KvCacheType KvCache { get; }
 
     public IInferenceSession CreateSession(int contextLength)
     {
@@ -105,8 +110,7 @@ public sealed class Phi2Model : ICausalLanguageModel
                 var head = k.Slice(g * headDim, headDim);
                 if (w.KeyNorm is { } kn) Normalization.LayerNorm(head, kn.Weight, kn.Bias, c.LayerNormEpsilon, head);
                 Rope.RotateHalf(head[..c.RotaryDim], cos, sin);
-                head.CopyTo(s.Cache.Key(layer, g, position + b));
-                s.Value.AsSpan(b * kvDim + g * headDim, headDim).CopyTo(s.Cache.Value(layer, g, position + b));
+                s.Cache.Store(layer, g, position + b, head, s.Value.AsSpan(b * kvDim + g * headDim, headDim));
             }
         }
         s.Attention.Run(Pool, layer, position, n, s.Query, hidden, s.Attended);

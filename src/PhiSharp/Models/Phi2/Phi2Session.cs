@@ -30,7 +30,7 @@ internal sealed class Phi2Session : IInferenceSession
         _model = model;
         ContextLength = contextLength;
         _tokens = new int[contextLength];
-        Cache = new KvCache(c.LayerCount, c.KeyValueHeadCount, c.HeadDim, contextLength);
+        Cache = new KvCache(c.LayerCount, c.KeyValueHeadCount, c.HeadDim, contextLength, model.KvCache);
         Attention = new CausalAttention(Cache, c.HeadCount, c.KeyValueHeadCount, slidingWindow: null);
         int batch = Phi2Model.MaxBatch;
         Residual = new float[batch * c.HiddenSize];

@@ -37,9 +37,11 @@ public sealed class Phi3Model : ICausalLanguageModel
     /// <param name="source">The tensors; owned by the model from here on.</param>
     /// <param name="pool">Shared worker pool, or null to create one with <paramref name="threads"/> threads.</param>
     /// <param name="ignoreSlidingWindow">Attend to every earlier key, as llama.cpp does, instead of HF's window.</param>
+    /// <param name="kvCache">The precision of the sessions' key/value caches.</param>
     public Phi3Model(ITensorSource source, Phi3Config config, Phi3TensorNames names, WorkerPool? pool = null,
-        int threads = 0, bool ignoreSlidingWindow = false)
+        int threads = 0, bool ignoreSlidingWindow = false, KvCacheType kvCache = KvCacheType.F32)
     {
+        KvCache = kvCache;
         config.Validate(source.Path);
         _source = source;
         Config = config;
@@ -52,6 +54,8 @@ public sealed class Phi3Model : ICausalLanguageModel
         Pool = pool ?? new WorkerPool(threads > 0 ? threads : Environment.ProcessorCount);
         MatMul = new MatMul(Pool);
     }
+
+    internal KvCacheType KvCache { get; }
 
     public IInferenceSession CreateSession(int contextLength)
     {
@@ -118,8 +122,8 @@ public sealed class Phi3Model : ICausalLanguageModel
                 Rope.RotateHalf(row.Slice(h * headDim, c.RotaryDim), cos, sin);
             for (int g = 0; g < c.KeyValueHeadCount; g++)
             {
-                row.Slice(kvOffset + g * headDim, headDim).CopyTo(s.Cache.Key(layer, g, position + b));
-                row.Slice(kvOffset + (c.KeyValueHeadCount + g) * headDim, headDim).CopyTo(s.Cache.Value(layer, g, position + b));
+                s.Cache.Store(layer, g, position + b, row.Slice(kvOffset + g * headDim, headDim),
+                    row.Slice(kvOffset + (c.KeyValueHeadCount + g) * headDim, headDim));
             }
         }
 

@@ -35,7 +35,7 @@ internal sealed class Phi3Session : IInferenceSession
         _model = model;
         ContextLength = contextLength;
         _tokens = new int[contextLength];
-        Cache = new KvCache(c.LayerCount, c.KeyValueHeadCount, c.HeadDim, contextLength);
+        Cache = new KvCache(c.LayerCount, c.KeyValueHeadCount, c.HeadDim, contextLength, model.KvCache);
         int batch = Phi3Model.MaxBatch;
         Residual = new float[batch * c.HiddenSize];
         Normed = new float[batch * c.HiddenSize];
