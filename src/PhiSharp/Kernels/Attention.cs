@@ -27,30 +27,54 @@ public static class Attention
         AddWeightedSum(s, values.Slice(first * headDim, count * headDim), output);
     }
 
-    /// <summary>The same over a float16 cache: keys and values are widened a tile of positions at a time into
-    /// <paramref name="tile"/> (at least <see cref="TileLength"/> · headDim floats).</summary>
-    public static void Head(ReadOnlySpan<float> query, ReadOnlySpan<Half> keys, ReadOnlySpan<Half> values,
-        int first, int last, float scale, Span<float> scores, Span<float> tile, Span<float> output)
+    /// <summary>
+    /// The heads of consecutive tokens that share one KV head, over a float16 cache: token b's query is at
+    /// queries[b · queryStride], it sits at position + b and sees keys from max(0, its position − window + 1) on.
+    /// Keys and values are widened a tile of <see cref="TileLength"/> positions at a time into <paramref name="tile"/>
+    /// (TileLength · headDim floats), once for all the tokens, so a prompt does not widen the cache once per query.
+    /// <paramref name="scores"/> holds a row of scoresStride floats per token.
+    /// </summary>
+    public static void Heads(ReadOnlySpan<float> queries, int queryStride, int tokens, int position, int? window, int headDim,
+        ReadOnlySpan<Half> keys, ReadOnlySpan<Half> values, float scale, Span<float> scores, int scoresStride, Span<float> tile,
+        Span<float> outputs, int outputStride)
     {
-        int headDim = query.Length;
-        int count = last - first + 1;
-        var s = scores[..count];
-        for (int p = 0; p < count; p += TileLength)
+        int end = position + tokens;
+        int start = window is int w ? Math.Max(0, position - w + 1) : 0;
+        for (int p0 = start; p0 < end; p0 += TileLength)
         {
-            int n = Math.Min(TileLength, count - p);
+            int n = Math.Min(TileLength, end - p0);
             var k = tile[..(n * headDim)];
-            TensorPrimitives.ConvertToSingle(keys.Slice((first + p) * headDim, n * headDim), k);
-            Scores(query, k, scale, s.Slice(p, n));
+            TensorPrimitives.ConvertToSingle(keys.Slice(p0 * headDim, n * headDim), k);
+            for (int b = 0; b < tokens; b++)
+                if (Overlap(position + b, window, p0, n, out int first, out int lo, out int count))
+                    Scores(queries.Slice(b * queryStride, headDim), k.Slice((lo - p0) * headDim, count * headDim), scale,
+                        scores.Slice(b * scoresStride + lo - first, count));
         }
-        Activations.SoftmaxInPlace(s);
-        output.Clear();
-        for (int p = 0; p < count; p += TileLength)
+        for (int b = 0; b < tokens; b++)
         {
-            int n = Math.Min(TileLength, count - p);
-            var v = tile[..(n * headDim)];
-            TensorPrimitives.ConvertToSingle(values.Slice((first + p) * headDim, n * headDim), v);
-            AddWeightedSum(s.Slice(p, n), v, output);
+            int last = position + b, first = window is int v ? Math.Max(0, last - v + 1) : 0;
+            Activations.SoftmaxInPlace(scores.Slice(b * scoresStride, last - first + 1));
+            outputs.Slice(b * outputStride, headDim).Clear();
         }
+        for (int p0 = start; p0 < end; p0 += TileLength)
+        {
+            int n = Math.Min(TileLength, end - p0);
+            var v = tile[..(n * headDim)];
+            TensorPrimitives.ConvertToSingle(values.Slice(p0 * headDim, n * headDim), v);
+            for (int b = 0; b < tokens; b++)
+                if (Overlap(position + b, window, p0, n, out int first, out int lo, out int count))
+                    AddWeightedSum(scores.Slice(b * scoresStride + lo - first, count), v.Slice((lo - p0) * headDim, count * headDim),
+                        outputs.Slice(b * outputStride, headDim));
+        }
+    }
+
+    /// <summary>The positions of tile [p0, p0 + n) that a query at <paramref name="last"/> sees: [lo, lo + count).</summary>
+    static bool Overlap(int last, int? window, int p0, int n, out int first, out int lo, out int count)
+    {
+        first = window is int w ? Math.Max(0, last - w + 1) : 0;
+        lo = Math.Max(first, p0);
+        count = Math.Min(last, p0 + n - 1) - lo + 1;
+        return count > 0;
     }
 
     /// <summary>Positions widened at a time from a float16 cache: 64 × 128 floats, 32 KiB, stays in the L1/L2 cache.</summary>

@@ -29,22 +29,28 @@ public class AttentionTests
     }
 
     [Theory]
-    [InlineData(96, 1)]
-    [InlineData(96, 64)]
-    [InlineData(96, 130)]  // two whole tiles and a part
-    [InlineData(80, 70)]
-    public void Head_over_a_float16_cache_is_softmax_weighted_values(int headDim, int count)
+    [InlineData(96, 1, 1, null)]
+    [InlineData(96, 1, 64, null)]
+    [InlineData(96, 5, 126, null)]  // two whole tiles and a part, five queries
+    [InlineData(80, 4, 70, 50)]     // a sliding window: each query sees its own last 50 positions
+    public void Heads_over_a_float16_cache_are_softmax_weighted_values(int headDim, int tokens, int position, int? window)
     {
-        var random = new Random(headDim * 1000 + count);
+        var random = new Random(headDim * 1000 + position);
         float[] Random(int n) => Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-        int first = 1, last = first + count - 1;
-        var query = Random(headDim);
-        var keys = Random((last + 1) * headDim).Select(v => (Half)v).ToArray();
-        var values = Random((last + 1) * headDim).Select(v => (Half)v).ToArray();
+        int length = position + tokens, queryStride = headDim + 3, outputStride = headDim + 5;
+        var queries = Random(tokens * queryStride);
+        var keys = Random(length * headDim).Select(v => (Half)v).ToArray();
+        var values = Random(length * headDim).Select(v => (Half)v).ToArray();
         float scale = 1 / MathF.Sqrt(headDim);
-        var output = new float[headDim];
-        Attention.Head(query, keys, values, first, last, scale, new float[count], new float[Attention.TileLength * headDim], output);
-        AssertIsAttention(query, keys.Select(k => (float)k).ToArray(), values.Select(v => (float)v).ToArray(), first, count, scale, output);
+        var outputs = new float[tokens * outputStride];
+        Attention.Heads(queries, queryStride, tokens, position, window, headDim, keys, values, scale,
+            new float[tokens * length], length, new float[Attention.TileLength * headDim], outputs, outputStride);
+        for (int b = 0; b < tokens; b++)
+        {
+            int last = position + b, first = window is int w ? Math.Max(0, last - w + 1) : 0;
+            AssertIsAttention(queries.AsSpan(b * queryStride, headDim).ToArray(), keys.Select(k => (float)k).ToArray(),
+                values.Select(v => (float)v).ToArray(), first, last - first + 1, scale, outputs.AsSpan(b * outputStride, headDim).ToArray());
+        }
     }
 
     static void AssertIsAttention(float[] query, float[] keys, float[] values, int first, int count, float scale, float[] output)
