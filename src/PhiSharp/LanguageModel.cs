@@ -52,7 +52,9 @@ public sealed record ModelInfo
     public required int HiddenSize { get; init; }
     public required int HeadCount { get; init; }
     public required int KeyValueHeadCount { get; init; }
-    /// <summary>Bytes of float32 keys and values one token adds to the cache, over all layers.</summary>
+    /// <summary>The precision sessions cache keys and values in.</summary>
+    public required KvCacheType KvCache { get; init; }
+    /// <summary>Bytes of keys and values one token adds to the cache, over all layers, at that precision.</summary>
     public required long KvCacheBytesPerToken { get; init; }
 }
 

@@ -23,7 +23,7 @@ static class InfoCommand
             table.AddRow("context length", $"{info.ContextLength:N0}");
             table.AddRow("tensor types", string.Join(", ", info.TensorTypes.Select(t => $"{t.Key} × {t.Value}")));
             table.AddRow("weights", Bytes(info.WeightBytes));
-            table.AddRow("KV cache (full context, f32)", Bytes(info.KvCacheBytesPerToken * info.ContextLength));
+            table.AddRow($"KV cache (full context, {info.KvCache.ToString().ToLowerInvariant()})", Bytes(info.KvCacheBytesPerToken * info.ContextLength));
             table.AddRow("estimated memory (weights + 4096-token cache)", Bytes(info.WeightBytes + info.KvCacheBytesPerToken * Math.Min(4096, info.ContextLength)));
             AnsiConsole.Write(table);
             return Task.FromResult(0);
