@@ -25,11 +25,28 @@ public static partial class LexicalQuery
             throw new ArgumentException($"the query is {query.Length:N0} characters long; the limit is {MaxChars:N0} (ask a question, not a document)");
     }
 
-    /// <summary>The query's distinct lower-cased words (at most <see cref="MaxTerms"/>); each is letters, digits and underscores only.</summary>
+    /// <summary>
+    /// Function words of English questions. They match nearly every chunk, so in hybrid retrieval they would put
+    /// chunks that share only "how" or "the" with the question into the fused ranking (PostgreSQL's 'english'
+    /// configuration drops such words too).
+    /// </summary>
+    static readonly HashSet<string> StopWords =
+    [
+        "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "could", "did", "do", "does", "for",
+        "from", "had", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "no", "not", "of",
+        "on", "or", "our", "she", "he", "so", "such", "than", "that", "the", "their", "them", "then", "there", "these",
+        "they", "this", "those", "to", "us", "was", "we", "were", "what", "when", "where", "which", "who", "whom",
+        "why", "will", "with", "would", "you", "your",
+    ];
+
+    /// <summary>The query's distinct lower-cased words (at most <see cref="MaxTerms"/>), each letters, digits and
+    /// underscores only, without English function words unless the query has nothing else.</summary>
     public static IReadOnlyList<string> Terms(string query)
     {
         Validate(query);
-        return Word().Matches(query).Select(m => m.Value.ToLowerInvariant()).Distinct().Take(MaxTerms).ToList();
+        var words = Word().Matches(query).Select(m => m.Value.ToLowerInvariant()).Distinct().ToList();
+        var content = words.Where(w => !StopWords.Contains(w)).ToList();
+        return (content.Count > 0 ? content : words).Take(MaxTerms).ToList();
     }
 
     /// <summary>The FTS5 MATCH expression, or null when the query has no words at all (only punctuation).</summary>
