@@ -16,10 +16,10 @@ public sealed class GroundedChatTests(RagServer rag) : IClassFixture<RagServer>
 
     /// <summary>The prompt GroundedPrompt builds for the same hits and budget, i.e. what `phi rag ask` would send.</summary>
     async Task<(int[] Prompt, IReadOnlyList<Source> Sources)> Expected(string question, int maxTokens, RetrievalMode mode, int top,
-        IReadOnlyList<ChatMessage>? history = null)
+        IReadOnlyList<ChatMessage>? history = null, double? mmr = null)
     {
         using var embedder = BertEmbeddingGenerator.Load(EmbeddingServer.ModelPath, threads: 1);
-        var hits = await new Retriever(rag.Store, embedder).SearchAsync(question, top, mode);
+        var hits = await new Retriever(rag.Store, embedder).SearchAsync(question, top, mode, mmr);
         return GroundedPrompt.ForModel(question, hits, _server.Model, 4096 - maxTokens, history);
     }
 
@@ -67,6 +67,20 @@ public sealed class GroundedChatTests(RagServer rag) : IClassFixture<RagServer>
         Assert.Equal(prompt.Length, body.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
         Assert.Equal(3, sources.Count); // hybrid: the vector ranking brings every chunk
         Assert.Equal(sources.Select(s => s.Chunk.Path), Sources(body).Select(s => s.Path));
+    }
+
+    [Fact]
+    public async Task Rag_mmr_diversifies_the_sources_as_the_retriever_does()
+    {
+        var (status, body) = await _server.PostJsonAsync("/v1/chat/completions", new
+        {
+            messages = new[] { new { role = "user", content = Question } },
+            rag = new { top = 3, mode = "hybrid", mmr = 0.3 },
+            max_tokens = 4,
+        });
+        Assert.Equal(200, status);
+        var (_, sources) = await Expected(Question, 4, RetrievalMode.Hybrid, 3, mmr: 0.3);
+        Assert.Equal(sources.Select(s => (s.Chunk.Path, s.Chunk.Ordinal)), Sources(body).Select(s => (s.Path, s.Chunk)));
     }
 
     [Fact]
@@ -139,6 +153,8 @@ public sealed class GroundedChatTests(RagServer rag) : IClassFixture<RagServer>
         { $$$"""{"messages": {{{User}}}, "rag": {"top": 51}}""", "rag.top", "invalid_value" },
         { $$$"""{"messages": {{{User}}}, "rag": {"top": "5"}}""", "rag.top", "invalid_type" },
         { $$$"""{"messages": {{{User}}}, "rag": {"mode": "semantic"}}""", "rag.mode", "invalid_value" },
+        { $$$"""{"messages": {{{User}}}, "rag": {"mmr": 1.5}}""", "rag.mmr", "invalid_value" },
+        { $$$"""{"messages": {{{User}}}, "rag": {"mmr": "0.5"}}""", "rag.mmr", "invalid_type" },
         { $$$"""{"messages": {{{User}}}, "rag": {"limit": 3}}""", "rag.limit", "invalid_value" },
         { """{"messages": [{"role": "user", "content": "volcano"}, {"role": "assistant", "content": "Mars"}], "rag": true}""", "messages", "invalid_value" },
         { """{"messages": [{"role": "user", "content": " "}], "rag": {"mode": "lexical"}}""", "rag", "invalid_value" },

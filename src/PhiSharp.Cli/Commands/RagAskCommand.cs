@@ -16,6 +16,7 @@ static class RagAskCommand
         command.Options.Add(top);
         command.Options.Add(RagEmbedding.Model);
         command.Options.Add(RagEmbedding.Mode);
+        command.Options.Add(RagEmbedding.Mmr);
         ModelArguments.AddTo(command);
         GenerationArguments.AddTo(command);
         command.Arguments.Add(question);
@@ -27,7 +28,8 @@ static class RagAskCommand
             using var store = RagStore.Open(parse.GetValue(db)!, create: false);
             IReadOnlyList<RetrievedChunk> hits;
             using (var embedder = RagEmbedding.Load(parse))
-                hits = await new Retriever(store, embedder).SearchAsync(text, parse.GetValue(top), parse.GetValue(RagEmbedding.Mode), cancel);
+                hits = await new Retriever(store, embedder).SearchAsync(text, parse.GetValue(top), parse.GetValue(RagEmbedding.Mode),
+                    parse.GetValue(RagEmbedding.Mmr), cancel);
             if (hits.Count == 0)
             {
                 // Nothing shares a word with the question: the model would only guess.

@@ -77,12 +77,14 @@ static class RagCommand
         command.Options.Add(json);
         command.Options.Add(RagEmbedding.Model);
         command.Options.Add(RagEmbedding.Mode);
+        command.Options.Add(RagEmbedding.Mmr);
         command.Arguments.Add(query);
         command.SetAction((parse, cancel) => Guard(async () =>
         {
             using var embedder = RagEmbedding.Load(parse);
             using var store = RagStore.Open(parse.GetValue(Db)!, create: false);
-            var hits = await new Retriever(store, embedder).SearchAsync(parse.GetValue(query)!, parse.GetValue(Top), parse.GetValue(RagEmbedding.Mode), cancel);
+            var hits = await new Retriever(store, embedder).SearchAsync(parse.GetValue(query)!, parse.GetValue(Top), parse.GetValue(RagEmbedding.Mode),
+                parse.GetValue(RagEmbedding.Mmr), cancel);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
@@ -114,6 +116,7 @@ static class RagCommand
         command.Options.Add(json);
         command.Options.Add(RagEmbedding.Model);
         command.Options.Add(RagEmbedding.Mode);
+        command.Options.Add(RagEmbedding.Mmr);
         command.SetAction((parse, cancel) => Guard(async () =>
         {
             var set = RetrievalEvaluation.ReadQuestions(parse.GetValue(questions)!);
@@ -121,7 +124,7 @@ static class RagCommand
             using var store = RagStore.Open(parse.GetValue(Db)!, create: false);
             var retriever = new Retriever(store, embedder);
             var mode = parse.GetValue(RagEmbedding.Mode) ?? retriever.DefaultMode;
-            var result = await RetrievalEvaluation.RunAsync(retriever, set, mode, cancel);
+            var result = await RetrievalEvaluation.RunAsync(retriever, set, mode, parse.GetValue(RagEmbedding.Mmr), cancel);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new

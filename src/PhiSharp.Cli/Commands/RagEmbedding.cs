@@ -17,6 +17,11 @@ static class RagEmbedding
         Description = "lexical, vector or hybrid (default: hybrid with --embed-model, else lexical)",
     };
 
+    public static readonly Option<double?> Mmr = new("--mmr")
+    {
+        Description = "Diversify the results by maximal marginal relevance with this λ: 1 is the plain ranking, lower values prefer chunks unlike those already chosen (0.5–0.7 is usual)",
+    };
+
     /// <summary>The embedding model named by --embed-model, or null.</summary>
     public static BertEmbeddingGenerator? Load(ParseResult parse) =>
         parse.GetValue(Model) is { } path ? BertEmbeddingGenerator.Load(path) : null;

@@ -40,13 +40,14 @@ public static class RetrievalEvaluation
         return questions;
     }
 
-    public static async Task<EvalResult> RunAsync(Retriever retriever, IReadOnlyList<EvalQuestion> questions, RetrievalMode mode, CancellationToken cancel = default)
+    public static async Task<EvalResult> RunAsync(Retriever retriever, IReadOnlyList<EvalQuestion> questions, RetrievalMode mode,
+        double? mmrLambda = null, CancellationToken cancel = default)
     {
         var recallSums = CutOffs.ToDictionary(k => k, _ => 0.0);
         double reciprocalRanks = 0;
         foreach (var question in questions)
         {
-            var hits = await retriever.SearchAsync(question.Question, Candidates, mode, cancel);
+            var hits = await retriever.SearchAsync(question.Question, Candidates, mode, mmrLambda, cancel);
             var documents = hits.Select(h => h.Path).Distinct().ToList();
             bool IsRelevant(string stored) => question.Relevant.Any(r => PathMatches(stored, r));
 

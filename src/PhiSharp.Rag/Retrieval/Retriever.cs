@@ -20,7 +20,34 @@ public sealed class Retriever(IRagStore store, IEmbeddingGenerator<string, Embed
 
     public RetrievalMode DefaultMode => embedder is null ? RetrievalMode.Lexical : RetrievalMode.Hybrid;
 
-    public async Task<IReadOnlyList<RetrievedChunk>> SearchAsync(string query, int top, RetrievalMode? mode = null, CancellationToken cancel = default)
+    /// <summary>
+    /// The best <paramref name="top"/> chunks for <paramref name="query"/>. With <paramref name="mmrLambda"/> the
+    /// mode's best 4 × top candidates are re-picked by maximal marginal relevance (λ in [0, 1]; 1 = the plain
+    /// ranking), comparing chunks by the cosine of their vectors, or by their word overlap when they have none.
+    /// </summary>
+    public async Task<IReadOnlyList<RetrievedChunk>> SearchAsync(string query, int top, RetrievalMode? mode = null,
+        double? mmrLambda = null, CancellationToken cancel = default)
+    {
+        if (mmrLambda is not { } lambda) return await RankAsync(query, top, mode, cancel);
+        if (!(lambda >= 0 && lambda <= 1)) throw new ArgumentException($"--mmr must be between 0 and 1, not {lambda}");
+        var candidates = await RankAsync(query, Math.Max(4 * top, MinMmrCandidates), mode, cancel);
+        var picked = MaximalMarginalRelevance.Select(candidates.Select(c => c.Score).ToList(), Similarity(candidates), top, lambda);
+        return picked.Select(i => candidates[i]).ToList();
+    }
+
+    /// <summary>MMR's candidate pool is at least this large, so that a small top-k still has alternatives.</summary>
+    const int MinMmrCandidates = 20;
+
+    Func<int, int, double> Similarity(IReadOnlyList<RetrievedChunk> chunks)
+    {
+        var vectors = store.ChunkVectors(chunks.Select(c => c.ChunkId).ToList());
+        if (chunks.All(c => vectors.ContainsKey(c.ChunkId)))
+            return (a, b) => VectorMath.Dot(vectors[chunks[a].ChunkId], vectors[chunks[b].ChunkId]);
+        var words = chunks.Select(c => LexicalQuery.ContentWords(c.Text)).ToList();
+        return (a, b) => MaximalMarginalRelevance.Jaccard(words[a], words[b]);
+    }
+
+    async Task<IReadOnlyList<RetrievedChunk>> RankAsync(string query, int top, RetrievalMode? mode, CancellationToken cancel)
     {
         LexicalQuery.Validate(query);
         if (top < 1) throw new ArgumentException($"--top must be at least 1, not {top}");

@@ -59,6 +59,17 @@ public static class VectorCodec
 
     public static ReadOnlySpan<sbyte> Int8Values(ReadOnlySpan<byte> blob) => MemoryMarshal.Cast<byte, sbyte>(blob[(HeaderBytes + 4)..]);
 
+    /// <summary>The stored vector as floats (an int8 blob dequantized).</summary>
+    public static float[] Decode(ReadOnlySpan<byte> blob)
+    {
+        if (EncodingOf(blob) == VectorEncoding.Float32) return Floats(blob[..(HeaderBytes + 4 * Dimensions(blob))]).ToArray();
+        float scale = Int8Scale(blob);
+        var values = Int8Values(blob);
+        var floats = new float[values.Length];
+        for (int i = 0; i < floats.Length; i++) floats[i] = values[i] * scale;
+        return floats;
+    }
+
     public static float[] Normalize(ReadOnlySpan<float> vector)
     {
         float norm = MathF.Sqrt(VectorMath.Dot(vector, vector));

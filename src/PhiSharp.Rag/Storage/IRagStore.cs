@@ -30,6 +30,9 @@ public interface IRagStore : IDisposable
     /// <summary>The chunks with these ids (order not kept; missing ids are left out), with score 0.</summary>
     IReadOnlyList<RetrievedChunk> Chunks(IReadOnlyCollection<long> ids);
 
+    /// <summary>The unit-length vectors of those of these chunks that have one.</summary>
+    IReadOnlyDictionary<long, float[]> ChunkVectors(IReadOnlyCollection<long> ids);
+
     StoreCounts Counts();
 }
 

@@ -49,6 +49,10 @@ public static partial class LexicalQuery
         return (content.Count > 0 ? content : words).Take(MaxTerms).ToList();
     }
 
+    /// <summary>The distinct lower-cased words of <paramref name="text"/> other than function words (for comparing texts).</summary>
+    public static HashSet<string> ContentWords(string text) =>
+        Word().Matches(text).Select(m => m.Value.ToLowerInvariant()).Where(w => !StopWords.Contains(w)).ToHashSet();
+
     /// <summary>The FTS5 MATCH expression, or null when the query has no words at all (only punctuation).</summary>
     public static string? ToFts5(string query)
     {

@@ -219,6 +219,16 @@ public sealed class PostgresRagStore : IRagStore
             """, ("ids", ids.ToArray()));
     }
 
+    public IReadOnlyDictionary<long, float[]> ChunkVectors(IReadOnlyCollection<long> ids)
+    {
+        var vectors = new Dictionary<long, float[]>();
+        if (ids.Count == 0) return vectors;
+        using var command = Command("SELECT id, embedding FROM chunks WHERE embedding IS NOT NULL AND id = ANY(@ids)", null, ("ids", ids.ToArray()));
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) vectors[reader.GetInt64(0)] = reader.GetFieldValue<Vector>(1).ToArray();
+        return vectors;
+    }
+
     public StoreCounts Counts() => new(
         Scalar<long>("SELECT count(*) FROM documents"),
         Scalar<long>("SELECT count(*) FROM chunks"),

@@ -188,6 +188,16 @@ public sealed class SqliteRagStore : IRagStore
             """);
     }
 
+    public IReadOnlyDictionary<long, float[]> ChunkVectors(IReadOnlyCollection<long> ids)
+    {
+        var vectors = new Dictionary<long, float[]>();
+        if (ids.Count == 0) return vectors;
+        using var command = Command($"SELECT id, embedding FROM chunks WHERE embedding IS NOT NULL AND id IN ({string.Join(',', ids)})", null);
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) vectors[reader.GetInt64(0)] = VectorCodec.Decode((byte[])reader.GetValue(1));
+        return vectors;
+    }
+
     public StoreCounts Counts() => new(
         Scalar<long>("SELECT count(*) FROM documents"),
         Scalar<long>("SELECT count(*) FROM chunks"),

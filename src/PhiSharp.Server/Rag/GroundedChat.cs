@@ -29,13 +29,14 @@ sealed class GroundedChat
 
     /// <summary>
     /// Reads "rag": absent, null or false is an ordinary chat (null); true or {"top": 1..50, "mode": "lexical" |
-    /// "vector" | "hybrid"} retrieves for the last message, which must be the user's.
+    /// "vector" | "hybrid", "mmr": 0..1} retrieves for the last message, which must be the user's.
     /// </summary>
     public static async Task<GroundedChat?> ReadAsync(RequestReader r, ServedModel served, IReadOnlyList<ChatMessage> messages, CancellationToken ct)
     {
         const string name = "rag";
         int top = DefaultTop;
         RetrievalMode? mode = null;
+        double? mmr = null;
         switch (r.Field(name))
         {
             case null or { ValueKind: JsonValueKind.False }: return null;
@@ -47,10 +48,13 @@ sealed class GroundedChat
                         top = t is >= 1 and <= MaxTop ? t : throw ApiException.BadRequest($"'rag.top' must be between 1 and {MaxTop}; got {t}.", "rag.top", "invalid_value");
                     else if (p.Name == "top") throw RequestReader.WrongType("rag.top", "an integer");
                     else if (p.Name == "mode") mode = Mode(p.Value);
-                    else throw ApiException.BadRequest($"'rag' takes the fields top and mode; got '{p.Name}'.", $"rag.{p.Name}", "invalid_value");
+                    else if (p.Name == "mmr" && p.Value.ValueKind == JsonValueKind.Number)
+                        mmr = p.Value.GetDouble() is var l and >= 0 and <= 1 ? l : throw ApiException.BadRequest($"'rag.mmr' must be between 0 and 1; got {p.Value}.", "rag.mmr", "invalid_value");
+                    else if (p.Name == "mmr") throw RequestReader.WrongType("rag.mmr", "a number");
+                    else throw ApiException.BadRequest($"'rag' takes the fields top, mode and mmr; got '{p.Name}'.", $"rag.{p.Name}", "invalid_value");
                 }
                 break;
-            default: throw RequestReader.WrongType(name, "a boolean or an object {\"top\", \"mode\"}");
+            default: throw RequestReader.WrongType(name, "a boolean or an object {\"top\", \"mode\", \"mmr\"}");
         }
         var rag = served.Rag ?? throw ApiException.BadRequest(
             "This server has no document store: start it with `phi serve --rag-db DB` to answer with \"rag\".", name, "rag_not_enabled");
@@ -60,7 +64,7 @@ sealed class GroundedChat
             throw ApiException.BadRequest("With \"rag\", the last message must be the user's question.", "messages", "invalid_value");
 
         string question = messages[^1].Content;
-        var hits = await rag.SearchAsync(question, top, mode ?? rag.DefaultMode, ct);
+        var hits = await rag.SearchAsync(question, top, mode ?? rag.DefaultMode, mmr, ct);
         return new GroundedChat(question, messages.Take(messages.Count - 1).ToList(), hits);
     }
 

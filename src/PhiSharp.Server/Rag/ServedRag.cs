@@ -18,12 +18,12 @@ sealed class ServedRag(IRagStore store, ServedEmbedder? embedder) : IDisposable
     /// <summary>Hybrid when the server has an embedding model and the database has vectors, else lexical (BM25).</summary>
     public RetrievalMode DefaultMode { get; } = embedder is not null && store.Counts().Vectors > 0 ? RetrievalMode.Hybrid : RetrievalMode.Lexical;
 
-    public async Task<IReadOnlyList<RetrievedChunk>> SearchAsync(string question, int top, RetrievalMode mode, CancellationToken ct)
+    public async Task<IReadOnlyList<RetrievedChunk>> SearchAsync(string question, int top, RetrievalMode mode, double? mmrLambda, CancellationToken ct)
     {
         await _turn.WaitAsync(ct);
         try
         {
-            return await _retriever.SearchAsync(question, top, mode, ct);
+            return await _retriever.SearchAsync(question, top, mode, mmrLambda, ct);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {

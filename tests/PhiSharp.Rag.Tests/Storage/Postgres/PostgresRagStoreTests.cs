@@ -162,6 +162,19 @@ public sealed class PostgresRagStoreTests(PgliteServer server) : IDisposable
         var exact = sqlite.SearchVectors(query, 5);
         var pg = store.SearchVectors(query, 5);
         Assert.Equal(exact.Select(h => h.Score), pg.Select(h => h.Score), (a, b) => Math.Abs(a - b) < 1e-5f); // float32 sums in another order
+
+        // The vectors MMR compares chunks by are the stored ones, as SQLite returns them.
+        static Dictionary<string, float[]> ByFile(IRagStore s, IReadOnlyList<long> ids)
+        {
+            var vectors = s.ChunkVectors(ids);
+            return s.Chunks(ids).ToDictionary(c => Path.GetFileName(c.Path), c => vectors[c.ChunkId]);
+        }
+        var pgVectors = ByFile(store, pg.Select(h => h.ChunkId).ToList());
+        var sqliteVectors = ByFile(sqlite, exact.Select(h => h.ChunkId).ToList());
+        Assert.Equal(5, pgVectors.Count);
+        foreach (var (file, stored) in sqliteVectors)
+            Assert.Equal(stored, pgVectors[file], (a, b) => Math.Abs(a - b) < 1e-6f);
+        Assert.Equal(3, (await retriever.SearchAsync("basalt lava", 3, RetrievalMode.Hybrid, mmrLambda: 0.5)).Count);
     }
 
     [Fact]
