@@ -6,7 +6,9 @@ namespace PhiSharp.Rag.Tests;
 /// A deterministic stand-in for an embedding model: each lower-cased word adds 1 to a dimension chosen by a
 /// fixed hash (FNV-1a) of the word. Texts sharing words get a high cosine, so vector search is predictable.
 /// </summary>
-internal sealed class HashingEmbedder(int dimensions = 64) : IEmbeddingGenerator<string, Embedding<float>>
+/// <paramref name="modelId"/> is what the store records as the embedding model (the same for every width, so that
+/// a width mismatch reaches the store's own dimension check).
+internal sealed class HashingEmbedder(int dimensions = 64, string modelId = "hashing") : IEmbeddingGenerator<string, Embedding<float>>
 {
     public int Calls { get; private set; }
 
@@ -30,7 +32,8 @@ internal sealed class HashingEmbedder(int dimensions = 64) : IEmbeddingGenerator
         return vector;
     }
 
-    public object? GetService(Type serviceType, object? serviceKey = null) => null;
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceType == typeof(EmbeddingGeneratorMetadata) ? new EmbeddingGeneratorMetadata("hashing", defaultModelId: modelId) : null;
 
     public void Dispose() { }
 }

@@ -184,3 +184,23 @@ public sealed class GroundedChatWithoutStoreTests(SharedServer shared) : IClassF
         Assert.False(health.GetProperty("rag").GetBoolean());
     }
 }
+
+public sealed class GroundedChatModelMismatchTests
+{
+    [Fact]
+    public async Task A_server_whose_embedding_model_did_not_make_the_documents_vectors_refuses_to_start()
+    {
+        var directory = Directory.CreateTempSubdirectory("phisharp-mismatch-").FullName;
+        try
+        {
+            using var store = SqliteRagStore.Open(Path.Combine(directory, "rag.db"), create: true);
+            store.RecordEmbeddingModel("some-other-model");
+            var e = await Assert.ThrowsAsync<ArgumentException>(() => TestServer.StartAsync(embedModel: EmbeddingServer.ModelPath, ragStore: store));
+            Assert.Contains("'some-other-model'", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}

@@ -36,7 +36,7 @@ static class RagCommand
         var paths = new Argument<string[]>("paths") { Description = "Files and folders to index (folders recursively)", Arity = ArgumentArity.OneOrMore };
         var chunkTokens = new Option<int>("--chunk-tokens") { Description = "Largest chunk, in tokens (estimated from words)", DefaultValueFactory = _ => 256 };
         var overlap = new Option<int>("--overlap") { Description = "Tokens of the previous chunk repeated at the start of the next", DefaultValueFactory = _ => 32 };
-        var command = new Command("ingest", "Add or update files in the database; unchanged files are skipped, unsupported ones listed");
+        var command = new Command("ingest", "Add or update files in the database; unchanged files are skipped, unsupported ones listed, and documents of files deleted from the given folders removed");
         command.Arguments.Add(paths);
         command.Options.Add(Db);
         command.Options.Add(chunkTokens);
@@ -46,7 +46,9 @@ static class RagCommand
         {
             var chunker = new Chunker(parse.GetValue(chunkTokens), parse.GetValue(overlap));
             var db = parse.GetValue(Db)!;
-            var files = Ingestor.FindFiles(parse.GetValue(paths)!, exclude: PostgresUrl.IsPostgres(db) ? null : db);
+            var given = parse.GetValue(paths)!;
+            var files = Ingestor.FindFiles(given, exclude: PostgresUrl.IsPostgres(db) ? null : db);
+            var folders = given.Where(Directory.Exists).ToList();
             using var embedder = RagEmbedding.Load(parse);
             using var store = RagStore.Open(db, create: true);
             var ingestor = new Ingestor(store, chunker, embedder);
@@ -55,12 +57,12 @@ static class RagCommand
             {
                 var task = context.AddTask("ingesting", maxValue: files.Count);
                 var progress = new SynchronousProgress(p => task.Value = p.Done);
-                report = await ingestor.IngestAsync(files, progress, cancel);
+                report = await ingestor.IngestAsync(files, folders, progress, cancel);
             });
             foreach (var skipped in report.Skipped)
                 AnsiConsole.MarkupLineInterpolated($"[yellow]skipped[/] {DocumentPath.Display(skipped.Path)}: {skipped.Reason}");
             var counts = store.Counts();
-            AnsiConsole.WriteLine($"{report.Added} added, {report.Updated} updated, {report.Unchanged} unchanged, {report.Skipped.Count} skipped; " +
+            AnsiConsole.WriteLine($"{report.Added} added, {report.Updated} updated, {report.Unchanged} unchanged, {report.Removed} removed, {report.Skipped.Count} skipped; " +
                                   $"{report.Chunks} chunks written; the database holds {counts.Documents} documents in {counts.Chunks} chunks");
             return 0;
         }));

@@ -9,14 +9,15 @@ namespace PhiSharp.Rag.Ingestion;
 /// <summary>Where an ingest run is: <paramref name="Done"/> of <paramref name="Total"/> files, the last being <paramref name="Path"/>.</summary>
 public readonly record struct IngestProgress(int Done, int Total, string Path);
 
-/// <summary>What an ingest run did to each file.</summary>
-public sealed record IngestReport(int Added, int Updated, int Unchanged, int Chunks, IReadOnlyList<SkippedFile> Skipped);
+/// <summary>What an ingest run did to each file; <paramref name="Removed"/> counts stored documents whose files are gone.</summary>
+public sealed record IngestReport(int Added, int Updated, int Unchanged, int Removed, int Chunks, IReadOnlyList<SkippedFile> Skipped);
 
 /// <summary>
 /// Files → chunks (→ vectors) → store. A file is keyed by its full path and identified by the SHA-256 of its
 /// bytes: an unchanged file costs one hash and no write; a changed one has all its chunks replaced in one
 /// transaction, so a run that dies part-way leaves every file either fully old or fully new, and the next run
-/// picks up where it stopped.
+/// picks up where it stopped. An unchanged file stored without vectors is re-ingested when an embedding model is
+/// given, and documents under an ingested folder whose files no longer exist are removed.
 /// </summary>
 public sealed class Ingestor(IRagStore store, Chunker chunker, IEmbeddingGenerator<string, Embedding<float>>? embedder = null,
     VectorEncoding encoding = VectorEncoding.Float32)
@@ -49,8 +50,13 @@ public sealed class Ingestor(IRagStore store, Chunker chunker, IEmbeddingGenerat
             if (!Path.GetFileName(sub).StartsWith('.')) AddFolder(sub, files);
     }
 
-    public async Task<IngestReport> IngestAsync(IReadOnlyList<string> files, IProgress<IngestProgress>? progress = null, CancellationToken cancel = default)
+    /// <param name="files">What <see cref="FindFiles"/> found.</param>
+    /// <param name="folders">The folders given to <see cref="FindFiles"/>: stored documents under them whose files
+    /// no longer exist are removed (nothing outside them is touched).</param>
+    public async Task<IngestReport> IngestAsync(IReadOnlyList<string> files, IReadOnlyList<string>? folders = null,
+        IProgress<IngestProgress>? progress = null, CancellationToken cancel = default)
     {
+        EmbeddingModelRecord.CheckForIngest(store, embedder);
         int added = 0, updated = 0, unchanged = 0, chunkCount = 0;
         var skipped = new List<SkippedFile>();
         for (int i = 0; i < files.Count; i++)
@@ -68,7 +74,7 @@ public sealed class Ingestor(IRagStore store, Chunker chunker, IEmbeddingGenerat
 
             var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
             var previous = store.DocumentHash(path);
-            if (previous == hash) unchanged++;
+            if (previous == hash && (embedder is null || !store.LacksVectors(path))) unchanged++;
             else
             {
                 var (document, skip) = DocumentReader.Extract(path, bytes);
@@ -84,7 +90,23 @@ public sealed class Ingestor(IRagStore store, Chunker chunker, IEmbeddingGenerat
             }
             progress?.Report(new(i + 1, files.Count, path));
         }
-        return new IngestReport(added, updated, unchanged, chunkCount, skipped);
+        int removed = RemoveVanished(folders ?? []);
+        return new IngestReport(added, updated, unchanged, removed, chunkCount, skipped);
+    }
+
+    int RemoveVanished(IReadOnlyList<string> folders)
+    {
+        int removed = 0;
+        foreach (var folder in folders.Select(Path.GetFullPath).Where(Directory.Exists))
+        {
+            foreach (var path in store.DocumentsUnder(folder))
+            {
+                if (File.Exists(path)) continue;
+                store.RemoveDocument(path);
+                removed++;
+            }
+        }
+        return removed;
     }
 
     async Task<IReadOnlyList<ReadOnlyMemory<byte>>> EmbedAsync(IReadOnlyList<Chunk> chunks, CancellationToken cancel)

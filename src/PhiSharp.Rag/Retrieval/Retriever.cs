@@ -68,6 +68,7 @@ public sealed class Retriever(IRagStore store, IEmbeddingGenerator<string, Embed
 
     async Task<IReadOnlyList<(long ChunkId, float Score)>> VectorSearchAsync(string query, int top, CancellationToken cancel)
     {
+        EmbeddingModelRecord.CheckForSearch(store, embedder!);
         _hasVectors = _hasVectors || store.Counts().Vectors > 0;
         if (!_hasVectors)
             throw new InvalidOperationException("the database has no vectors: its documents were ingested without an embedding model");

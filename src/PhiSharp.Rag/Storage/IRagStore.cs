@@ -20,6 +20,21 @@ public interface IRagStore : IDisposable
     /// <summary>Replaces everything stored for <paramref name="path"/> with <paramref name="chunks"/> (and their vectors, when given), in one transaction.</summary>
     void ReplaceDocument(string path, string hash, long bytes, IReadOnlyList<Chunk> chunks, IReadOnlyList<ReadOnlyMemory<byte>>? vectors);
 
+    /// <summary>Deletes <paramref name="path"/> with its chunks, their index entries and vectors, in one transaction.</summary>
+    void RemoveDocument(string path);
+
+    /// <summary>The stored documents whose paths lie under <paramref name="folder"/> (a full path).</summary>
+    IReadOnlyList<string> DocumentsUnder(string folder);
+
+    /// <summary>Whether some chunk of <paramref name="path"/> has no vector (it was ingested without an embedding model).</summary>
+    bool LacksVectors(string path);
+
+    /// <summary>The embedding model the stored vectors were made with (its id, as recorded by the first ingest that
+    /// had one), or null.</summary>
+    string? EmbeddingModel();
+
+    void RecordEmbeddingModel(string id);
+
     /// <summary>The best <paramref name="limit"/> chunks by the store's full-text ranking (BM25 in SQLite) for the words of <paramref name="query"/>.</summary>
     IReadOnlyList<RetrievedChunk> SearchLexical(string query, int limit);
 

@@ -120,7 +120,7 @@ public sealed class PostgresRagStore : IRagStore
     {
         if (vectors is not null && vectors.Count != chunks.Count)
             throw new ArgumentException($"{vectors.Count} vectors for {chunks.Count} chunks", nameof(vectors));
-        var floats = vectors?.Select(v => Decode(v.Span)).ToList();
+        var floats = vectors?.Select(v => VectorCodec.Decode(v.Span)).ToList();
         using var tx = _connection.BeginTransaction();
         if (floats is { Count: > 0 }) EnsureDimensions(floats[0].Length, tx);
         var id = Scalar<long>("""
@@ -147,16 +147,6 @@ public sealed class PostgresRagStore : IRagStore
         tx.Commit();
     }
 
-    /// <summary>The floats of a stored-vector blob (int8 blobs dequantized): pgvector keeps float32.</summary>
-    static float[] Decode(ReadOnlySpan<byte> blob)
-    {
-        if (VectorCodec.EncodingOf(blob) == VectorEncoding.Float32) return VectorCodec.Floats(blob).ToArray();
-        float scale = VectorCodec.Int8Scale(blob);
-        var values = VectorCodec.Int8Values(blob);
-        var floats = new float[values.Length];
-        for (int i = 0; i < floats.Length; i++) floats[i] = values[i] * scale;
-        return floats;
-    }
 
     /// <summary>The first vectors fix the column's dimension (and get the HNSW index); later ones must match it.</summary>
     void EnsureDimensions(int dims, NpgsqlTransaction tx)
@@ -175,6 +165,28 @@ public sealed class PostgresRagStore : IRagStore
                 "the documents were embedded with a different model; use that one, or a new database");
         }
     }
+
+    public void RemoveDocument(string path) =>
+        Execute("DELETE FROM documents WHERE path = @p", null, ("p", path)); // chunks cascade
+
+    public IReadOnlyList<string> DocumentsUnder(string folder)
+    {
+        string prefix = Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar;
+        using var command = Command("SELECT path FROM documents WHERE left(path, length(@f)) = @f ORDER BY path", null, ("f", prefix));
+        using var reader = command.ExecuteReader();
+        var paths = new List<string>();
+        while (reader.Read()) paths.Add(reader.GetString(0));
+        return paths;
+    }
+
+    public bool LacksVectors(string path) => Scalar<bool>(
+        "SELECT EXISTS (SELECT 1 FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.path = @p AND c.embedding IS NULL)",
+        null, ("p", path));
+
+    public string? EmbeddingModel() => Scalar<string?>("SELECT value FROM rag_meta WHERE key = 'embedding_model'");
+
+    public void RecordEmbeddingModel(string id) =>
+        Execute("INSERT INTO rag_meta(key, value) VALUES ('embedding_model', @v) ON CONFLICT (key) DO UPDATE SET value = excluded.value", null, ("v", id));
 
     public IReadOnlyList<RetrievedChunk> SearchLexical(string query, int limit)
     {

@@ -155,6 +155,31 @@ public sealed class SqliteRagStore : IRagStore
         _index = null;
     }
 
+    public void RemoveDocument(string path)
+    {
+        Execute("DELETE FROM documents WHERE path = $p", null, ("$p", path)); // chunks (and their FTS rows) cascade
+        _index = null;
+    }
+
+    public IReadOnlyList<string> DocumentsUnder(string folder)
+    {
+        string prefix = Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar;
+        using var command = Command("SELECT path FROM documents WHERE substr(path, 1, length($f)) = $f ORDER BY path", null, ("$f", prefix));
+        using var reader = command.ExecuteReader();
+        var paths = new List<string>();
+        while (reader.Read()) paths.Add(reader.GetString(0));
+        return paths;
+    }
+
+    public bool LacksVectors(string path) => Scalar<long>(
+        "SELECT EXISTS (SELECT 1 FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.path = $p AND c.embedding IS NULL)",
+        ("$p", path)) != 0;
+
+    public string? EmbeddingModel() => Scalar<string?>("SELECT value FROM rag_meta WHERE key = 'embedding_model'");
+
+    public void RecordEmbeddingModel(string id) =>
+        Execute("INSERT INTO rag_meta(key, value) VALUES ('embedding_model', $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", null, ("$v", id));
+
     public IReadOnlyList<RetrievedChunk> SearchLexical(string query, int limit)
     {
         var match = LexicalQuery.ToFts5(query);

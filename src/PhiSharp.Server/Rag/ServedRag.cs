@@ -11,9 +11,16 @@ namespace PhiSharp.Server.Rag;
 sealed class ServedRag(IRagStore store, ServedEmbedder? embedder) : IDisposable
 {
     readonly SemaphoreSlim _turn = new(1, 1);
-    readonly Retriever _retriever = new(store, embedder);
+    readonly Retriever _retriever = NewRetriever(store, embedder);
 
     public bool HasEmbedder => embedder is not null;
+
+    static Retriever NewRetriever(IRagStore store, ServedEmbedder? embedder)
+    {
+        // With another model than the documents' every grounded answer would rest on noise: refuse at start.
+        if (embedder is not null) EmbeddingModelRecord.CheckForSearch(store, embedder);
+        return new Retriever(store, embedder);
+    }
 
     /// <summary>Hybrid when the server has an embedding model and the database has vectors, else lexical (BM25).</summary>
     public RetrievalMode DefaultMode { get; } = embedder is not null && store.Counts().Vectors > 0 ? RetrievalMode.Hybrid : RetrievalMode.Lexical;

@@ -178,6 +178,30 @@ public sealed class PostgresRagStoreTests(PgliteServer server) : IDisposable
     }
 
     [Fact]
+    public async Task Later_ingests_add_missing_vectors_remove_deleted_files_and_keep_to_one_model()
+    {
+        _dir.Write("docs/a.txt", "cats purr");
+        _dir.Write("docs/b.txt", "volcano basalt lava");
+        using var store = PostgresRagStore.Open(_url, create: true);
+        async Task<IngestReport> Ingest(HashingEmbedder? embedder) =>
+            await new Ingestor(store, new Chunker(64, 8), embedder).IngestAsync(Ingestor.FindFiles([Docs]), [Docs]);
+
+        await Ingest(null);
+        var embedded = await Ingest(new HashingEmbedder(modelId: "model-a"));
+        Assert.Equal((0, 2), (embedded.Added, embedded.Updated));
+        Assert.Equal(new StoreCounts(2, 2, 2, 2), store.Counts());
+        Assert.Equal("model-a", store.EmbeddingModel());
+
+        File.Delete(_dir.File("docs/b.txt"));
+        var pruned = await Ingest(new HashingEmbedder(modelId: "model-a"));
+        Assert.Equal((1, 1), (pruned.Removed, pruned.Unchanged));
+        Assert.Equal(new StoreCounts(1, 1, 1, 1), store.Counts());
+
+        await Assert.ThrowsAsync<ArgumentException>(() => Ingest(new HashingEmbedder(modelId: "model-b")));
+        await Assert.ThrowsAsync<ArgumentException>(() => Ingest(null));
+    }
+
+    [Fact]
     public async Task Vectors_of_another_dimension_are_refused_and_the_file_is_not_written()
     {
         _dir.Write("docs/a.txt", "cats purr");
