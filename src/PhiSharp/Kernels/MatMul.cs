@@ -94,7 +94,13 @@ public sealed unsafe class MatMul : IParallelWork
         if (_weight.RowsInterleaved)
         {
             const int Group = InterleavedRows.Group;
-            for (int g = start; g < end; g++)
+            int g = start;
+            if (_weight.Type == GgmlType.Q4_0 && _tier == SimdTier.Vector256 && Q4_0x8.TwoGroupsAtOnce)
+            {
+                for (; g + 2 <= end; g += 2)
+                    Q4_0x8.DotTokensTwoGroups(_weight.Data + g * Group * rowBytes, Group * rowBytes, cols / 32, _batch, _tokens, _y + g * Group, rows);
+            }
+            for (; g < end; g++)
                 InterleavedRows.DotTokens(_weight.Type, _tier, _weight.Data + g * Group * rowBytes, cols, _batch, _tokens, _y + g * Group, rows);
             return;
         }

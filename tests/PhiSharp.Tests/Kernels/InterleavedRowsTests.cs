@@ -88,6 +88,44 @@ public class InterleavedRowsTests
     }
 
     [Fact]
+    public unsafe void Q4_0_two_groups_at_once_equal_one_group_at_a_time()
+    {
+        // The 512-bit path (DotTokensTwoGroups, used where there is AVX-512 but no AVX-VNNI) against the 256-bit one.
+        if (!Avx512BW.IsSupported)
+        {
+            Assert.False(Q4_0x8.TwoGroupsAtOnce);
+            return; // the 512-bit path cannot run here (the AVX-512 run of the suite covers it)
+        }
+        const int Tokens = 7; // a tile of four and a remainder of three
+        using var copy = GgufFile.Open(Fixtures.Path("llamacpp", File), InMemory);
+        Assert.True(copy.TryInterleaveRows("blk.0.ffn_up.weight", out var w));
+        int cols = w.RowLength, blocks = cols / 32;
+        long groupBytes = InterleavedRows.Group * GgmlTypeInfo.RowByteSize(GgmlType.Q4_0, cols);
+        var random = new Random(5);
+        var x = Enumerable.Range(0, Tokens * cols).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+        var activations = new Q8Activations();
+        activations.Quantize(x, Tokens, cols, superBlocks: false);
+        var pair = new float[Tokens * 16];
+        var single = new float[Tokens * 16];
+        fixed (sbyte* qv = activations.Values)
+        fixed (float* qs = activations.Scales)
+        fixed (int* qsum = activations.Sums)
+        fixed (int* lanes = activations.LaneOffsets)
+        fixed (int* pairs = activations.PairSums)
+        fixed (float* yPair = pair)
+        fixed (float* ySingle = single)
+        {
+            var batch = new Q8Batch(qv, qs, qsum, lanes, pairs, cols, activations.ScalesPerToken, activations.SumsPerToken);
+            byte* group = w.Data + 2 * groupBytes; // groups 2 and 3
+            Q4_0x8.DotTokensTwoGroups(group, groupBytes, blocks, batch, Tokens, yPair, 16);
+            Q4_0x8.DotTokens(SimdTier.Vector256, group, blocks, batch, Tokens, ySingle, 16);
+            Q4_0x8.DotTokens(SimdTier.Vector256, group + groupBytes, blocks, batch, Tokens, ySingle + 8, 16);
+        }
+        // The same integer sums scaled and added in the same order.
+        Assert.Equal(single, pair);
+    }
+
+    [Fact]
     public void A_mapped_file_is_left_row_major()
     {
         using var mapped = GgufFile.Open(Fixtures.Path("llamacpp", File));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -143,17 +144,33 @@ internal static unsafe class Q4_0x8
         Vector256<float> rowScales, Q8Row a, int b, Vector256<float> acc, int zero = 8)
     {
         int* x = (int*)(a.Values + 32 * b);
-        // Two independent chains: the multiply-adds of one chain wait on each other (latency ≈ 4 cycles).
-        var low = Vector256.Create(-zero * a.Sums[b]);
-        var high = IntegerDot.Add(Vector256<int>.Zero, w4, Vector256.Create(x[4]).AsSByte());
-        low = IntegerDot.Add(low, w0, Vector256.Create(x[0]).AsSByte());
-        high = IntegerDot.Add(high, w5, Vector256.Create(x[5]).AsSByte());
-        low = IntegerDot.Add(low, w1, Vector256.Create(x[1]).AsSByte());
-        high = IntegerDot.Add(high, w6, Vector256.Create(x[6]).AsSByte());
-        low = IntegerDot.Add(low, w2, Vector256.Create(x[2]).AsSByte());
-        high = IntegerDot.Add(high, w7, Vector256.Create(x[7]).AsSByte());
-        low = IntegerDot.Add(low, w3, Vector256.Create(x[3]).AsSByte());
-        var dot = low + high;
+        Vector256<int> dot;
+        if (AvxVnni.IsSupported)
+        {
+            // Two independent chains: the multiply-adds of one chain wait on each other (latency ≈ 4 cycles).
+            var low = Vector256.Create(-zero * a.Sums[b]);
+            var high = IntegerDot.Add(Vector256<int>.Zero, w4, Vector256.Create(x[4]).AsSByte());
+            low = IntegerDot.Add(low, w0, Vector256.Create(x[0]).AsSByte());
+            high = IntegerDot.Add(high, w5, Vector256.Create(x[5]).AsSByte());
+            low = IntegerDot.Add(low, w1, Vector256.Create(x[1]).AsSByte());
+            high = IntegerDot.Add(high, w6, Vector256.Create(x[6]).AsSByte());
+            low = IntegerDot.Add(low, w2, Vector256.Create(x[2]).AsSByte());
+            high = IntegerDot.Add(high, w7, Vector256.Create(x[7]).AsSByte());
+            low = IntegerDot.Add(low, w3, Vector256.Create(x[3]).AsSByte());
+            dot = low + high;
+        }
+        else
+        {
+            // Without VNNI each product pair is a 16-bit pmaddubsw lane. With 4-bit codes (Q4_0 only: Q8_0x8 needs
+            // VNNI) a pair is at most 2·15·127 = 3810 in magnitude, so the 8 pairs of a lane sum to at most 30480 and
+            // can be added in 16 bits before one widening pmaddwd (instead of one per product).
+            Debug.Assert(zero == 8);
+            var p0 = Avx2.MultiplyAddAdjacent(w0, Vector256.Create(x[0]).AsSByte()) + Avx2.MultiplyAddAdjacent(w1, Vector256.Create(x[1]).AsSByte());
+            var p1 = Avx2.MultiplyAddAdjacent(w2, Vector256.Create(x[2]).AsSByte()) + Avx2.MultiplyAddAdjacent(w3, Vector256.Create(x[3]).AsSByte());
+            var p2 = Avx2.MultiplyAddAdjacent(w4, Vector256.Create(x[4]).AsSByte()) + Avx2.MultiplyAddAdjacent(w5, Vector256.Create(x[5]).AsSByte());
+            var p3 = Avx2.MultiplyAddAdjacent(w6, Vector256.Create(x[6]).AsSByte()) + Avx2.MultiplyAddAdjacent(w7, Vector256.Create(x[7]).AsSByte());
+            dot = Avx2.MultiplyAddAdjacent((p0 + p1) + (p2 + p3), Vector256<short>.One) + Vector256.Create(-zero * a.Sums[b]);
+        }
         return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), rowScales * a.Scales[b], acc);
     }
 
@@ -170,6 +187,83 @@ internal static unsafe class Q4_0x8
             acc = Block(w0, w1, w2, w3, w4, w5, w6, w7, RowScales(block), a, b, acc);
         }
         acc.Store(y);
+    }
+
+    /// <summary>Whether <see cref="DotTokensTwoGroups"/> is the faster path: 512-bit registers, but no VNNI multiply-add
+    /// (with AVX-VNNI the 256-bit vpdpbusd does a block's products in a third of the instructions).</summary>
+    public static bool TwoGroupsAtOnce => Avx512BW.IsSupported && !AvxVnni.IsSupported;
+
+    /// <summary>
+    /// <see cref="DotTokens"/> for two adjacent groups (16 rows, <paramref name="groupBytes"/> apart) in 512-bit
+    /// registers: each activation broadcast, multiply-add and scaling serves 16 rows, halving the instructions of the
+    /// 8-row path. y[t·yStride + j] for j in 0..15.
+    /// </summary>
+    public static void DotTokensTwoGroups(byte* first, long groupBytes, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
+    {
+        int done = 0;
+        if (tokens >= 4)
+        {
+            // The 16 rows' block scales, widened from half precision once for all the tokens.
+            float* scales = stackalloc float[2 * RowsPerGroup * blocks];
+            for (int b = 0; b < blocks; b++)
+            {
+                RowScales(first + b * GroupBlockBytes).Store(scales + 16 * b);
+                RowScales(first + groupBytes + b * GroupBlockBytes).Store(scales + 16 * b + 8);
+            }
+            for (; done + 4 <= tokens; done += 4)
+                FourTokensTwoGroups(first, first + groupBytes, scales, blocks, batch, done, y + done * yStride, yStride);
+        }
+        for (; done < tokens; done++)
+        {
+            OneToken(first, blocks, batch.Row(done), y + done * yStride);
+            OneToken(first + groupBytes, blocks, batch.Row(done), y + done * yStride + RowsPerGroup);
+        }
+    }
+
+    /// <summary>Chunk c of block b for both groups: 16 rows' codes of weights 4c.. (low nibbles) and 16+4c.. (high).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static (Vector512<byte> Low, Vector512<byte> High) Chunk16(byte* a, byte* b, int c)
+    {
+        var q = Vector512.Create(Vector256.Load(a + CodesOffset + 32 * c), Vector256.Load(b + CodesOffset + 32 * c));
+        return (q & Vector512.Create((byte)0x0F), Vector512.ShiftRightLogical(q, 4));
+    }
+
+    /// <summary><see cref="Block"/>'s non-VNNI sum for 16 rows: 4-bit codes keep the 16-bit pair sums in range.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> Block16(Vector512<byte> w0, Vector512<byte> w1, Vector512<byte> w2, Vector512<byte> w3,
+        Vector512<byte> w4, Vector512<byte> w5, Vector512<byte> w6, Vector512<byte> w7,
+        Vector512<float> rowScales, Q8Row a, int b, Vector512<float> acc)
+    {
+        int* x = (int*)(a.Values + 32 * b);
+        var p0 = Avx512BW.MultiplyAddAdjacent(w0, Vector512.Create(x[0]).AsSByte()) + Avx512BW.MultiplyAddAdjacent(w1, Vector512.Create(x[1]).AsSByte());
+        var p1 = Avx512BW.MultiplyAddAdjacent(w2, Vector512.Create(x[2]).AsSByte()) + Avx512BW.MultiplyAddAdjacent(w3, Vector512.Create(x[3]).AsSByte());
+        var p2 = Avx512BW.MultiplyAddAdjacent(w4, Vector512.Create(x[4]).AsSByte()) + Avx512BW.MultiplyAddAdjacent(w5, Vector512.Create(x[5]).AsSByte());
+        var p3 = Avx512BW.MultiplyAddAdjacent(w6, Vector512.Create(x[6]).AsSByte()) + Avx512BW.MultiplyAddAdjacent(w7, Vector512.Create(x[7]).AsSByte());
+        var dot = Avx512BW.MultiplyAddAdjacent((p0 + p1) + (p2 + p3), Vector512<short>.One) + Vector512.Create(-8 * a.Sums[b]);
+        return Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(dot), rowScales * a.Scales[b], acc);
+    }
+
+    static void FourTokensTwoGroups(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+    {
+        Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
+        Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* blockA = groupA + b * GroupBlockBytes, blockB = groupB + b * GroupBlockBytes;
+            var (w0, w4) = Chunk16(blockA, blockB, 0);
+            var (w1, w5) = Chunk16(blockA, blockB, 1);
+            var (w2, w6) = Chunk16(blockA, blockB, 2);
+            var (w3, w7) = Chunk16(blockA, blockB, 3);
+            var scales = Vector512.Load(rowScales + 16 * b);
+            acc0 = Block16(w0, w1, w2, w3, w4, w5, w6, w7, scales, a0, b, acc0);
+            acc1 = Block16(w0, w1, w2, w3, w4, w5, w6, w7, scales, a1, b, acc1);
+            acc2 = Block16(w0, w1, w2, w3, w4, w5, w6, w7, scales, a2, b, acc2);
+            acc3 = Block16(w0, w1, w2, w3, w4, w5, w6, w7, scales, a3, b, acc3);
+        }
+        acc0.Store(y);
+        acc1.Store(y + yStride);
+        acc2.Store(y + 2 * yStride);
+        acc3.Store(y + 3 * yStride);
     }
 
     /// <summary>Four tokens at once: each block's codes are unpacked once and used four times.</summary>
