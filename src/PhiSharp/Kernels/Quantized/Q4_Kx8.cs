@@ -95,6 +95,22 @@ internal static unsafe class Q4_Kx8
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<sbyte> Broadcast(sbyte* x) => Vector256.Create(*(int*)x).AsSByte();
 
+    /// <summary>Sub-block s's scale of each row in both 16-bit halves of its lane (a pmaddwd operand).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<short> ScalePair(byte* block, int s)
+    {
+        var scale = Scale(block, s);
+        return (scale | (scale << 16)).AsInt16();
+    }
+
+    /// <summary>Chunk c of the codes of sub-block s (low nibbles for even s, high for odd): weights 4c.. of 8 rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<byte> Codes(byte* codes, int c, int s, Vector256<byte> mask)
+    {
+        var q = Vector256.Load(codes + 32 * c);
+        return (s & 1) == 0 ? q & mask : Vector256.ShiftRightLogical(q, 4);
+    }
+
     /// <summary>Four tokens at once: each 32 bytes of codes are unpacked once and used four times.</summary>
     static void FourTokens(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride)
     {
@@ -111,21 +127,42 @@ internal static unsafe class Q4_Kx8
                 byte* codes = block + CodesOffset + 256 * (s >> 1);
                 int at = 256 * b + 32 * s;
                 sbyte* x0 = a0.Values + at, x1 = a1.Values + at, x2 = a2.Values + at, x3 = a3.Values + at;
-                Vector256<int> d0 = default, d1 = default, d2 = default, d3 = default;
-                for (int c = 0; c < 8; c++)
+                if (AvxVnni.IsSupported)
                 {
-                    var q = Vector256.Load(codes + 32 * c);
-                    var w = (s & 1) == 0 ? q & mask : Vector256.ShiftRightLogical(q, 4);
-                    d0 = IntegerDot.Add(d0, w, Broadcast(x0 + 4 * c));
-                    d1 = IntegerDot.Add(d1, w, Broadcast(x1 + 4 * c));
-                    d2 = IntegerDot.Add(d2, w, Broadcast(x2 + 4 * c));
-                    d3 = IntegerDot.Add(d3, w, Broadcast(x3 + 4 * c));
+                    Vector256<int> d0 = default, d1 = default, d2 = default, d3 = default;
+                    for (int c = 0; c < 8; c++)
+                    {
+                        var w = Codes(codes, c, s, mask);
+                        d0 = IntegerDot.Add(d0, w, Broadcast(x0 + 4 * c));
+                        d1 = IntegerDot.Add(d1, w, Broadcast(x1 + 4 * c));
+                        d2 = IntegerDot.Add(d2, w, Broadcast(x2 + 4 * c));
+                        d3 = IntegerDot.Add(d3, w, Broadcast(x3 + 4 * c));
+                    }
+                    var scale = Scale(block, s);
+                    i0 += d0 * scale;
+                    i1 += d1 * scale;
+                    i2 += d2 * scale;
+                    i3 += d3 * scale;
                 }
-                var scale = Scale(block, s);
-                i0 += d0 * scale;
-                i1 += d1 * scale;
-                i2 += d2 * scale;
-                i3 += d3 * scale;
+                else
+                {
+                    // Without VNNI: the sub-block's pmaddubsw pair sums added in 16 bits (4-bit codes: at most
+                    // 8·2·15·127 = 30480), then one pmaddwd by the row's scale does the widening and the scaling.
+                    Vector256<short> p0 = default, p1 = default, p2 = default, p3 = default;
+                    for (int c = 0; c < 8; c++)
+                    {
+                        var w = Codes(codes, c, s, mask);
+                        p0 += Avx2.MultiplyAddAdjacent(w, Broadcast(x0 + 4 * c));
+                        p1 += Avx2.MultiplyAddAdjacent(w, Broadcast(x1 + 4 * c));
+                        p2 += Avx2.MultiplyAddAdjacent(w, Broadcast(x2 + 4 * c));
+                        p3 += Avx2.MultiplyAddAdjacent(w, Broadcast(x3 + 4 * c));
+                    }
+                    var scale = ScalePair(block, s);
+                    i0 += Avx2.MultiplyAddAdjacent(p0, scale);
+                    i1 += Avx2.MultiplyAddAdjacent(p1, scale);
+                    i2 += Avx2.MultiplyAddAdjacent(p2, scale);
+                    i3 += Avx2.MultiplyAddAdjacent(p3, scale);
+                }
             }
             var d = HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)block));
             var dmin = HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)(block + MinScalesOffset)));
@@ -153,16 +190,28 @@ internal static unsafe class Q4_Kx8
             {
                 byte* codes = block + CodesOffset + 256 * (s >> 1);
                 sbyte* x = a.Values + 256 * b + 32 * s;
-                // Two chains, so consecutive multiply-adds do not wait on each other.
-                Vector256<int> even = default, odd = default;
-                for (int c = 0; c < 8; c += 2)
+                if (AvxVnni.IsSupported)
                 {
-                    var q0 = Vector256.Load(codes + 32 * c);
-                    var q1 = Vector256.Load(codes + 32 * c + 32);
-                    even = IntegerDot.Add(even, (s & 1) == 0 ? q0 & mask : Vector256.ShiftRightLogical(q0, 4), Broadcast(x + 4 * c));
-                    odd = IntegerDot.Add(odd, (s & 1) == 0 ? q1 & mask : Vector256.ShiftRightLogical(q1, 4), Broadcast(x + 4 * c + 4));
+                    // Two chains, so consecutive multiply-adds do not wait on each other.
+                    Vector256<int> even = default, odd = default;
+                    for (int c = 0; c < 8; c += 2)
+                    {
+                        even = IntegerDot.Add(even, Codes(codes, c, s, mask), Broadcast(x + 4 * c));
+                        odd = IntegerDot.Add(odd, Codes(codes, c + 1, s, mask), Broadcast(x + 4 * c + 4));
+                    }
+                    scaled += (even + odd) * Scale(block, s);
                 }
-                scaled += (even + odd) * Scale(block, s);
+                else
+                {
+                    // As in FourTokens: 16-bit pair sums, widened and scaled by one pmaddwd.
+                    Vector256<short> even = default, odd = default;
+                    for (int c = 0; c < 8; c += 2)
+                    {
+                        even += Avx2.MultiplyAddAdjacent(Codes(codes, c, s, mask), Broadcast(x + 4 * c));
+                        odd += Avx2.MultiplyAddAdjacent(Codes(codes, c + 1, s, mask), Broadcast(x + 4 * c + 4));
+                    }
+                    scaled += Avx2.MultiplyAddAdjacent(even + odd, ScalePair(block, s));
+                }
             }
             var d = HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)block));
             var dmin = HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)(block + MinScalesOffset)));
