@@ -91,6 +91,27 @@ internal static unsafe class Q6_Kx8
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<int> Scale(byte* block, int g) => Avx2.ConvertToVector256Int32((sbyte*)(block + ScalesOffset + 8 * g));
 
+    /// <summary>Scale g of the 8 rows in both 16-bit halves of each lane (a pmaddwd operand).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<short> ScaleBoth(byte* block, int g)
+    {
+        var scale = Scale(block, g) & Vector256.Create(0xFFFF);
+        return (scale | (scale << 16)).AsInt16();
+    }
+
+    /// <summary>
+    /// Without VNNI: scale g · Σ q·a over the group's 16 weights per row (codes w0..w3: <see cref="Codes"/> e = 0..3). 6-bit codes allow two pmaddubsw pair sums
+    /// to be added in 16 bits (at most 2·2·63·127 = 32004); one pmaddwd by the scale widens and scales each half.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> ScaledGroup(Vector256<byte> w0, Vector256<byte> w1, Vector256<byte> w2, Vector256<byte> w3,
+        sbyte* x, Vector256<short> scale)
+    {
+        var low = Avx2.MultiplyAddAdjacent(w0, Broadcast(x)) + Avx2.MultiplyAddAdjacent(w1, Broadcast(x + 4));
+        var high = Avx2.MultiplyAddAdjacent(w2, Broadcast(x + 8)) + Avx2.MultiplyAddAdjacent(w3, Broadcast(x + 12));
+        return Avx2.MultiplyAddAdjacent(low, scale) + Avx2.MultiplyAddAdjacent(high, scale);
+    }
+
     /// <summary>Scales 2i and 2i+1 of the 8 rows as the two 16-bit halves of each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<short> ScalePair(byte* block, int i) =>
@@ -116,20 +137,35 @@ internal static unsafe class Q6_Kx8
             {
                 int h = g >> 3, k = (g >> 1) & 3, firstChunk = 4 * (g & 1);
                 int at = 256 * b + 16 * g;
-                Vector256<int> d0 = default, d1 = default, d2 = default, d3 = default;
-                for (int e = 0; e < 4; e++)
+                if (AvxVnni.IsSupported)
                 {
-                    var w = Codes(block, h, k, firstChunk + e);
-                    d0 = IntegerDot.Add(d0, w, Broadcast(a0.Values + at + 4 * e));
-                    d1 = IntegerDot.Add(d1, w, Broadcast(a1.Values + at + 4 * e));
-                    d2 = IntegerDot.Add(d2, w, Broadcast(a2.Values + at + 4 * e));
-                    d3 = IntegerDot.Add(d3, w, Broadcast(a3.Values + at + 4 * e));
+                    Vector256<int> d0 = default, d1 = default, d2 = default, d3 = default;
+                    for (int e = 0; e < 4; e++)
+                    {
+                        var w = Codes(block, h, k, firstChunk + e);
+                        d0 = IntegerDot.Add(d0, w, Broadcast(a0.Values + at + 4 * e));
+                        d1 = IntegerDot.Add(d1, w, Broadcast(a1.Values + at + 4 * e));
+                        d2 = IntegerDot.Add(d2, w, Broadcast(a2.Values + at + 4 * e));
+                        d3 = IntegerDot.Add(d3, w, Broadcast(a3.Values + at + 4 * e));
+                    }
+                    var scale = Scale(block, g);
+                    i0 += d0 * scale;
+                    i1 += d1 * scale;
+                    i2 += d2 * scale;
+                    i3 += d3 * scale;
                 }
-                var scale = Scale(block, g);
-                i0 += d0 * scale;
-                i1 += d1 * scale;
-                i2 += d2 * scale;
-                i3 += d3 * scale;
+                else
+                {
+                    var scale = ScaleBoth(block, g);
+                    var w0 = Codes(block, h, k, firstChunk);
+                    var w1 = Codes(block, h, k, firstChunk + 1);
+                    var w2 = Codes(block, h, k, firstChunk + 2);
+                    var w3 = Codes(block, h, k, firstChunk + 3);
+                    i0 += ScaledGroup(w0, w1, w2, w3, a0.Values + at, scale);
+                    i1 += ScaledGroup(w0, w1, w2, w3, a1.Values + at, scale);
+                    i2 += ScaledGroup(w0, w1, w2, w3, a2.Values + at, scale);
+                    i3 += ScaledGroup(w0, w1, w2, w3, a3.Values + at, scale);
+                }
             }
             int pairsAt = Q8Activations.PairSumsPerSuperBlock * b + 4; // the 8 group pairs follow 4 sub-block pairs
             int* p0 = a0.PairSums + pairsAt, p1 = a1.PairSums + pairsAt, p2 = a2.PairSums + pairsAt, p3 = a3.PairSums + pairsAt;
@@ -169,6 +205,12 @@ internal static unsafe class Q6_Kx8
             {
                 int h = g >> 3, k = (g >> 1) & 3, firstChunk = 4 * (g & 1);
                 sbyte* x = a.Values + 256 * b + 16 * g;
+                if (!AvxVnni.IsSupported)
+                {
+                    scaled += ScaledGroup(Codes(block, h, k, firstChunk), Codes(block, h, k, firstChunk + 1),
+                        Codes(block, h, k, firstChunk + 2), Codes(block, h, k, firstChunk + 3), x, ScaleBoth(block, g));
+                    continue;
+                }
                 // Two chains, so consecutive multiply-adds do not wait on each other.
                 var even = Vector256<int>.Zero;
                 var odd = IntegerDot.Add(Vector256<int>.Zero, Codes(block, h, k, firstChunk + 1), Broadcast(x + 4));
