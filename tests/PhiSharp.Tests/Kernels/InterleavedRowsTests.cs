@@ -10,7 +10,7 @@ using PhiSharp.Models;
 namespace PhiSharp.Tests.Kernels;
 
 /// <summary>
-/// Q4_0, Q8_0 (with AVX-VNNI), Q4_K and Q6_K matrices read into memory are rewritten with their rows interleaved
+/// Q4_0, Q8_0, Q4_K and Q6_K matrices read into memory are rewritten with their rows interleaved
 /// eight at a time (Q4_0x8, Q8_0x8, Q4_Kx8, Q6_Kx8). The rewrite is a permutation: every row still dequantizes to llama.cpp's values, and the matmul gives the
 /// row-major kernel's product (itself checked against the dequantized dot product in <see cref="QuantizedDotTests"/>)
 /// on every tier. The files are llama.cpp's pure Q4_0, Q8_0, Q4_K and Q6_K quantizations of the same tiny model.
@@ -34,12 +34,6 @@ public class InterleavedRowsTests
         using var mapped = GgufFile.Open(Fixtures.Path("llamacpp", file));
         using var copy = GgufFile.Open(Fixtures.Path("llamacpp", file), InMemory);
         var original = mapped.GetTensor(name);
-        if (original.Type == GgmlType.Q8_0 && !AvxVnni.IsSupported)
-        {
-            // Without AVX-VNNI, Q8_0 keeps its row-major layout (see Q8_0x8) and its own kernels.
-            Assert.False(copy.TryInterleaveRows(name, out _));
-            return;
-        }
         Assert.True(copy.TryInterleaveRows(name, out var interleaved));
         Assert.True(interleaved.RowsInterleaved);
         Assert.True(copy.GetTensor(name).RowsInterleaved); // the source remembers the layout it now holds
@@ -54,8 +48,7 @@ public class InterleavedRowsTests
         var data = new TheoryData<string, string, int>();
         var tiers = new List<SimdTier> { SimdTier.Scalar, SimdTier.Vector128 };
         if (Avx2.IsSupported) tiers.Add(SimdTier.Vector256);
-        var files = new List<string> { "phi3-mini-q4_0.gguf", "phi3-mini-q4_k.gguf", "phi3-mini-q6_k.gguf" };
-        if (AvxVnni.IsSupported) files.Add("phi3-mini-q8_0.gguf"); // interleaved only there (see Q8_0x8)
+        var files = new List<string> { "phi3-mini-q4_0.gguf", "phi3-mini-q4_k.gguf", "phi3-mini-q6_k.gguf", "phi3-mini-q8_0.gguf" };
         foreach (var file in files)
             foreach (var tier in tiers)
                 foreach (int tokens in new[] { 1, 6 }) // one token (decode); a tile of four and a remainder of two

@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics.X86;
 using PhiSharp.Tensors;
 
 namespace PhiSharp.Kernels.Quantized;
@@ -15,8 +14,7 @@ internal static unsafe class InterleavedRows
 
     public static bool Supports(GgmlType type, int rows, int columns) => rows % Group == 0 && type switch
     {
-        GgmlType.Q4_0 => columns % 32 == 0,
-        GgmlType.Q8_0 => columns % 32 == 0 && AvxVnni.IsSupported, // see Q8_0x8: unsigned codes need 32-bit sums
+        GgmlType.Q4_0 or GgmlType.Q8_0 => columns % 32 == 0,
         GgmlType.Q4_K or GgmlType.Q6_K => columns % 256 == 0,
         _ => false,
     };

@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using PhiSharp.Tensors;
 
 namespace PhiSharp.Kernels.Quantized;
@@ -8,16 +10,20 @@ namespace PhiSharp.Kernels.Quantized;
 /// size of 8 Q8_0 rows; block b of the group (272 bytes) is
 /// <code>
 ///   fp16 d[8]                       the 8 rows' scales
-///   u8 q[8][8][4]                   chunk c, row j: codes 4c..4c+3 of row j, plus 128
+///   i8 q[8][8][4]                   chunk c, row j: codes 4c..4c+3 of row j (plus 128 with AVX-VNNI)
 /// </code>
-/// The codes are stored unsigned (q + 128) because the integer multiply-add takes one unsigned operand; the sum starts
-/// at −128·Σa to take the 128 back. Unsigned codes up to 255 would saturate the 16-bit pair sums of the AVX2
-/// fallback (pmaddubsw), so this layout is used only where AVX-VNNI sums straight into 32 bits.
+/// With AVX-VNNI the codes are stored unsigned (q + 128) because vpdpbusd takes one unsigned operand and sums
+/// straight into 32 bits; the sum starts at −128·Σa to take the 128 back. Without it they stay signed: pmaddubsw
+/// then multiplies |q| by the activation with q's sign moved onto it (at most 2·127·127 per 16-bit pair, so no
+/// saturation), as llama.cpp's AVX2 code does.
 /// </summary>
 internal static unsafe class Q8_0x8
 {
     const int RowsPerGroup = InterleavedRows.Group;
     const int BlockBytes = 34, GroupBlockBytes = RowsPerGroup * BlockBytes, CodesOffset = 16;
+
+    /// <summary>What the layout adds to each code (see the class comment).</summary>
+    static byte Bias => AvxVnni.IsSupported ? (byte)0x80 : (byte)0;
 
     /// <summary>Rewrites 8 row-major Q8_0 rows at <paramref name="rows"/> into one interleaved group, in place;
     /// <paramref name="scratch"/> holds exactly 8 rows' bytes.</summary>
@@ -33,7 +39,7 @@ internal static unsafe class Q8_0x8
                 {
                     byte* block = source + j * rowBytes + b * BlockBytes;
                     ((ushort*)group)[j] = *(ushort*)block;
-                    for (int i = 0; i < 32; i++) group[CodesOffset + 32 * (i >> 2) + 4 * j + (i & 3)] = (byte)(block[2 + i] ^ 0x80);
+                    for (int i = 0; i < 32; i++) group[CodesOffset + 32 * (i >> 2) + 4 * j + (i & 3)] = (byte)(block[2 + i] ^ Bias);
                 }
             }
     }
@@ -43,7 +49,7 @@ internal static unsafe class Q8_0x8
     {
         byte* p = group + b * GroupBlockBytes;
         *(ushort*)block = ((ushort*)p)[j];
-        for (int i = 0; i < 32; i++) block[2 + i] = (byte)(p[CodesOffset + 32 * (i >> 2) + 4 * j + (i & 3)] ^ 0x80);
+        for (int i = 0; i < 32; i++) block[2 + i] = (byte)(p[CodesOffset + 32 * (i >> 2) + 4 * j + (i & 3)] ^ Bias);
     }
 
     /// <summary>y[t·yStride + j] = row j · token t for the group's 8 rows and each of <paramref name="tokens"/> tokens
@@ -63,12 +69,42 @@ internal static unsafe class Q8_0x8
 
     static Vector256<byte> Chunk(byte* block, int c) => Vector256.Load(block + CodesOffset + 32 * c);
 
+    /// <summary>Without VNNI: the 8 rows' block dot products with one token from signed codes w (|w| in m).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> SignedBlock(Vector256<sbyte> w0, Vector256<sbyte> w1, Vector256<sbyte> w2, Vector256<sbyte> w3,
+        Vector256<sbyte> w4, Vector256<sbyte> w5, Vector256<sbyte> w6, Vector256<sbyte> w7,
+        Vector256<byte> m0, Vector256<byte> m1, Vector256<byte> m2, Vector256<byte> m3,
+        Vector256<byte> m4, Vector256<byte> m5, Vector256<byte> m6, Vector256<byte> m7,
+        Vector256<float> rowScales, Q8Row a, int b, Vector256<float> acc)
+    {
+        int* x = (int*)(a.Values + 32 * b);
+        // Two chains, so consecutive multiply-adds do not wait on each other.
+        var even = SignedChunk(w0, m0, x[0]) + SignedChunk(w2, m2, x[2]) + SignedChunk(w4, m4, x[4]) + SignedChunk(w6, m6, x[6]);
+        var odd = SignedChunk(w1, m1, x[1]) + SignedChunk(w3, m3, x[3]) + SignedChunk(w5, m5, x[5]) + SignedChunk(w7, m7, x[7]);
+        return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(even + odd), rowScales * a.Scales[b], acc);
+    }
+
+    /// <summary>Σ w·x per lane for 4 codes of each row against 4 broadcast activations, in 32 bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> SignedChunk(Vector256<sbyte> w, Vector256<byte> magnitude, int x) =>
+        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitude, Avx2.Sign(Vector256.Create(x).AsSByte(), w)), Vector256<short>.One);
+
+    static Vector256<sbyte> Signed(byte* block, int c) => Vector256.Load((sbyte*)block + CodesOffset + 32 * c);
+
     static void OneToken(byte* group, int blocks, Q8Row a, float* y)
     {
         var acc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++)
         {
             byte* block = group + b * GroupBlockBytes;
+            if (!AvxVnni.IsSupported)
+            {
+                Vector256<sbyte> w0 = Signed(block, 0), w1 = Signed(block, 1), w2 = Signed(block, 2), w3 = Signed(block, 3);
+                Vector256<sbyte> w4 = Signed(block, 4), w5 = Signed(block, 5), w6 = Signed(block, 6), w7 = Signed(block, 7);
+                acc = SignedBlock(w0, w1, w2, w3, w4, w5, w6, w7, Avx2.Abs(w0), Avx2.Abs(w1), Avx2.Abs(w2), Avx2.Abs(w3),
+                    Avx2.Abs(w4), Avx2.Abs(w5), Avx2.Abs(w6), Avx2.Abs(w7), Q4_0x8.RowScales(block), a, b, acc);
+                continue;
+            }
             acc = Q4_0x8.Block(Chunk(block, 0), Chunk(block, 1), Chunk(block, 2), Chunk(block, 3), Chunk(block, 4),
                 Chunk(block, 5), Chunk(block, 6), Chunk(block, 7), Q4_0x8.RowScales(block), a, b, acc, zero: 128);
         }
@@ -83,6 +119,19 @@ internal static unsafe class Q8_0x8
         for (int b = 0; b < blocks; b++)
         {
             byte* block = group + b * GroupBlockBytes;
+            if (!AvxVnni.IsSupported)
+            {
+                Vector256<sbyte> s0 = Signed(block, 0), s1 = Signed(block, 1), s2 = Signed(block, 2), s3 = Signed(block, 3);
+                Vector256<sbyte> s4 = Signed(block, 4), s5 = Signed(block, 5), s6 = Signed(block, 6), s7 = Signed(block, 7);
+                Vector256<byte> m0 = Avx2.Abs(s0), m1 = Avx2.Abs(s1), m2 = Avx2.Abs(s2), m3 = Avx2.Abs(s3);
+                Vector256<byte> m4 = Avx2.Abs(s4), m5 = Avx2.Abs(s5), m6 = Avx2.Abs(s6), m7 = Avx2.Abs(s7);
+                var rowScales = Q4_0x8.RowScales(block);
+                acc0 = SignedBlock(s0, s1, s2, s3, s4, s5, s6, s7, m0, m1, m2, m3, m4, m5, m6, m7, rowScales, a0, b, acc0);
+                acc1 = SignedBlock(s0, s1, s2, s3, s4, s5, s6, s7, m0, m1, m2, m3, m4, m5, m6, m7, rowScales, a1, b, acc1);
+                acc2 = SignedBlock(s0, s1, s2, s3, s4, s5, s6, s7, m0, m1, m2, m3, m4, m5, m6, m7, rowScales, a2, b, acc2);
+                acc3 = SignedBlock(s0, s1, s2, s3, s4, s5, s6, s7, m0, m1, m2, m3, m4, m5, m6, m7, rowScales, a3, b, acc3);
+                continue;
+            }
             Vector256<byte> w0 = Chunk(block, 0), w1 = Chunk(block, 1), w2 = Chunk(block, 2), w3 = Chunk(block, 3);
             Vector256<byte> w4 = Chunk(block, 4), w5 = Chunk(block, 5), w6 = Chunk(block, 6), w7 = Chunk(block, 7);
             var scales = Q4_0x8.RowScales(block);
