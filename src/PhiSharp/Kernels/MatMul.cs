@@ -95,10 +95,14 @@ public sealed unsafe class MatMul : IParallelWork
         {
             const int Group = InterleavedRows.Group;
             int g = start;
-            if (_weight.Type == GgmlType.Q4_0 && _tier == SimdTier.Vector256 && Q4_0x8.TwoGroupsAtOnce)
+            if (_weight.Type is GgmlType.Q4_0 or GgmlType.Q8_0 && _tier == SimdTier.Vector256 && Q4_0x8.TwoGroupsAtOnce)
             {
                 for (; g + 2 <= end; g += 2)
-                    Q4_0x8.DotTokensTwoGroups(_weight.Data + g * Group * rowBytes, Group * rowBytes, cols / 32, _batch, _tokens, _y + g * Group, rows);
+                {
+                    byte* first = _weight.Data + g * Group * rowBytes;
+                    if (_weight.Type == GgmlType.Q4_0) Q4_0x8.DotTokensTwoGroups(first, Group * rowBytes, cols / 32, _batch, _tokens, _y + g * Group, rows);
+                    else Q8_0x8.DotTokensTwoGroups(first, Group * rowBytes, cols / 32, _batch, _tokens, _y + g * Group, rows);
+                }
             }
             for (; g < end; g++)
                 InterleavedRows.DotTokens(_weight.Type, _tier, _weight.Data + g * Group * rowBytes, cols, _batch, _tokens, _y + g * Group, rows);

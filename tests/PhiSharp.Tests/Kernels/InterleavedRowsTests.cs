@@ -80,20 +80,22 @@ public class InterleavedRowsTests
                 $"{tier} token {i / rowMajor.Rows}, row {i % rowMajor.Rows}: {actual[i]} vs {expected[i]}");
     }
 
-    [Fact]
-    public unsafe void Q4_0_two_groups_at_once_equal_one_group_at_a_time()
+    [Theory]
+    [InlineData("phi3-mini-q4_0.gguf")]
+    [InlineData("phi3-mini-q8_0.gguf")]
+    public unsafe void Two_groups_at_once_equal_one_group_at_a_time(string file)
     {
-        // The 512-bit path (DotTokensTwoGroups, used where there is AVX-512 but no AVX-VNNI) against the 256-bit one.
+        // The 512-bit paths (DotTokensTwoGroups, used where there is AVX-512 but no AVX-VNNI) against the 256-bit ones.
         if (!Avx512BW.IsSupported)
         {
             Assert.False(Q4_0x8.TwoGroupsAtOnce);
             return; // the 512-bit path cannot run here (the AVX-512 run of the suite covers it)
         }
         const int Tokens = 7; // a tile of four and a remainder of three
-        using var copy = GgufFile.Open(Fixtures.Path("llamacpp", File), InMemory);
+        using var copy = GgufFile.Open(Fixtures.Path("llamacpp", file), InMemory);
         Assert.True(copy.TryInterleaveRows("blk.0.ffn_up.weight", out var w));
         int cols = w.RowLength, blocks = cols / 32;
-        long groupBytes = InterleavedRows.Group * GgmlTypeInfo.RowByteSize(GgmlType.Q4_0, cols);
+        long groupBytes = InterleavedRows.Group * GgmlTypeInfo.RowByteSize(w.Type, cols);
         var random = new Random(5);
         var x = Enumerable.Range(0, Tokens * cols).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
         var activations = new Q8Activations();
@@ -110,9 +112,10 @@ public class InterleavedRowsTests
         {
             var batch = new Q8Batch(qv, qs, qsum, lanes, pairs, cols, activations.ScalesPerToken, activations.SumsPerToken);
             byte* group = w.Data + 2 * groupBytes; // groups 2 and 3
-            Q4_0x8.DotTokensTwoGroups(group, groupBytes, blocks, batch, Tokens, yPair, 16);
-            Q4_0x8.DotTokens(SimdTier.Vector256, group, blocks, batch, Tokens, ySingle, 16);
-            Q4_0x8.DotTokens(SimdTier.Vector256, group + groupBytes, blocks, batch, Tokens, ySingle + 8, 16);
+            if (w.Type == GgmlType.Q4_0) Q4_0x8.DotTokensTwoGroups(group, groupBytes, blocks, batch, Tokens, yPair, 16);
+            else Q8_0x8.DotTokensTwoGroups(group, groupBytes, blocks, batch, Tokens, yPair, 16);
+            InterleavedRows.DotTokens(w.Type, SimdTier.Vector256, group, cols, batch, Tokens, ySingle, 16);
+            InterleavedRows.DotTokens(w.Type, SimdTier.Vector256, group + groupBytes, cols, batch, Tokens, ySingle + 8, 16);
         }
         // The same integer sums scaled and added in the same order.
         Assert.Equal(single, pair);

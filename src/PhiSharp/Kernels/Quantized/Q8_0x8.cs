@@ -63,6 +63,81 @@ internal static unsafe class Q8_0x8
             OneToken(group, blocks, batch.Row(done), y + done * yStride);
     }
 
+    /// <summary>
+    /// <see cref="DotTokens"/> for two adjacent groups (16 rows, <paramref name="groupBytes"/> apart) in 512-bit
+    /// registers, where there is AVX-512 but no VNNI (<see cref="Q4_0x8.TwoGroupsAtOnce"/>): every sign, multiply-add
+    /// and scaling serves 16 rows. y[t·yStride + j] for j in 0..15.
+    /// </summary>
+    public static void DotTokensTwoGroups(byte* first, long groupBytes, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
+    {
+        int done = 0;
+        if (tokens >= 4)
+        {
+            // The 16 rows' block scales, widened from half precision once for all the tokens.
+            float* scales = stackalloc float[2 * RowsPerGroup * blocks];
+            for (int b = 0; b < blocks; b++)
+            {
+                Q4_0x8.RowScales(first + b * GroupBlockBytes).Store(scales + 16 * b);
+                Q4_0x8.RowScales(first + groupBytes + b * GroupBlockBytes).Store(scales + 16 * b + 8);
+            }
+            for (; done + 4 <= tokens; done += 4)
+                FourTokensTwoGroups(first, first + groupBytes, scales, blocks, batch, done, y + done * yStride, yStride);
+        }
+        for (; done < tokens; done++)
+        {
+            OneToken(first, blocks, batch.Row(done), y + done * yStride);
+            OneToken(first + groupBytes, blocks, batch.Row(done), y + done * yStride + RowsPerGroup);
+        }
+    }
+
+    static void FourTokensTwoGroups(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+    {
+        Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
+        Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* blockA = groupA + b * GroupBlockBytes, blockB = groupB + b * GroupBlockBytes;
+            Vector512<sbyte> s0 = Signed16(blockA, blockB, 0), s1 = Signed16(blockA, blockB, 1), s2 = Signed16(blockA, blockB, 2), s3 = Signed16(blockA, blockB, 3);
+            Vector512<sbyte> s4 = Signed16(blockA, blockB, 4), s5 = Signed16(blockA, blockB, 5), s6 = Signed16(blockA, blockB, 6), s7 = Signed16(blockA, blockB, 7);
+            var scales = Vector512.Load(rowScales + 16 * b);
+            acc0 = SignedBlock16(s0, s1, s2, s3, s4, s5, s6, s7, scales, a0, b, acc0);
+            acc1 = SignedBlock16(s0, s1, s2, s3, s4, s5, s6, s7, scales, a1, b, acc1);
+            acc2 = SignedBlock16(s0, s1, s2, s3, s4, s5, s6, s7, scales, a2, b, acc2);
+            acc3 = SignedBlock16(s0, s1, s2, s3, s4, s5, s6, s7, scales, a3, b, acc3);
+        }
+        acc0.Store(y);
+        acc1.Store(y + yStride);
+        acc2.Store(y + 2 * yStride);
+        acc3.Store(y + 3 * yStride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<sbyte> Signed16(byte* a, byte* b, int c) =>
+        Vector512.Create(Vector256.Load((sbyte*)a + CodesOffset + 32 * c), Vector256.Load((sbyte*)b + CodesOffset + 32 * c));
+
+    /// <summary><see cref="SignedBlock"/> for 16 rows. |q| is taken per token: with 16 rows' codes in registers there
+    /// is no room to keep the magnitudes too.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> SignedBlock16(Vector512<sbyte> w0, Vector512<sbyte> w1, Vector512<sbyte> w2, Vector512<sbyte> w3,
+        Vector512<sbyte> w4, Vector512<sbyte> w5, Vector512<sbyte> w6, Vector512<sbyte> w7, Vector512<float> rowScales, Q8Row a, int b, Vector512<float> acc)
+    {
+        int* x = (int*)(a.Values + 32 * b);
+        var even = SignedChunk16(w0, x[0]) + SignedChunk16(w2, x[2]) + SignedChunk16(w4, x[4]) + SignedChunk16(w6, x[6]);
+        var odd = SignedChunk16(w1, x[1]) + SignedChunk16(w3, x[3]) + SignedChunk16(w5, x[5]) + SignedChunk16(w7, x[7]);
+        return Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(even + odd), rowScales * a.Scales[b], acc);
+    }
+
+    /// <summary>Σ w·x per lane (16 rows) in 32 bits: |w| against x with w's sign (x negated where w &lt; 0, zeroed where
+    /// w = 0, as vpsignb does; AVX-512 has no vpsignb, so a masked negate and a zero mask do its work).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<int> SignedChunk16(Vector512<sbyte> w, int x)
+    {
+        var activations = Vector512.Create(x).AsSByte();
+        var signed = Vector512.ConditionalSelect(Vector512.LessThan(w, Vector512<sbyte>.Zero), -activations, activations);
+        var pairs = Avx512BW.MultiplyAddAdjacent(Vector512.Abs(w).AsByte(), signed);
+        return Avx512BW.MultiplyAddAdjacent(pairs, Vector512<short>.One);
+    }
+
     /// <summary>The row-major kernel's product of one rebuilt block with block b of a token.</summary>
     public static float BlockDot(SimdTier tier, byte* block, Q8Row a, int b) =>
         Q8_0Dot.Dot(tier, block, 1, new Q8Row(a.Values + 32 * b, a.Scales + b, a.Sums + b, null));
