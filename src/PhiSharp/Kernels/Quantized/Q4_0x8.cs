@@ -203,13 +203,8 @@ internal static unsafe class Q4_0x8
         int done = 0;
         if (tokens >= 4)
         {
-            // The 16 rows' block scales, widened from half precision once for all the tokens.
             float* scales = stackalloc float[2 * RowsPerGroup * blocks];
-            for (int b = 0; b < blocks; b++)
-            {
-                RowScales(first + b * GroupBlockBytes).Store(scales + 16 * b);
-                RowScales(first + groupBytes + b * GroupBlockBytes).Store(scales + 16 * b + 8);
-            }
+            WidenScales(first, groupBytes, blocks, GroupBlockBytes, scales);
             for (; done + 4 <= tokens; done += 4)
                 FourTokensTwoGroups(first, first + groupBytes, scales, blocks, batch, done, y + done * yStride, yStride);
         }
@@ -217,6 +212,17 @@ internal static unsafe class Q4_0x8
         {
             OneToken(first, blocks, batch.Row(done), y + done * yStride);
             OneToken(first + groupBytes, blocks, batch.Row(done), y + done * yStride + RowsPerGroup);
+        }
+    }
+
+    /// <summary>The block scales of two groups' 16 rows (half precision, at the start of every group block of
+    /// <paramref name="groupBlockBytes"/>), widened once for all the tokens of a call: 16 floats per block.</summary>
+    internal static void WidenScales(byte* first, long groupBytes, int blocks, int groupBlockBytes, float* scales)
+    {
+        for (int b = 0; b < blocks; b++)
+        {
+            RowScales(first + b * groupBlockBytes).Store(scales + 16 * b);
+            RowScales(first + groupBytes + b * groupBlockBytes).Store(scales + 16 * b + 8);
         }
     }
 

@@ -73,13 +73,8 @@ internal static unsafe class Q8_0x8
         int done = 0;
         if (tokens >= 4)
         {
-            // The 16 rows' block scales, widened from half precision once for all the tokens.
             float* scales = stackalloc float[2 * RowsPerGroup * blocks];
-            for (int b = 0; b < blocks; b++)
-            {
-                Q4_0x8.RowScales(first + b * GroupBlockBytes).Store(scales + 16 * b);
-                Q4_0x8.RowScales(first + groupBytes + b * GroupBlockBytes).Store(scales + 16 * b + 8);
-            }
+            Q4_0x8.WidenScales(first, groupBytes, blocks, GroupBlockBytes, scales);
             for (; done + 4 <= tokens; done += 4)
                 FourTokensTwoGroups(first, first + groupBytes, scales, blocks, batch, done, y + done * yStride, yStride);
         }
