@@ -95,13 +95,16 @@ public sealed unsafe class MatMul : IParallelWork
         {
             const int Group = InterleavedRows.Group;
             int g = start;
-            if (_weight.Type is GgmlType.Q4_0 or GgmlType.Q8_0 && _tier == SimdTier.Vector256 && Q4_0x8.TwoGroupsAtOnce)
+            if (_weight.Type is GgmlType.Q4_0 or GgmlType.Q8_0 or GgmlType.Q4_K && _tier == SimdTier.Vector256 && Q4_0x8.TwoGroupsAtOnce)
             {
                 for (; g + 2 <= end; g += 2)
                 {
                     byte* first = _weight.Data + g * Group * rowBytes;
-                    if (_weight.Type == GgmlType.Q4_0) Q4_0x8.DotTokensTwoGroups(first, Group * rowBytes, cols / 32, _batch, _tokens, _y + g * Group, rows);
-                    else Q8_0x8.DotTokensTwoGroups(first, Group * rowBytes, cols / 32, _batch, _tokens, _y + g * Group, rows);
+                    long groupBytes = Group * rowBytes;
+                    float* y = _y + g * Group;
+                    if (_weight.Type == GgmlType.Q4_0) Q4_0x8.DotTokensTwoGroups(first, groupBytes, cols / 32, _batch, _tokens, y, rows);
+                    else if (_weight.Type == GgmlType.Q8_0) Q8_0x8.DotTokensTwoGroups(first, groupBytes, cols / 32, _batch, _tokens, y, rows);
+                    else Q4_Kx8.DotTokensTwoGroups(first, groupBytes, cols / 256, _batch, _tokens, y, rows);
                 }
             }
             for (; g < end; g++)

@@ -83,6 +83,7 @@ public class InterleavedRowsTests
     [Theory]
     [InlineData("phi3-mini-q4_0.gguf")]
     [InlineData("phi3-mini-q8_0.gguf")]
+    [InlineData("phi3-mini-q4_k.gguf")]
     public unsafe void Two_groups_at_once_equal_one_group_at_a_time(string file)
     {
         // The 512-bit paths (DotTokensTwoGroups, used where there is AVX-512 but no AVX-VNNI) against the 256-bit ones.
@@ -94,12 +95,12 @@ public class InterleavedRowsTests
         const int Tokens = 7; // a tile of four and a remainder of three
         using var copy = GgufFile.Open(Fixtures.Path("llamacpp", file), InMemory);
         Assert.True(copy.TryInterleaveRows("blk.0.ffn_up.weight", out var w));
-        int cols = w.RowLength, blocks = cols / 32;
+        int cols = w.RowLength, blocks = cols / GgmlTypeInfo.BlockSize(w.Type);
         long groupBytes = InterleavedRows.Group * GgmlTypeInfo.RowByteSize(w.Type, cols);
         var random = new Random(5);
         var x = Enumerable.Range(0, Tokens * cols).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
         var activations = new Q8Activations();
-        activations.Quantize(x, Tokens, cols, superBlocks: false);
+        activations.Quantize(x, Tokens, cols, superBlocks: w.Type == GgmlType.Q4_K);
         var pair = new float[Tokens * 16];
         var single = new float[Tokens * 16];
         fixed (sbyte* qv = activations.Values)
@@ -113,7 +114,8 @@ public class InterleavedRowsTests
             var batch = new Q8Batch(qv, qs, qsum, lanes, pairs, cols, activations.ScalesPerToken, activations.SumsPerToken);
             byte* group = w.Data + 2 * groupBytes; // groups 2 and 3
             if (w.Type == GgmlType.Q4_0) Q4_0x8.DotTokensTwoGroups(group, groupBytes, blocks, batch, Tokens, yPair, 16);
-            else Q8_0x8.DotTokensTwoGroups(group, groupBytes, blocks, batch, Tokens, yPair, 16);
+            else if (w.Type == GgmlType.Q8_0) Q8_0x8.DotTokensTwoGroups(group, groupBytes, blocks, batch, Tokens, yPair, 16);
+            else Q4_Kx8.DotTokensTwoGroups(group, groupBytes, blocks, batch, Tokens, yPair, 16);
             InterleavedRows.DotTokens(w.Type, SimdTier.Vector256, group, cols, batch, Tokens, ySingle, 16);
             InterleavedRows.DotTokens(w.Type, SimdTier.Vector256, group + groupBytes, cols, batch, Tokens, ySingle + 8, 16);
         }

@@ -68,6 +68,92 @@ internal static unsafe class Q4_Kx8
             OneToken(group, blocks, batch.Row(done), y + done * yStride);
     }
 
+    /// <summary>
+    /// <see cref="DotTokens"/> for two adjacent groups (16 rows, <paramref name="groupBytes"/> apart) in 512-bit
+    /// registers, where there is AVX-512 but no VNNI (<see cref="Q4_0x8.TwoGroupsAtOnce"/>). y[t·yStride + j], j in 0..15.
+    /// </summary>
+    public static void DotTokensTwoGroups(byte* first, long groupBytes, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
+    {
+        int done = 0;
+        for (; done + 4 <= tokens; done += 4)
+            FourTokensTwoGroups(first, first + groupBytes, blocks, batch, done, y + done * yStride, yStride);
+        for (; done < tokens; done++)
+        {
+            OneToken(first, blocks, batch.Row(done), y + done * yStride);
+            OneToken(first + groupBytes, blocks, batch.Row(done), y + done * yStride + RowsPerGroup);
+        }
+    }
+
+    /// <summary>FourTokens' non-VNNI sums for 16 rows: the two groups' codes, scales and minimums side by side.</summary>
+    static void FourTokensTwoGroups(byte* groupA, byte* groupB, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+    {
+        Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
+        Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        var mask = Vector512.Create((byte)0x0F);
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* blockA = groupA + b * GroupBlockBytes, blockB = groupB + b * GroupBlockBytes;
+            Vector512<int> i0 = default, i1 = default, i2 = default, i3 = default;
+            for (int s = 0; s < 8; s++)
+            {
+                byte* codesA = blockA + CodesOffset + 256 * (s >> 1), codesB = blockB + CodesOffset + 256 * (s >> 1);
+                int at = 256 * b + 32 * s;
+                sbyte* x0 = a0.Values + at, x1 = a1.Values + at, x2 = a2.Values + at, x3 = a3.Values + at;
+                Vector512<short> p0 = default, p1 = default, p2 = default, p3 = default;
+                for (int c = 0; c < 8; c++)
+                {
+                    var q = Vector512.Create(Vector256.Load(codesA + 32 * c), Vector256.Load(codesB + 32 * c));
+                    var w = (s & 1) == 0 ? q & mask : Vector512.ShiftRightLogical(q, 4);
+                    p0 += Avx512BW.MultiplyAddAdjacent(w, Broadcast16(x0 + 4 * c));
+                    p1 += Avx512BW.MultiplyAddAdjacent(w, Broadcast16(x1 + 4 * c));
+                    p2 += Avx512BW.MultiplyAddAdjacent(w, Broadcast16(x2 + 4 * c));
+                    p3 += Avx512BW.MultiplyAddAdjacent(w, Broadcast16(x3 + 4 * c));
+                }
+                var scale = Vector512.Create(ScalePair(blockA, s), ScalePair(blockB, s));
+                i0 += Avx512BW.MultiplyAddAdjacent(p0, scale);
+                i1 += Avx512BW.MultiplyAddAdjacent(p1, scale);
+                i2 += Avx512BW.MultiplyAddAdjacent(p2, scale);
+                i3 += Avx512BW.MultiplyAddAdjacent(p3, scale);
+            }
+            var d = Vector512.Create(SuperScales(blockA, 0), SuperScales(blockB, 0));
+            var dmin = Vector512.Create(SuperScales(blockA, MinScalesOffset), SuperScales(blockB, MinScalesOffset));
+            var m0 = Vector512.Create(MinPair(blockA, 0), MinPair(blockB, 0));
+            var m1 = Vector512.Create(MinPair(blockA, 1), MinPair(blockB, 1));
+            var m2 = Vector512.Create(MinPair(blockA, 2), MinPair(blockB, 2));
+            var m3 = Vector512.Create(MinPair(blockA, 3), MinPair(blockB, 3));
+            acc0 = Finish16(acc0, i0, a0, b, d, dmin, m0, m1, m2, m3);
+            acc1 = Finish16(acc1, i1, a1, b, d, dmin, m0, m1, m2, m3);
+            acc2 = Finish16(acc2, i2, a2, b, d, dmin, m0, m1, m2, m3);
+            acc3 = Finish16(acc3, i3, a3, b, d, dmin, m0, m1, m2, m3);
+        }
+        acc0.Store(y);
+        acc1.Store(y + yStride);
+        acc2.Store(y + 2 * yStride);
+        acc3.Store(y + 3 * yStride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<sbyte> Broadcast16(sbyte* x) => Vector512.Create(*(int*)x).AsSByte();
+
+    /// <summary>The 8 rows' half-precision super-block scales (d at offset 0, dmin at <see cref="MinScalesOffset"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> SuperScales(byte* block, int offset) => HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)(block + offset)));
+
+    /// <summary><see cref="Finish"/> for 16 rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> Finish16(Vector512<float> acc, Vector512<int> scaled, Q8Row a, int b, Vector512<float> d,
+        Vector512<float> dmin, Vector512<short> m0, Vector512<short> m1, Vector512<short> m2, Vector512<short> m3)
+    {
+        int* pairs = a.PairSums + Q8Activations.PairSumsPerSuperBlock * b;
+        var minSum = Avx512BW.MultiplyAddAdjacent(m0, Vector512.Create(pairs[0]).AsInt16())
+                   + Avx512BW.MultiplyAddAdjacent(m1, Vector512.Create(pairs[1]).AsInt16())
+                   + Avx512BW.MultiplyAddAdjacent(m2, Vector512.Create(pairs[2]).AsInt16())
+                   + Avx512BW.MultiplyAddAdjacent(m3, Vector512.Create(pairs[3]).AsInt16());
+        float da = a.Scales[b];
+        acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(scaled), d * da, acc);
+        return Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(minSum), dmin * -da, acc);
+    }
+
     /// <summary>The row-major kernel's product of one rebuilt super-block with super-block b of a token.</summary>
     public static float BlockDot(SimdTier tier, byte* block, Q8Row a, int b) =>
         Q4_KDot.Dot(tier, block, 1, new Q8Row(a.Values + 256 * b, a.Scales + b, a.Sums + 16 * b, null));
@@ -164,8 +250,8 @@ internal static unsafe class Q4_Kx8
                     i3 += Avx2.MultiplyAddAdjacent(p3, scale);
                 }
             }
-            var d = HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)block));
-            var dmin = HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)(block + MinScalesOffset)));
+            var d = SuperScales(block, 0);
+            var dmin = SuperScales(block, MinScalesOffset);
             Vector256<short> m0 = MinPair(block, 0), m1 = MinPair(block, 1), m2 = MinPair(block, 2), m3 = MinPair(block, 3);
             acc0 = Finish(acc0, i0, a0, b, d, dmin, m0, m1, m2, m3);
             acc1 = Finish(acc1, i1, a1, b, d, dmin, m0, m1, m2, m3);
@@ -213,8 +299,8 @@ internal static unsafe class Q4_Kx8
                     scaled += Avx2.MultiplyAddAdjacent(even + odd, ScalePair(block, s));
                 }
             }
-            var d = HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)block));
-            var dmin = HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)(block + MinScalesOffset)));
+            var d = SuperScales(block, 0);
+            var dmin = SuperScales(block, MinScalesOffset);
             acc = Finish(acc, scaled, a, b, d, dmin, MinPair(block, 0), MinPair(block, 1), MinPair(block, 2), MinPair(block, 3));
         }
         acc.Store(y);
