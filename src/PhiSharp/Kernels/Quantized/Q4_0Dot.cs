@@ -147,15 +147,15 @@ internal static unsafe class HalfScales
         for (; b < blocks; b++) scales[b] = Fp16.ToSingle(*(ushort*)(row + b * blockBytes));
     }
 
-    /// <summary>fp16 bit patterns (low 16 bits of each lane) to float32; infinities and NaNs are not expected in scales.</summary>
+    /// <summary>fp16 bit patterns (low 16 bits of each lane) to float32; infinities and NaNs are not expected in scales.
+    /// The magnitude's bits moved into float32's exponent and mantissa fields read as the half value times 2^−112, for
+    /// normal and subnormal halves alike (a subnormal half becomes a subnormal float), so one exact multiplication by
+    /// 2^112 finishes the conversion.</summary>
     public static Vector256<float> ToSingle(Vector256<int> half)
     {
         var sign = (half & Vector256.Create(0x8000)) << 16;
-        var magnitude = half & Vector256.Create(0x7FFF);
-        var normal = (magnitude << 13) + Vector256.Create(112 << 23);                        // rebias 15 → 127
-        var subnormal = Vector256.ConvertToSingle(magnitude) * Vector256.Create(1f / (1 << 24)); // zero included
-        var isSubnormal = Vector256.LessThan(magnitude, Vector256.Create(0x400));
-        var value = Vector256.ConditionalSelect(isSubnormal.AsSingle(), subnormal, normal.AsSingle());
-        return (value.AsInt32() | sign).AsSingle();
+        const float TwoTo112 = (float)(1L << 56) * (1L << 56);
+        var scaled = ((half & Vector256.Create(0x7FFF)) << 13).AsSingle() * Vector256.Create(TwoTo112);
+        return (scaled.AsInt32() | sign).AsSingle();
     }
 }
