@@ -22,6 +22,12 @@ internal static class IntegerDot
         return Avx2.Add(acc, Avx2.MultiplyAddAdjacent(pairs, Vector256<short>.One));
     }
 
+    /// <summary>Each lane's <paramref name="low"/> and <paramref name="high"/> (16-bit values) as the lane's low and high
+    /// 16-bit halves: the second operand of a pmaddwd that weighs a lane's two pair sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<short> Halves(Vector256<int> low, Vector256<int> high) =>
+        ((low & Vector256.Create(0xFFFF)) | (high << 16)).AsInt16();
+
     /// <summary>acc + Σ a·b per lane for two signed vectors: |a| against b with a's sign moved onto b.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> AddSigned(Vector256<int> acc, Vector256<sbyte> a, Vector256<sbyte> b) =>

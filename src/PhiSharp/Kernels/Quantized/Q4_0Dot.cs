@@ -147,6 +147,9 @@ internal static unsafe class HalfScales
         for (; b < blocks; b++) scales[b] = Fp16.ToSingle(*(ushort*)(row + b * blockBytes));
     }
 
+    /// <summary>8 consecutive fp16 values at <paramref name="p"/> (8 rows' scales in the interleaved layouts) as float32.</summary>
+    public static Vector256<float> Load8(byte* p) => ToSingle(Avx2.ConvertToVector256Int32((ushort*)p));
+
     /// <summary>fp16 bit patterns (low 16 bits of each lane) to float32; infinities and NaNs are not expected in scales.
     /// The magnitude's bits moved into float32's exponent and mantissa fields read as the half value times 2^−112, for
     /// normal and subnormal halves alike (a subnormal half becomes a subnormal float), so one exact multiplication by

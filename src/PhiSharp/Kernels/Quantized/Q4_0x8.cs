@@ -122,8 +122,7 @@ internal static unsafe class Q4_0x8
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> RowScales(byte* block) =>
-        HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)block));
+    internal static Vector256<float> RowScales(byte* block) => HalfScales.Load8(block);
 
     /// <summary>Chunk c of a block: its low nibbles are the 8 rows' codes of weights 4c..4c+3 (one row per lane),
     /// its high nibbles those of weights 16+4c...</summary>

@@ -109,14 +109,14 @@ internal static unsafe class Q4_Kx8
                     p2 += Avx512BW.MultiplyAddAdjacent(w, Broadcast16(x2 + 4 * c));
                     p3 += Avx512BW.MultiplyAddAdjacent(w, Broadcast16(x3 + 4 * c));
                 }
-                var scale = Vector512.Create(ScalePair(blockA, s), ScalePair(blockB, s));
+                var scale = Vector512.Create(ScaleBoth(blockA, s), ScaleBoth(blockB, s));
                 i0 += Avx512BW.MultiplyAddAdjacent(p0, scale);
                 i1 += Avx512BW.MultiplyAddAdjacent(p1, scale);
                 i2 += Avx512BW.MultiplyAddAdjacent(p2, scale);
                 i3 += Avx512BW.MultiplyAddAdjacent(p3, scale);
             }
-            var d = Vector512.Create(SuperScales(blockA, 0), SuperScales(blockB, 0));
-            var dmin = Vector512.Create(SuperScales(blockA, MinScalesOffset), SuperScales(blockB, MinScalesOffset));
+            var d = Vector512.Create(HalfScales.Load8(blockA), HalfScales.Load8(blockB));
+            var dmin = Vector512.Create(HalfScales.Load8(blockA + MinScalesOffset), HalfScales.Load8(blockB + MinScalesOffset));
             var m0 = Vector512.Create(MinPair(blockA, 0), MinPair(blockB, 0));
             var m1 = Vector512.Create(MinPair(blockA, 1), MinPair(blockB, 1));
             var m2 = Vector512.Create(MinPair(blockA, 2), MinPair(blockB, 2));
@@ -134,10 +134,6 @@ internal static unsafe class Q4_Kx8
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector512<sbyte> Broadcast16(sbyte* x) => Vector512.Create(*(int*)x).AsSByte();
-
-    /// <summary>The 8 rows' half-precision super-block scales (d at offset 0, dmin at <see cref="MinScalesOffset"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<float> SuperScales(byte* block, int offset) => HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)(block + offset)));
 
     /// <summary><see cref="Finish"/> for 16 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -176,17 +172,17 @@ internal static unsafe class Q4_Kx8
 
     /// <summary>The minimums of sub-blocks 2p and 2p+1 as the two 16-bit halves of each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<short> MinPair(byte* block, int p) => (Min(block, 2 * p) | (Min(block, 2 * p + 1) << 16)).AsInt16();
+    static Vector256<short> MinPair(byte* block, int p) => IntegerDot.Halves(Min(block, 2 * p), Min(block, 2 * p + 1));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<sbyte> Broadcast(sbyte* x) => Vector256.Create(*(int*)x).AsSByte();
 
     /// <summary>Sub-block s's scale of each row in both 16-bit halves of its lane (a pmaddwd operand).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<short> ScalePair(byte* block, int s)
+    static Vector256<short> ScaleBoth(byte* block, int s)
     {
         var scale = Scale(block, s);
-        return (scale | (scale << 16)).AsInt16();
+        return IntegerDot.Halves(scale, scale);
     }
 
     /// <summary>Chunk c of the codes of sub-block s (low nibbles for even s, high for odd): weights 4c.. of 8 rows.</summary>
@@ -243,15 +239,15 @@ internal static unsafe class Q4_Kx8
                         p2 += Avx2.MultiplyAddAdjacent(w, Broadcast(x2 + 4 * c));
                         p3 += Avx2.MultiplyAddAdjacent(w, Broadcast(x3 + 4 * c));
                     }
-                    var scale = ScalePair(block, s);
+                    var scale = ScaleBoth(block, s);
                     i0 += Avx2.MultiplyAddAdjacent(p0, scale);
                     i1 += Avx2.MultiplyAddAdjacent(p1, scale);
                     i2 += Avx2.MultiplyAddAdjacent(p2, scale);
                     i3 += Avx2.MultiplyAddAdjacent(p3, scale);
                 }
             }
-            var d = SuperScales(block, 0);
-            var dmin = SuperScales(block, MinScalesOffset);
+            var d = HalfScales.Load8(block);
+            var dmin = HalfScales.Load8(block + MinScalesOffset);
             Vector256<short> m0 = MinPair(block, 0), m1 = MinPair(block, 1), m2 = MinPair(block, 2), m3 = MinPair(block, 3);
             acc0 = Finish(acc0, i0, a0, b, d, dmin, m0, m1, m2, m3);
             acc1 = Finish(acc1, i1, a1, b, d, dmin, m0, m1, m2, m3);
@@ -296,11 +292,11 @@ internal static unsafe class Q4_Kx8
                         even += Avx2.MultiplyAddAdjacent(Codes(codes, c, s, mask), Broadcast(x + 4 * c));
                         odd += Avx2.MultiplyAddAdjacent(Codes(codes, c + 1, s, mask), Broadcast(x + 4 * c + 4));
                     }
-                    scaled += Avx2.MultiplyAddAdjacent(even + odd, ScalePair(block, s));
+                    scaled += Avx2.MultiplyAddAdjacent(even + odd, ScaleBoth(block, s));
                 }
             }
-            var d = SuperScales(block, 0);
-            var dmin = SuperScales(block, MinScalesOffset);
+            var d = HalfScales.Load8(block);
+            var dmin = HalfScales.Load8(block + MinScalesOffset);
             acc = Finish(acc, scaled, a, b, d, dmin, MinPair(block, 0), MinPair(block, 1), MinPair(block, 2), MinPair(block, 3));
         }
         acc.Store(y);

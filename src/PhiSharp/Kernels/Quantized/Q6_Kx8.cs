@@ -95,8 +95,8 @@ internal static unsafe class Q6_Kx8
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<short> ScaleBoth(byte* block, int g)
     {
-        var scale = Scale(block, g) & Vector256.Create(0xFFFF);
-        return (scale | (scale << 16)).AsInt16();
+        var scale = Scale(block, g);
+        return IntegerDot.Halves(scale, scale);
     }
 
     /// <summary>
@@ -115,7 +115,7 @@ internal static unsafe class Q6_Kx8
     /// <summary>Scales 2i and 2i+1 of the 8 rows as the two 16-bit halves of each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<short> ScalePair(byte* block, int i) =>
-        ((Scale(block, 2 * i) & Vector256.Create(0xFFFF)) | (Scale(block, 2 * i + 1) << 16)).AsInt16();
+        IntegerDot.Halves(Scale(block, 2 * i), Scale(block, 2 * i + 1));
 
     /// <summary>Σ_g scale_g·Σa_g for one token (the −32 offset's share, once per super-block): 16-bit multiply-adds of
     /// the rows' scale pairs with the token's group-sum pairs.</summary>
@@ -182,7 +182,7 @@ internal static unsafe class Q6_Kx8
             i1 -= o1 << 5;
             i2 -= o2 << 5;
             i3 -= o3 << 5;
-            var d = HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)block));
+            var d = HalfScales.Load8(block);
             acc0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i0), d * a0.Scales[b], acc0);
             acc1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i1), d * a1.Scales[b], acc1);
             acc2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i2), d * a2.Scales[b], acc2);
@@ -223,7 +223,7 @@ internal static unsafe class Q6_Kx8
             Vector256<int> offset = default;
             for (int i = 0; i < 8; i++) offset = OffsetSum(ScalePair(block, i), pairs, i, offset);
             scaled -= offset << 5;
-            var d = HalfScales.ToSingle(Avx2.ConvertToVector256Int32((ushort*)block));
+            var d = HalfScales.Load8(block);
             acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(scaled), d * a.Scales[b], acc);
         }
         acc.Store(y);
