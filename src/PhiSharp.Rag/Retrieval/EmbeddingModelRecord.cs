@@ -31,10 +31,13 @@ public static class EmbeddingModelRecord
         else Check(recorded, embedder);
     }
 
-    /// <summary>Before a vector search: refuses a model other than the recorded one.</summary>
-    public static void CheckForSearch(IRagStore store, IEmbeddingGenerator<string, Embedding<float>> embedder)
+    /// <summary>Before a vector search: refuses a model other than the recorded one. Returns whether a model is
+    /// recorded (and so matched): a recorded model never changes, so the check need not be repeated.</summary>
+    public static bool CheckForSearch(IRagStore store, IEmbeddingGenerator<string, Embedding<float>> embedder)
     {
-        if (store.EmbeddingModel() is { } recorded) Check(recorded, embedder);
+        if (store.EmbeddingModel() is not { } recorded) return false;
+        Check(recorded, embedder);
+        return true;
     }
 
     static void Check(string recorded, IEmbeddingGenerator<string, Embedding<float>> embedder)

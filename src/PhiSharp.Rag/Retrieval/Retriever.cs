@@ -13,6 +13,7 @@ public enum RetrievalMode { Lexical, Vector, Hybrid }
 public sealed class Retriever(IRagStore store, IEmbeddingGenerator<string, Embedding<float>>? embedder = null)
 {
     bool _hasVectors;
+    bool _modelMatched; // the store's recorded embedding model is this embedder's (checked once it is recorded)
 
     /// <summary>Each ranking contributes this many candidates (at least) to the fusion, so a chunk ranked
     /// moderately by both can overtake one ranked first by only one.</summary>
@@ -68,7 +69,7 @@ public sealed class Retriever(IRagStore store, IEmbeddingGenerator<string, Embed
 
     async Task<IReadOnlyList<(long ChunkId, float Score)>> VectorSearchAsync(string query, int top, CancellationToken cancel)
     {
-        EmbeddingModelRecord.CheckForSearch(store, embedder!);
+        _modelMatched = _modelMatched || EmbeddingModelRecord.CheckForSearch(store, embedder!);
         _hasVectors = _hasVectors || store.Counts().Vectors > 0;
         if (!_hasVectors)
             throw new InvalidOperationException("the database has no vectors: its documents were ingested without an embedding model");

@@ -44,14 +44,15 @@ public static partial class LexicalQuery
     public static IReadOnlyList<string> Terms(string query)
     {
         Validate(query);
-        var words = Word().Matches(query).Select(m => m.Value.ToLowerInvariant()).Distinct().ToList();
+        var words = Words(query).Distinct().ToList();
         var content = words.Where(w => !StopWords.Contains(w)).ToList();
         return (content.Count > 0 ? content : words).Take(MaxTerms).ToList();
     }
 
     /// <summary>The distinct lower-cased words of <paramref name="text"/> other than function words (for comparing texts).</summary>
-    public static HashSet<string> ContentWords(string text) =>
-        Word().Matches(text).Select(m => m.Value.ToLowerInvariant()).Where(w => !StopWords.Contains(w)).ToHashSet();
+    public static HashSet<string> ContentWords(string text) => Words(text).Where(w => !StopWords.Contains(w)).ToHashSet();
+
+    static IEnumerable<string> Words(string text) => Word().Matches(text).Select(m => m.Value.ToLowerInvariant());
 
     /// <summary>The FTS5 MATCH expression, or null when the query has no words at all (only punctuation).</summary>
     public static string? ToFts5(string query)

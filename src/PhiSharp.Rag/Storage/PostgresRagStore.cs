@@ -147,7 +147,6 @@ public sealed class PostgresRagStore : IRagStore
         tx.Commit();
     }
 
-
     /// <summary>The first vectors fix the column's dimension (and get the HNSW index); later ones must match it.</summary>
     void EnsureDimensions(int dims, NpgsqlTransaction tx)
     {
