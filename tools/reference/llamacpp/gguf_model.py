@@ -62,11 +62,18 @@ def write_gguf(path, metadata, tensors):
         f.write(out)
 
 
+CHAT_TOKENS = ["<|end|>", "<|user|>", "<|assistant|>", "<|system|>"]
+
+
+def spm_tokens(size):
+    """<unk> <s> </s>, the 256 byte tokens, Phi-3's chat tokens, then made-up pieces."""
+    tokens = ["<unk>", "<s>", "</s>"] + ["<0x%02X>" % b for b in range(256)] + CHAT_TOKENS
+    return tokens + ["\u2581w%d" % i for i in range(size - len(tokens))]
+
+
 def spm_vocabulary(size):
-    """A SentencePiece-style vocabulary: <unk> <s> </s>, the 256 byte tokens, Phi-3's chat tokens, then pieces."""
-    tokens = ["<unk>", "<s>", "</s>"] + ["<0x%02X>" % b for b in range(256)]
-    tokens += ["<|end|>", "<|user|>", "<|assistant|>", "<|system|>"]
-    tokens += ["\u2581w%d" % i for i in range(size - len(tokens))]
+    """spm_tokens as GGUF tokenizer metadata (SentencePiece-style: token types and scores)."""
+    tokens = spm_tokens(size)
     types = [2, 3, 3] + [6] * 256 + [3] * 4 + [1] * (size - 263)
     scores = [0.0] * 263 + [-float(i) for i in range(size - 263)]
     return [

@@ -4,17 +4,11 @@ folder needs a tokenizer only because a model folder is not complete without one
 import json
 import os
 
-CHAT = ["<|end|>", "<|user|>", "<|assistant|>", "<|system|>"]
-
-
-def tokens(size):
-    """<unk> <s> </s>, the 256 byte tokens, Phi-3's chat tokens, then made-up pieces (as gguf_model.spm_vocabulary)."""
-    t = ["<unk>", "<s>", "</s>"] + ["<0x%02X>" % b for b in range(256)] + CHAT
-    return t + ["\u2581w%d" % i for i in range(size - len(t))]
+from gguf_model import CHAT_TOKENS as CHAT, spm_tokens  # the GGUF fixtures' vocabulary (tools/reference/llamacpp)
 
 
 def write(folder, size):
-    vocab = tokens(size)
+    vocab = spm_tokens(size)
     special = {"<unk>", "<s>", "</s>", *CHAT}
     added = [dict(id=i, content=t, single_word=False, lstrip=False, rstrip=t in CHAT, normalized=False, special=True)
              for i, t in enumerate(vocab) if t in special]
