@@ -42,7 +42,18 @@ public sealed class TestServer : IAsyncDisposable
             StopTokenIds = _loaded.StopTokenIds,
         };
         _embedder = embedModel is null ? null : BertEmbeddingGenerator.Load(embedModel, threads: 1);
-        _server = PhiServer.Create(Model, options with { Host = "127.0.0.1", Port = 0 }, _embedder, ragStore);
+        try
+        {
+            _server = PhiServer.Create(Model, options with { Host = "127.0.0.1", Port = 0 }, _embedder, ragStore);
+        }
+        catch
+        {
+            // A server refused at start (the tests of bad options expect that) leaves nothing behind.
+            _embedder?.Dispose();
+            _loaded.Dispose();
+            Directory.Delete(_directory, recursive: true);
+            throw;
+        }
         Http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
     }
 
