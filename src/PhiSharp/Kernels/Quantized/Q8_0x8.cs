@@ -22,12 +22,19 @@ internal static unsafe class Q8_0x8
     const int RowsPerGroup = InterleavedRows.Group;
     const int BlockBytes = 34, GroupBlockBytes = RowsPerGroup * BlockBytes, CodesOffset = 16;
 
-    /// <summary>What the layout adds to each code (see the class comment).</summary>
-    static byte Bias => AvxVnni.IsSupported ? (byte)0x80 : (byte)0;
+    /// <summary>Whether the layout stores the codes unsigned, q + 128 (with AVX-VNNI; see the class comment). The
+    /// 512-bit two-groups path always reads signed codes: it runs only where this is false.</summary>
+    public static bool UnsignedCodes => AvxVnni.IsSupported;
+
+    static byte Bias => UnsignedCodes ? (byte)0x80 : (byte)0;
 
     /// <summary>Rewrites 8 row-major Q8_0 rows at <paramref name="rows"/> into one interleaved group, in place;
     /// <paramref name="scratch"/> holds exactly 8 rows' bytes.</summary>
-    public static void Interleave(byte* rows, int blocks, byte[] scratch)
+    public static void Interleave(byte* rows, int blocks, byte[] scratch) => Interleave(rows, blocks, scratch, Bias);
+
+    /// <summary><see cref="Interleave(byte*, int, byte[])"/> with the codes' bias given: tests lay out signed codes for
+    /// the two-groups path on CPUs whose own layout is unsigned.</summary>
+    public static void Interleave(byte* rows, int blocks, byte[] scratch, byte bias)
     {
         int rowBytes = blocks * BlockBytes;
         new ReadOnlySpan<byte>(rows, scratch.Length).CopyTo(scratch);
@@ -39,7 +46,7 @@ internal static unsafe class Q8_0x8
                 {
                     byte* block = source + j * rowBytes + b * BlockBytes;
                     ((ushort*)group)[j] = *(ushort*)block;
-                    for (int i = 0; i < 32; i++) group[CodesOffset + 32 * (i >> 2) + 4 * j + (i & 3)] = (byte)(block[2 + i] ^ Bias);
+                    for (int i = 0; i < 32; i++) group[CodesOffset + 32 * (i >> 2) + 4 * j + (i & 3)] = (byte)(block[2 + i] ^ bias);
                 }
             }
     }
@@ -60,7 +67,7 @@ internal static unsafe class Q8_0x8
         for (; done + 4 <= tokens; done += 4)
             FourTokens(group, blocks, batch, done, y + done * yStride, yStride);
         for (; done < tokens; done++)
-            OneToken(group, blocks, batch.Row(done), y + done * yStride);
+            OneToken(group, blocks, batch.Row(done), y + done * yStride, UnsignedCodes);
     }
 
     /// <summary>
@@ -80,8 +87,8 @@ internal static unsafe class Q8_0x8
         }
         for (; done < tokens; done++)
         {
-            OneToken(first, blocks, batch.Row(done), y + done * yStride);
-            OneToken(first + groupBytes, blocks, batch.Row(done), y + done * yStride + RowsPerGroup);
+            OneToken(first, blocks, batch.Row(done), y + done * yStride, unsignedCodes: false);
+            OneToken(first + groupBytes, blocks, batch.Row(done), y + done * yStride + RowsPerGroup, unsignedCodes: false);
         }
     }
 
@@ -161,13 +168,13 @@ internal static unsafe class Q8_0x8
 
     static Vector256<sbyte> Signed(byte* block, int c) => Vector256.Load((sbyte*)block + CodesOffset + 32 * c);
 
-    static void OneToken(byte* group, int blocks, Q8Row a, float* y)
+    static void OneToken(byte* group, int blocks, Q8Row a, float* y, bool unsignedCodes)
     {
         var acc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++)
         {
             byte* block = group + b * GroupBlockBytes;
-            if (!AvxVnni.IsSupported)
+            if (!unsignedCodes)
             {
                 Vector256<sbyte> w0 = Signed(block, 0), w1 = Signed(block, 1), w2 = Signed(block, 2), w3 = Signed(block, 3);
                 Vector256<sbyte> w4 = Signed(block, 4), w5 = Signed(block, 5), w6 = Signed(block, 6), w7 = Signed(block, 7);
@@ -189,7 +196,7 @@ internal static unsafe class Q8_0x8
         for (int b = 0; b < blocks; b++)
         {
             byte* block = group + b * GroupBlockBytes;
-            if (!AvxVnni.IsSupported)
+            if (!UnsignedCodes)
             {
                 Vector256<sbyte> s0 = Signed(block, 0), s1 = Signed(block, 1), s2 = Signed(block, 2), s3 = Signed(block, 3);
                 Vector256<sbyte> s4 = Signed(block, 4), s5 = Signed(block, 5), s6 = Signed(block, 6), s7 = Signed(block, 7);
