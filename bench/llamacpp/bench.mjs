@@ -1,6 +1,7 @@
 // llama.cpp measured the way `phi bench` measures PhiSharp: a prompt of seeded random token ids, then greedy
 // generation; prints JSON with the same fields (pp_tps, tg_tps, ttft_ms, load_ms, peak_rss_bytes).
 // Usage: node bench.mjs MODEL.gguf [-p 512] [-n 128] [-t 2] [--no-mmap]
+// bench/compare.py always passes --no-mmap: PhiSharp reads its weights too, and mapped pages are evicted on these VMs.
 // peak_rss_bytes is the whole node process (VmHWM), so it includes node's own ~50 MB.
 import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 import { readFileSync } from "node:fs";
