@@ -45,6 +45,9 @@ public sealed class PhiServer : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // The host logs a failed start with its stack trace before rethrowing; StartAsync turns that failure into one
+        // ListenException line for the caller, so the log would only repeat it at length.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.WebHost.ConfigureKestrel(k =>
         {
             foreach (var address in addresses) k.Listen(address, options.Port);
