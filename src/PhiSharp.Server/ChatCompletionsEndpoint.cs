@@ -169,7 +169,7 @@ static class ChatCompletionsEndpoint
                 var text = new StringBuilder();
                 foreach (var part in c.EnumerateArray())
                 {
-                    if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("type", out var type) || type.GetString() != "text"
+                    if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != "text"
                         || !part.TryGetProperty("text", out var t) || t.ValueKind != JsonValueKind.String)
                         throw ApiException.BadRequest($"'{param}' parts must be {{\"type\": \"text\", \"text\": string}}; other part types are not supported.", param, "invalid_value");
                     text.Append(t.GetString());

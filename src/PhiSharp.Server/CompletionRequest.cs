@@ -16,6 +16,7 @@ sealed record CompletionRequest(int[] Prompt, GenerationOptions Options, bool St
         long? maxTokens = r.Integer("max_completion_tokens", 1, int.MaxValue) ?? r.Integer("max_tokens", 1, int.MaxValue);
         double temperature = r.Number("temperature", 0, 2) ?? 1;
         double topP = r.Number("top_p", 0, 1) ?? 1;
+        long topK = r.Integer("top_k", 0, int.MaxValue) ?? 0;
         long? seed = r.Integer("seed", long.MinValue, long.MaxValue);
         var stops = r.StopStrings();
         bool stream = r.Bool("stream") ?? false;
@@ -48,9 +49,9 @@ sealed record CompletionRequest(int[] Prompt, GenerationOptions Options, bool St
             Sampling = new SamplingOptions
             {
                 Temperature = (float)temperature,
-                // top_p = 0 means "only the most likely token", which top-k 1 says exactly.
+                // top_p = 0 means "only the most likely token", which top-k 1 says exactly; top_k 0 keeps every token.
                 TopP = topP > 0 ? (float)topP : 1f,
-                TopK = topP > 0 ? 0 : 1,
+                TopK = topP > 0 ? (int)topK : 1,
                 Seed = seed is { } s ? unchecked((ulong)s) : null,
             },
         };

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
@@ -20,8 +22,9 @@ public sealed class PhiServer : IAsyncDisposable
 {
     readonly WebApplication _app;
     readonly ServedModel _served;
+    readonly string _endpoints;
 
-    PhiServer(WebApplication app, ServedModel served) => (_app, _served) = (app, served);
+    PhiServer(WebApplication app, ServedModel served, string endpoints) => (_app, _served, _endpoints) = (app, served, endpoints);
 
     /// <summary>The address the server listens on (with the real port when <see cref="ServerOptions.Port"/> was 0).</summary>
     public Uri Address => new(_app.Urls.First());
@@ -33,6 +36,7 @@ public sealed class PhiServer : IAsyncDisposable
     public static PhiServer Create(LanguageModel model, ServerOptions options, BertEmbeddingGenerator? embedder = null, IRagStore? ragStore = null)
     {
         options.Validate();
+        var addresses = ListenAddresses.Resolve(options.Host, options.Port);
         int context = Math.Min(options.ContextLength ?? 4096, model.Network.MaxContextLength);
         string id = options.ModelId ?? Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(model.Info.Path));
         var servedEmbedder = embedder is null ? null : new ServedEmbedder(embedder);
@@ -41,10 +45,15 @@ public sealed class PhiServer : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        string host = options.Host.Contains(':') ? $"[{options.Host}]" : options.Host;
-        builder.WebHost.UseUrls($"http://{host}:{options.Port}");
-        // The body size limit is enforced while reading, where it can be answered in OpenAI's error shape.
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+        // The host logs a failed start with its stack trace before rethrowing; StartAsync turns that failure into one
+        // ListenException line for the caller, so the log would only repeat it at length.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            foreach (var address in addresses) k.Listen(address, options.Port);
+            // The body size limit is enforced while reading, where it can be answered in OpenAI's error shape.
+            k.Limits.MaxRequestBodySize = null;
+        });
         var app = builder.Build();
 
         app.Use(async (http, next) =>
@@ -79,20 +88,26 @@ public sealed class PhiServer : IAsyncDisposable
         app.MapGet("/v1/models/{id}", (string id) => ModelIds(served).Contains(id)
             ? Results.Json(ModelObject(served, id), JsonOptions.Wire)
             : throw new ApiException(404, $"The model '{id}' does not exist; this server serves {string.Join(" and ", ModelIds(served).Select(m => $"'{m}'"))}.", "model", "model_not_found"));
-        app.MapGet("/health", () => Results.Json(new
-        {
-            status = "ok",
-            model = served.Id,
-            embedding_model = served.Embedder?.Id,
-            rag = served.Rag is not null,
-            slots = new { total = served.Slots.Count, busy = served.Slots.Busy, context = served.Slots.ContextLength },
-            queued = served.Slots.Waiting,
-        }, JsonOptions.Wire));
+        // With an API key, only a caller who sends it learns what is served and how busy it is.
+        app.MapGet("/health", (HttpContext http) => Results.Json(options.ApiKey is { } key && !Authorized(http.Request, key)
+            ? new { status = "ok" }
+            : Health(served), JsonOptions.Wire));
         app.MapGet("/", () => Results.Stream(ChatPage(), "text/html; charset=utf-8"));
         app.MapFallback((HttpContext http) =>
             throw new ApiException(404, $"No endpoint {http.Request.Method} {http.Request.Path}.", code: "unknown_url"));
-        return new PhiServer(app, served);
+        return new PhiServer(app, served, string.Join(" and ", addresses.Select(a => new IPEndPoint(a, options.Port))));
     }
+
+    /// <summary>What /health tells a caller allowed to know: the models, and how busy the slots are.</summary>
+    static object Health(ServedModel served) => new
+    {
+        status = "ok",
+        model = served.Id,
+        embedding_model = served.Embedder?.Id,
+        rag = served.Rag is not null,
+        slots = new { total = served.Slots.Count, busy = served.Slots.Busy, context = served.Slots.ContextLength },
+        queued = served.Slots.Waiting,
+    };
 
     /// <summary>The chat model first, then the embedding model when there is one.</summary>
     static string[] ModelIds(ServedModel served) => served.Embedder is { } e ? [served.Id, e.Id] : [served.Id];
@@ -112,12 +127,25 @@ public sealed class PhiServer : IAsyncDisposable
         typeof(PhiServer).Assembly.GetManifestResourceStream("PhiSharp.Server.wwwroot.index.html")
         ?? throw new InvalidOperationException("The chat page is missing from the assembly.");
 
-    public Task StartAsync(CancellationToken ct = default) => _app.StartAsync(ct);
+    /// <summary>Starts listening; an address that cannot be bound (not this machine's, or its port taken) is a <see cref="ListenException"/>.</summary>
+    public async Task StartAsync(CancellationToken ct = default)
+    {
+        try
+        {
+            await _app.StartAsync(ct);
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            // Kestrel reports a taken port as an IOException around the socket's error, an address it cannot assign
+            // as the bare SocketException; the socket's own words say which.
+            throw new ListenException($"Cannot listen on {_endpoints}: {e.GetBaseException().Message}.", e);
+        }
+    }
 
     /// <summary>Runs until <paramref name="ct"/> fires (or the process is told to stop).</summary>
     public async Task RunAsync(CancellationToken ct = default)
     {
-        await _app.StartAsync(ct);
+        await StartAsync(ct);
         await _app.WaitForShutdownAsync(ct);
     }
 

@@ -21,6 +21,39 @@ public sealed class CapacityTests
     }
 
     [Fact]
+    public async Task With_an_api_key_health_tells_only_the_status_unless_the_key_is_sent()
+    {
+        await using var server = await TestServer.StartAsync(new ServerOptions { ApiKey = "sesame", Parallel = 2 });
+        foreach (var key in new[] { null, "sesam" })
+        {
+            var health = JsonDocument.Parse(await Health(server, key)).RootElement;
+            Assert.Equal("status", Assert.Single(health.EnumerateObject()).Name);
+            Assert.Equal("ok", health.GetProperty("status").GetString());
+        }
+        var details = JsonDocument.Parse(await Health(server, "sesame")).RootElement;
+        Assert.Equal(server.ModelId, details.GetProperty("model").GetString());
+        Assert.Equal(2, details.GetProperty("slots").GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task Without_an_api_key_health_tells_the_details_the_chat_page_reads()
+    {
+        await using var server = await TestServer.StartAsync();
+        var health = JsonDocument.Parse(await Health(server, null)).RootElement;
+        Assert.Equal(server.ModelId, health.GetProperty("model").GetString());
+        Assert.False(health.GetProperty("rag").GetBoolean());
+    }
+
+    static async Task<string> Health(TestServer server, string? apiKey)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/health");
+        if (apiKey is not null) request.Headers.Authorization = new("Bearer", apiKey);
+        using var response = await server.Http.SendAsync(request);
+        Assert.Equal(200, (int)response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    [Fact]
     public async Task When_every_slot_is_busy_and_the_queue_is_full_a_request_gets_503()
     {
         await using var server = await TestServer.StartAsync(new ServerOptions { Parallel = 1, QueueLimit = 0 }, stepDelay: TimeSpan.FromMilliseconds(50));

@@ -90,6 +90,18 @@ public sealed class ChatCompletionsTests(SharedServer shared) : IClassFixture<Sh
     }
 
     [Fact]
+    public async Task Top_k_1_keeps_only_the_most_likely_token_so_sampling_gives_the_greedy_reply()
+    {
+        string greedy = string.Concat(InProcess(8, 11, 0f).Select(t => t.Text));
+        Assert.NotEqual(greedy, string.Concat(InProcess(8, 11, 1f).Select(t => t.Text))); // else the test shows nothing
+        var request = System.Text.Json.Nodes.JsonNode.Parse(JsonSerializer.Serialize(Request(maxTokens: 8, seed: 11)))!;
+        request["top_k"] = 1;
+        using var response = await _server.PostAsync("/v1/chat/completions", request.ToJsonString());
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(greedy, body.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+    }
+
+    [Fact]
     public async Task A_streamed_reply_is_well_framed_chunks_that_add_up_to_the_whole_reply()
     {
         using var response = await _server.PostAsync("/v1/chat/completions", JsonSerializer.Serialize(Request(maxTokens: 8, seed: 9, stream: true)));

@@ -75,6 +75,14 @@ public sealed class TestServer : IAsyncDisposable
         return Http.SendAsync(request, completion, ct);
     }
 
+    /// <summary>Posts raw bytes with the given Content-Type header (none when null): bodies a JSON serializer would not write.</summary>
+    public Task<HttpResponseMessage> PostBytesAsync(string path, byte[] body, string? contentType = "application/json")
+    {
+        var content = new ByteArrayContent(body);
+        if (contentType is not null) content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        return Http.PostAsync(path, content);
+    }
+
     public async Task<(int Status, JsonElement Body)> PostJsonAsync(string path, object body, string? apiKey = null)
     {
         using var response = await PostAsync(path, JsonSerializer.Serialize(body), apiKey);
