@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace PhiSharp.Rag.Ingestion;
 
 /// <summary>What a path names, links followed. Only <see cref="Regular"/> files are read as documents.</summary>
-public enum FileKind { Regular, Directory, Fifo, Socket, CharacterDevice, BlockDevice, Other }
+enum FileKind { Regular, Directory, Fifo, Socket, CharacterDevice, BlockDevice, Other }
 
 /// <summary>
 /// Tells a regular file from a FIFO, socket or device before anything opens it: opening a FIFO to read waits for
@@ -12,7 +12,7 @@ public enum FileKind { Regular, Directory, Fifo, Socket, CharacterDevice, BlockD
 /// uses for the same question: its FileStatus keeps Mode at one offset with the POSIX type bits on every Unix,
 /// where libc's struct stat differs by platform.
 /// </summary>
-public static partial class FileKinds
+static partial class FileKinds
 {
     /// <summary>The kind of <paramref name="path"/>, or null when it cannot be known: missing, a broken link, or
     /// behind a folder that cannot be searched (opening it then gives the error that says which).</summary>
