@@ -47,7 +47,7 @@ static class RagCommand
             var chunker = new Chunker(parse.GetValue(chunkTokens), parse.GetValue(overlap));
             var db = parse.GetValue(Db)!;
             var given = parse.GetValue(paths)!;
-            var files = Ingestor.FindFiles(given, exclude: PostgresUrl.IsPostgres(db) ? null : db);
+            var found = Ingestor.FindFiles(given, exclude: PostgresUrl.IsPostgres(db) ? null : db);
             var folders = given.Where(Directory.Exists).ToList();
             using var embedder = RagEmbedding.Load(parse);
             using var store = RagStore.Open(db, create: true);
@@ -55,9 +55,9 @@ static class RagCommand
             IngestReport report = null!;
             await AnsiConsole.Progress().AutoClear(true).StartAsync(async context =>
             {
-                var task = context.AddTask("ingesting", maxValue: files.Count);
+                var task = context.AddTask("ingesting", maxValue: found.Files.Count);
                 var progress = new SynchronousProgress(p => task.Value = p.Done);
-                report = await ingestor.IngestAsync(files, folders, progress, cancel);
+                report = await ingestor.IngestAsync(found, folders, progress, cancel);
             });
             foreach (var skipped in report.Skipped)
                 AnsiConsole.MarkupLineInterpolated($"[yellow]skipped[/] {DocumentPath.Display(skipped.Path)}: {skipped.Reason}");

@@ -12,6 +12,9 @@ public static class DocumentReader
     /// <summary>Files larger than this are skipped: they are almost always data or logs, not documents.</summary>
     public const long MaxFileBytes = 16 << 20;
 
+    /// <summary>Why a file over <see cref="MaxFileBytes"/> is skipped.</summary>
+    public static readonly string TooLarge = $"larger than {MaxFileBytes >> 20} MB";
+
     static readonly HashSet<string> SourceCode = new(StringComparer.OrdinalIgnoreCase)
     {
         ".cs", ".fs", ".vb", ".py", ".js", ".mjs", ".ts", ".tsx", ".jsx", ".java", ".kt", ".scala", ".go", ".rs",
@@ -32,7 +35,7 @@ public static class DocumentReader
     public static (ExtractedDocument? Document, SkippedFile? Skipped) Extract(string path, ReadOnlySpan<byte> bytes)
     {
         if (!IsSupported(path)) return (null, new SkippedFile(path, $"unsupported file type '{Path.GetExtension(path)}'"));
-        if (bytes.Length > MaxFileBytes) return (null, new SkippedFile(path, $"larger than {MaxFileBytes >> 20} MB"));
+        if (bytes.Length > MaxFileBytes) return (null, new SkippedFile(path, TooLarge));
         if (bytes[..Math.Min(bytes.Length, 8192)].Contains((byte)0)) return (null, new SkippedFile(path, "binary content (NUL bytes)"));
 
         string text;

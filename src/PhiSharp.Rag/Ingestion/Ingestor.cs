@@ -24,50 +24,28 @@ public sealed class Ingestor(IRagStore store, Chunker chunker, IEmbeddingGenerat
 {
     /// <summary>
     /// Expands <paramref name="paths"/> (files, and folders searched recursively, skipping dot-folders such as .git)
-    /// into the files to ingest, in a stable order. A path that does not exist is an error; so is finding no file at all.
+    /// into the regular files to ingest, in a stable order; see <see cref="FileFinder"/> for links, FIFOs and devices.
+    /// A path that does not exist is an error; so is finding no file at all.
     /// </summary>
-    public static IReadOnlyList<string> FindFiles(IEnumerable<string> paths, string? exclude = null)
-    {
-        var files = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var given in paths)
-        {
-            var full = Path.GetFullPath(given);
-            if (File.Exists(full)) files.Add(full);
-            else if (Directory.Exists(full)) AddFolder(full, files);
-            else throw new FileNotFoundException($"no such file or folder: {given}", given);
-        }
-        // The store's own files (and its WAL and shared-memory companions) are never documents.
-        if (exclude is not null) files.RemoveWhere(f => f.StartsWith(Path.GetFullPath(exclude), StringComparison.Ordinal));
-        if (files.Count == 0) throw new ArgumentException($"no files found under {string.Join(", ", paths)}");
-        return files.ToList();
-    }
+    public static FoundFiles FindFiles(IEnumerable<string> paths, string? exclude = null) => FileFinder.Find(paths, exclude);
 
-    static void AddFolder(string folder, SortedSet<string> files)
-    {
-        var options = new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden };
-        foreach (var file in Directory.EnumerateFiles(folder, "*", options)) files.Add(file);
-        foreach (var sub in Directory.EnumerateDirectories(folder, "*", options))
-            if (!Path.GetFileName(sub).StartsWith('.')) AddFolder(sub, files);
-    }
-
-    /// <param name="files">What <see cref="FindFiles"/> found.</param>
+    /// <param name="found">What <see cref="FindFiles"/> found; what it skipped is reported as skipped.</param>
     /// <param name="folders">The folders given to <see cref="FindFiles"/>: stored documents under them whose files
-    /// no longer exist are removed (nothing outside them is touched).</param>
-    public async Task<IngestReport> IngestAsync(IReadOnlyList<string> files, IReadOnlyList<string>? folders = null,
+    /// no longer exist are removed (nothing outside them is touched, nor anything that was skipped).</param>
+    public async Task<IngestReport> IngestAsync(FoundFiles found, IReadOnlyList<string>? folders = null,
         IProgress<IngestProgress>? progress = null, CancellationToken cancel = default)
     {
         EmbeddingModelRecord.CheckForIngest(store, embedder);
         int added = 0, updated = 0, unchanged = 0, chunkCount = 0;
-        var skipped = new List<SkippedFile>();
+        var skipped = new List<SkippedFile>(found.Skipped);
+        var files = found.Files;
         for (int i = 0; i < files.Count; i++)
         {
             cancel.ThrowIfCancellationRequested();
             var path = files[i];
-            byte[] bytes;
-            try { bytes = await File.ReadAllBytesAsync(path, cancel); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            var bytes = await ReadAsync(path, skipped, cancel);
+            if (bytes is null)
             {
-                skipped.Add(new SkippedFile(path, $"unreadable: {e.Message}"));
                 progress?.Report(new(i + 1, files.Count, path));
                 continue;
             }
@@ -90,24 +68,52 @@ public sealed class Ingestor(IRagStore store, Chunker chunker, IEmbeddingGenerat
             }
             progress?.Report(new(i + 1, files.Count, path));
         }
-        int removed = RemoveVanished(folders ?? []);
+        int removed = RemoveVanished(folders ?? [], skipped);
         return new IngestReport(added, updated, unchanged, removed, chunkCount, skipped);
     }
 
-    int RemoveVanished(IReadOnlyList<string> folders)
+    /// <summary>
+    /// The file's bytes, or null with the reason added to <paramref name="skipped"/>. The file is checked again
+    /// although <see cref="FindFiles"/> found it regular: it may have been replaced since (an ingest with an embedding
+    /// model takes minutes), and opening a FIFO would wait for a writer. A file too large to be a document is not
+    /// read into memory at all.
+    /// </summary>
+    static async Task<byte[]?> ReadAsync(string path, List<SkippedFile> skipped, CancellationToken cancel)
+    {
+        string reason;
+        if (FileKinds.Of(path) is { } kind && kind != FileKind.Regular) reason = FileKinds.NotRegular(kind);
+        else
+        {
+            try
+            {
+                if (new FileInfo(path).Length <= DocumentReader.MaxFileBytes) return await File.ReadAllBytesAsync(path, cancel);
+                reason = DocumentReader.TooLarge;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { reason = $"unreadable: {e.Message}"; }
+        }
+        skipped.Add(new SkippedFile(path, reason));
+        return null;
+    }
+
+    /// <summary>A document whose file (or a folder above it) was skipped is kept: the file may well exist, only
+    /// unreadable this time (File.Exists is false behind a folder that cannot be searched).</summary>
+    int RemoveVanished(IReadOnlyList<string> folders, IReadOnlyList<SkippedFile> skipped)
     {
         int removed = 0;
         foreach (var folder in folders.Select(Path.GetFullPath).Where(Directory.Exists))
         {
             foreach (var path in store.DocumentsUnder(folder))
             {
-                if (File.Exists(path)) continue;
+                if (File.Exists(path) || skipped.Any(s => IsAtOrUnder(path, s.Path))) continue;
                 store.RemoveDocument(path);
                 removed++;
             }
         }
         return removed;
     }
+
+    static bool IsAtOrUnder(string path, string folder) =>
+        path == folder || path.StartsWith(Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     async Task<IReadOnlyList<ReadOnlyMemory<byte>>> EmbedAsync(IReadOnlyList<Chunk> chunks, CancellationToken cancel)
     {

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using PhiSharp.Rag.Chunking;
+using PhiSharp.Rag.Ingestion;
 using PhiSharp.Rag.Retrieval;
 
 namespace PhiSharp.Rag.Storage;
@@ -25,8 +26,10 @@ public sealed class SqliteRagStore : IRagStore
     }
 
     /// <summary>
-    /// Opens the store at <paramref name="path"/>. With <paramref name="create"/> a missing or empty file becomes a
-    /// new store; without it a missing file is an error (searching a store that was never built).
+    /// Opens the store at <paramref name="path"/>. With <paramref name="create"/> a file that does not exist becomes
+    /// a new store; without it that is an error (searching a store that was never built). A file that exists is
+    /// opened only if it is a store already: anything else (an empty file, a document, another SQLite database) is
+    /// refused and left as it was.
     /// </summary>
     public static SqliteRagStore Open(string path, bool create)
     {
@@ -34,6 +37,7 @@ public sealed class SqliteRagStore : IRagStore
         bool exists = File.Exists(path);
         if (!exists && !create) throw new FileNotFoundException($"no RAG database at {path} (build one with `phi rag ingest PATH --db {path}`)", path);
         if (Directory.Exists(path)) throw new RagStoreException($"{path} is a folder, not a database file");
+        if (exists) CheckSqliteHeader(path);
 
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
@@ -46,7 +50,7 @@ public sealed class SqliteRagStore : IRagStore
             connection.Open();
             var store = new SqliteRagStore(path, connection);
             store.Execute("PRAGMA busy_timeout = 10000");
-            store.CheckOrCreateSchema(create);
+            store.CheckOrCreateSchema(create: !exists);
             store.Execute("PRAGMA journal_mode = WAL");
             // In WAL mode NORMAL loses at most the last commits on power loss, never consistency.
             store.Execute("PRAGMA synchronous = NORMAL");
@@ -70,12 +74,30 @@ public sealed class SqliteRagStore : IRagStore
         }
     }
 
+    /// <summary>
+    /// SQLite itself takes a 0-byte file (mktemp's, or a document named as --db by mistake) for an empty database
+    /// and would write a store into it, so an existing file must start with SQLite's header before SQLite opens it.
+    /// A FIFO or device is not opened at all: reading one could wait forever.
+    /// </summary>
+    static void CheckSqliteHeader(string path)
+    {
+        if (FileKinds.Of(path) is { } kind && kind != FileKind.Regular)
+            throw new RagStoreException($"{path} is {FileKinds.NotRegular(kind)}, so not a PhiSharp RAG store");
+        Span<byte> header = stackalloc byte[16];
+        int read;
+        using (var file = File.OpenRead(path)) read = file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        if (read == 0) throw new RagStoreException($"{path} is an empty file, not a PhiSharp RAG store; refusing to touch it");
+        if (!header[..read].SequenceEqual("SQLite format 3\0"u8))
+            throw new RagStoreException($"{path} is not a SQLite database (so not a PhiSharp RAG store); refusing to touch it");
+    }
+
+    /// <param name="create">The file is new: a database without tables is made a store; otherwise it is refused.</param>
     void CheckOrCreateSchema(bool create)
     {
         long tables = Scalar<long>("SELECT count(*) FROM sqlite_master");
         if (tables == 0)
         {
-            if (!create) throw new RagStoreException($"{FilePath} is an empty database, not a PhiSharp RAG store");
+            if (!create) throw new RagStoreException($"{FilePath} is an empty SQLite database, not a PhiSharp RAG store; refusing to touch it");
             using var tx = _connection.BeginTransaction();
             Execute(Schema, tx); // Microsoft.Data.Sqlite runs every statement of a multi-statement command
             Execute($"INSERT INTO rag_meta(key, value) VALUES ('format', '{Format}'), ('version', '{SchemaVersion}')", tx);

@@ -123,10 +123,12 @@ public sealed class SqliteRagStoreTests : IDisposable
         WriteCorpus();
         // An unreadable file: a dangling link lists as a file but cannot be opened (chmod would not stop root).
         File.CreateSymbolicLink(Path.Combine(Docs, "gone.txt"), Path.Combine(_dir.Path, "missing-target.txt"));
+        using (var huge = File.Create(Path.Combine(Docs, "huge.log"))) huge.SetLength(DocumentReader.MaxFileBytes + 1); // sparse: never read
         using var store = SqliteRagStore.Open(Db, create: true);
         var report = await Ingest(store, Docs);
         Assert.Equal(5, report.Added);
         Assert.StartsWith("unreadable: ", report.Skipped.Single(s => s.Path.EndsWith("gone.txt")).Reason);
+        Assert.Equal("larger than 16 MB", report.Skipped.Single(s => s.Path.EndsWith("huge.log")).Reason);
 
         var query = string.Concat(Enumerable.Repeat("cats purr ", 10_240)); // 100 KB
         Assert.Contains("the limit is 4,096", Assert.Throws<ArgumentException>(() => store.SearchLexical(query, 5)).Message);
