@@ -37,6 +37,7 @@ public sealed class PhiServer : IAsyncDisposable
     {
         options.Validate();
         var addresses = ListenAddresses.Resolve(options.Host, options.Port);
+        var hosts = new LoopbackHosts(options.Host, addresses);
         int context = Math.Min(options.ContextLength ?? 4096, model.Network.MaxContextLength);
         string id = options.ModelId ?? Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(model.Info.Path));
         var servedEmbedder = embedder is null ? null : new ServedEmbedder(embedder);
@@ -60,6 +61,8 @@ public sealed class PhiServer : IAsyncDisposable
         {
             try
             {
+                if (!hosts.Allows(http.Request.Host))
+                    throw new ApiException(403, $"This server listens on loopback and answers only requests addressed to it (localhost, a loopback address or '{options.Host}'), not to '{http.Request.Host}'.", code: "host_not_allowed");
                 if (options.ApiKey is { } key && http.Request.Path.StartsWithSegments("/v1") && !Authorized(http.Request, key))
                     throw new ApiException(401, "Invalid or missing API key: send 'Authorization: Bearer <key>'.", code: "invalid_api_key");
                 await next(http);

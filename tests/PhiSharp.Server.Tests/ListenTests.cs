@@ -50,4 +50,34 @@ public sealed class ListenTests(SharedServer shared) : IClassFixture<SharedServe
         Assert.Contains("192.0.2.1", e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }
+
+    [Theory]
+    [InlineData("attacker.example")]
+    [InlineData("attacker.example:8080")]
+    [InlineData("10.0.0.1")]
+    public async Task On_loopback_a_request_addressed_to_another_name_is_refused(string host)
+    {
+        // DNS rebinding: a page whose own name resolves to 127.0.0.1 is same-origin to the browser, but its requests
+        // still name that page's host.
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(shared.Server.Address, "/v1/models"));
+        request.Headers.Host = host;
+        using var response = await shared.Server.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("host_not_allowed", await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("localhost")]
+    [InlineData("LOCALHOST.")]
+    [InlineData("phi.localhost")]
+    [InlineData("127.0.0.1")]
+    [InlineData("127.1.2.3")]
+    [InlineData("[::1]")]
+    public async Task On_loopback_a_request_addressed_to_a_loopback_name_is_served(string host)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(shared.Server.Address, "/v1/models"));
+        request.Headers.Host = $"{host}:{shared.Server.Address.Port}";
+        using var response = await shared.Server.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
 }
