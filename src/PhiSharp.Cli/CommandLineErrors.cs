@@ -47,8 +47,8 @@ static class CommandLineErrors
             };
     }
 
-    /// <summary>What a value of a numeric type is, in words, when the given token is not one. Validators run only on
-    /// values that converted, so a token that does not convert is what the error is about.</summary>
+    /// <summary>What a value of a numeric type is, in words, when the given token is not one: then the error is the
+    /// conversion's (range validators speak only of numbers).</summary>
     static string? Unconvertible(Type type, IReadOnlyList<Token> tokens)
     {
         if (tokens.Count != 1) return null;

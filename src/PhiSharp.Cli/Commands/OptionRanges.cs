@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace PhiSharp.Cli.Commands;
 
@@ -10,12 +11,16 @@ static class OptionRanges
     {
         option.Validators.Add(result =>
         {
-            int value = result.GetValueOrDefault<int>();
+            if (Given(result) is not int value) return;
             if (value < min) result.AddError($"{option.Name} {value} is less than {min}");
             else if (value > max) result.AddError($"{option.Name} {value} is more than {max}{(why is null ? "" : $" ({why})")}");
         });
         return option;
     }
+
+    /// <summary>The value given on the command line; null when there is none (defaults are in range) or it is not a
+    /// number, which the parser reports itself (validators run on values that did not convert too).</summary>
+    static int? Given(OptionResult result) => result.Tokens is [var token] && int.TryParse(token.Value, out int value) ? value : null;
 
     public static Option<int> AtLeast(this Option<int> option, int min) => option.Between(min, int.MaxValue);
 
@@ -27,7 +32,7 @@ static class OptionRanges
     {
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int?>() is int value && value < min)
+            if (Given(result) is int value && value < min)
                 result.AddError($"{option.Name} {value} is less than {min}{(why is null ? "" : $" ({why})")}");
         });
         return option;
