@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PhiSharp.Cli;
 using PhiSharp.Cli.Commands;
 
 var root = new RootCommand("phi — run Microsoft Phi models in pure .NET");
@@ -11,4 +12,5 @@ root.Subcommands.Add(QuantizeCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(RagCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
-return await root.Parse(args).InvokeAsync();
+var parse = root.Parse(args);
+return CommandLineErrors.Failed(parse) ? CommandLineErrors.Report(parse) : await parse.InvokeAsync();

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PhiSharp.Models;
 using PhiSharp.Models.Bert;
 using PhiSharp.Rag.Storage;
 using PhiSharp.Server.Embeddings;
@@ -38,8 +39,10 @@ public sealed class PhiServer : IAsyncDisposable
         options.Validate();
         var addresses = ListenAddresses.Resolve(options.Host, options.Port);
         var hosts = new LoopbackHosts(options.Host, addresses);
-        int context = Math.Min(options.ContextLength ?? 4096, model.Network.MaxContextLength);
-        string id = options.ModelId ?? Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(model.Info.Path));
+        // Without --ctx a slot takes the model's context, at most 4096; a larger --ctx, or more slots than memory holds, is refused.
+        int context = options.ContextLength ?? Math.Min(4096, model.Network.MaxContextLength);
+        KvCacheBudget.Check(model.Info, context, options.Parallel, contextName: "--ctx", sequencesName: "--parallel");
+        string id = options.ModelId ?? model.Info.Name;
         var servedEmbedder = embedder is null ? null : new ServedEmbedder(embedder);
         var served = new ServedModel(model, id, new SlotPool(model.Network, options.Parallel, context, options.QueueLimit), options,
             servedEmbedder, ragStore is null ? null : new ServedRag(ragStore, servedEmbedder));

@@ -17,10 +17,11 @@ public sealed record ServerOptions
     /// <summary>Requests that may wait for a slot; one more is refused with 503.</summary>
     public int QueueLimit { get; init; } = 64;
 
-    /// <summary>Tokens of each slot's KV cache; null takes the model's context, at most 4096.</summary>
+    /// <summary>Tokens of each slot's KV cache, at most the model's context; null takes the model's context, at most 4096.
+    /// The slots' caches together must fit the available memory.</summary>
     public int? ContextLength { get; init; }
 
-    /// <summary>The id clients name in "model"; null uses the model file's name.</summary>
+    /// <summary>The id clients name in "model"; null uses the model's name (<see cref="ModelInfo.Name"/>).</summary>
     public string? ModelId { get; init; }
 
     /// <summary>Largest request body in bytes; a larger one gets 413.</summary>

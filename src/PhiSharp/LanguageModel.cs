@@ -28,8 +28,21 @@ public sealed record LoadOptions
     /// <summary>Precision of the key/value cache (float16 by default).</summary>
     public KvCacheType KvCache { get; init; } = KvCacheType.F16;
 
-    /// <summary>Worker threads; 0 uses every core.</summary>
-    public int Threads { get; init; }
+    /// <summary>Worker threads; 0 (the default) uses every logical core. At most <see cref="MaxThreads"/>
+    /// (4 × the logical cores): more only take turns on the cores and slow every step.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative, or more than 4 × the logical cores.</exception>
+    public int Threads
+    {
+        get;
+        init
+        {
+            Compute.WorkerPool.ThreadsFor(value, nameof(Threads));
+            field = value;
+        }
+    }
+
+    /// <summary>The most <see cref="Threads"/>: 4 × the logical cores.</summary>
+    public static int MaxThreads => Compute.WorkerPool.MaxThreads;
 
     /// <summary>Attend to every earlier key even when the config has a sliding window (llama.cpp's behaviour).</summary>
     public bool IgnoreSlidingWindow { get; init; }
@@ -39,6 +52,9 @@ public sealed record LoadOptions
 public sealed record ModelInfo
 {
     public required string Path { get; init; }
+    /// <summary>The name users know the model by: the GGUF file's name without extension, the Hugging Face folder's name,
+    /// or the repository's name for a snapshot in the Hugging Face cache (Phi-3-mini-4k-instruct).</summary>
+    public required string Name { get; init; }
     /// <summary>"gguf" or "safetensors".</summary>
     public required string Format { get; init; }
     public required string Architecture { get; init; }

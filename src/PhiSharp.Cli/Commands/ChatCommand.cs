@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using PhiSharp.Models;
 using PhiSharp.Tokenizers;
 using Spectre.Console;
 
@@ -16,10 +17,11 @@ static class ChatCommand
         command.Options.Add(system);
         command.SetAction((parse, cancel) => ModelArguments.Guard(async () =>
         {
-            var options = GenerationArguments.Read(parse) with { ContextLength = parse.GetValue(ModelArguments.Context) ?? 4096 };
+            var options = GenerationArguments.Read(parse);
             options.Sampling.Validate();
             using var model = ModelArguments.Load(parse);
-            options = options with { ContextLength = Math.Min(options.ContextLength!.Value, model.Network.MaxContextLength) };
+            options = options with { ContextLength = options.ContextLength ?? Math.Min(4096, model.Network.MaxContextLength) };
+            KvCacheBudget.Check(model.Info, options.ContextLength.Value, contextName: "--ctx");
             var history = new List<ChatMessage>();
             if (parse.GetValue(system) is { } s) history.Add(new ChatMessage("system", s));
             int keep = history.Count;

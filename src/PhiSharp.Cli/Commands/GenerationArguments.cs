@@ -6,7 +6,7 @@ namespace PhiSharp.Cli.Commands;
 /// <summary>Sampling and length options shared by `run` and `chat`.</summary>
 static class GenerationArguments
 {
-    public static readonly Option<int> MaxTokens = new("--max-tokens", "-n") { Description = "Most tokens to generate", DefaultValueFactory = _ => 256 };
+    public static readonly Option<int> MaxTokens = new Option<int>("--max-tokens", "-n") { Description = "Most tokens to generate", DefaultValueFactory = _ => 256 }.AtLeast(1);
     public static readonly Option<float> Temperature = new("--temperature") { Description = "0 = greedy (default)" };
     public static readonly Option<int> TopK = new("--top-k") { Description = "Sample among the k most likely tokens (0 = all)" };
     public static readonly Option<float> TopP = new("--top-p") { Description = "Nucleus sampling threshold", DefaultValueFactory = _ => 1f };

@@ -14,6 +14,7 @@ static class InfoCommand
             using var model = ModelArguments.Load(parse);
             var info = model.Info;
             var table = new Table().AddColumn("property").AddColumn("value");
+            table.AddRow("name", Markup.Escape(info.Name));
             table.AddRow("file", Markup.Escape(info.Path));
             table.AddRow("format", info.Format);
             table.AddRow("architecture", info.Architecture);

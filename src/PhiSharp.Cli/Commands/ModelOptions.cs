@@ -12,10 +12,10 @@ static class ModelArguments
         Required = true,
     };
 
-    public static readonly Option<int> Threads = new("--threads", "-t")
+    public static readonly Option<int> Threads = new Option<int>("--threads", "-t")
     {
-        Description = "Worker threads (default: all cores)",
-    };
+        Description = "Worker threads: 0 (the default) uses every logical core; at most 4 × the cores",
+    }.ThreadCount();
 
     public static readonly Option<bool> NoMmap = new("--no-mmap")
     {
@@ -38,10 +38,10 @@ static class ModelArguments
         DefaultValueFactory = _ => "f16",
     };
 
-    public static readonly Option<int?> Context = new("--ctx")
+    public static readonly Option<int?> Context = new Option<int?>("--ctx")
     {
-        Description = "Context length in tokens (default: prompt + max tokens, at most the model's)",
-    };
+        Description = "Context length in tokens, at most the model's (default: run: prompt + max tokens; chat: the model's, at most 4096)",
+    }.AtLeast(2, "a prompt token and a generated one");
 
     public static void AddTo(Command command)
     {
@@ -88,7 +88,7 @@ static class ModelArguments
                                        or DirectoryNotFoundException or ArgumentException or InvalidOperationException
                                        or IOException or UnauthorizedAccessException or FormatException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {Sentence(e)}");
             return 1;
         }
         catch (OperationCanceledException)
@@ -97,6 +97,11 @@ static class ModelArguments
             return 130;
         }
     }
+
+    /// <summary>The message alone: an ArgumentException appends "(Parameter 'name')" and an out-of-range one a line
+    /// "Actual value was ...", which speak to programmers; the sentence already names the option and the value.</summary>
+    static string Sentence(Exception e) =>
+        e is ArgumentException { ParamName: { } name } ? e.Message.Split(Environment.NewLine)[0].Replace($" (Parameter '{name}')", "") : e.Message;
 
     /// <summary>Parses "1,2,3" into token ids.</summary>
     public static int[] ParseIds(string text)

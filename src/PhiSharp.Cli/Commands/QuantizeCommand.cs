@@ -16,7 +16,7 @@ static class QuantizeCommand
             Description = $"Target: {string.Join(", ", QuantizationScheme.All.Select(s => s.Name))} (llama.cpp's mixes; q4_k and q6_k are pure)",
             DefaultValueFactory = _ => "q4_k_m",
         };
-        var threads = new Option<int>("--threads") { Description = "Encoder threads (0: one per processor)", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "Encoder threads: 0 (the default) uses every logical core; at most 4 × the cores" }.ThreadCount();
         var command = new Command("quantize", "Write a quantized GGUF file (the same bytes llama.cpp's quantize writes)");
         command.Options.Add(model);
         command.Options.Add(output);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using PhiSharp.Models;
 using PhiSharp.Tokenizers;
 
 namespace PhiSharp.Cli.Commands;
@@ -38,6 +39,9 @@ static class RunCommand
                     ? model.Tokenizer.Encode(model.ChatTemplate.Format([new ChatMessage("user", text)], addGenerationPrompt: true), parseSpecial: true)
                     : model.Tokenizer.Encode(text, addSpecialTokens: true);
             }
+            int context = options.ContextLength ?? Math.Min(model.Network.MaxContextLength, promptIds.Length + options.MaxTokens);
+            KvCacheBudget.Check(model.Info, context, contextName: options.ContextLength is null ? "the context (prompt + --max-tokens)" : "--ctx");
+            options = options with { ContextLength = context };
 
             var generated = new List<int>();
             var output = new System.Text.StringBuilder();

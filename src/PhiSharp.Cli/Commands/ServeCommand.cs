@@ -12,9 +12,9 @@ static class ServeCommand
         var host = new Option<string>("--host") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "Port to listen on (0 picks a free one)", DefaultValueFactory = _ => 8080 };
         var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer KEY' on /v1 requests" };
-        var parallel = new Option<int>("--parallel") { Description = "Requests decoded at once, each with its own KV cache", DefaultValueFactory = _ => 1 };
+        var parallel = new Option<int>("--parallel") { Description = "Requests decoded at once, each with its own KV cache (all of them must fit the available memory)", DefaultValueFactory = _ => 1 };
         var queue = new Option<int>("--queue") { Description = "Requests that may wait for a slot before new ones get 503", DefaultValueFactory = _ => 64 };
-        var context = new Option<int?>("--ctx") { Description = "Context length of each slot in tokens (default: the model's, at most 4096)" };
+        var context = new Option<int?>("--ctx") { Description = "Context length of each slot in tokens, at most the model's (default: the model's, at most 4096)" };
         var embedModel = new Option<string?>("--embed-model") { Description = "Embedding model (GGUF bert / nomic-bert, or a Hugging Face folder) served at /v1/embeddings" };
         var ragDb = new Option<string?>("--rag-db") { Description = "RAG database (SQLite file or postgres:// URL, from `phi rag ingest`) for chat requests with \"rag\"" };
         var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API, with a chat page at /");

@@ -27,6 +27,9 @@ public sealed class Generator(ICausalLanguageModel network, ITokenizer tokenizer
     {
         if (prompt.Count == 0) throw new ArgumentException("The prompt has no tokens.", nameof(prompt));
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxTokens, nameof(options.MaxTokens));
+        if (options.ContextLength is < 1 || options.ContextLength > network.MaxContextLength)
+            throw new ArgumentOutOfRangeException(nameof(options), options.ContextLength,
+                $"A context of {options.ContextLength} tokens: it must be 1 to the model's context of {network.MaxContextLength}.");
         int context = options.ContextLength ?? Math.Min(network.MaxContextLength, prompt.Count + options.MaxTokens);
         if (prompt.Count >= context)
             throw new ArgumentException($"The prompt has {prompt.Count} tokens; the context holds {context}.", nameof(prompt));

@@ -27,7 +27,7 @@ public sealed class PhiChatClient : IChatClient
     {
         _model = model;
         _session = model.Network.CreateSession(Math.Min(contextLength ?? 4096, model.Network.MaxContextLength));
-        _metadata = new ChatClientMetadata("phisharp", null, modelId ?? Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(model.Info.Path)));
+        _metadata = new ChatClientMetadata("phisharp", null, modelId ?? model.Info.Name);
     }
 
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<AiChatMessage> messages, ChatOptions? options = null,

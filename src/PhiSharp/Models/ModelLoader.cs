@@ -44,7 +44,7 @@ internal static class ModelLoader
             var (network, shape) = architecture == "phi2"
                 ? Phi2(gguf, Phi2Config.FromGguf(gguf), Phi2Weights.BindGguf, options)
                 : Phi3(gguf, Phi3ConfigReader.FromGguf(gguf), Phi3TensorNames.Gguf, options);
-            return Assemble(Describe(gguf, "gguf", architecture, shape, options.KvCache), network, tokenizer, template, stops);
+            return Assemble(Describe(gguf, ModelName.Of(path), "gguf", architecture, shape, options.KvCache), network, tokenizer, template, stops);
         }
         catch
         {
@@ -109,7 +109,7 @@ internal static class ModelLoader
             var (network, shape) = config.Architectures.Contains("PhiForCausalLM")
                 ? Phi2(weights, Phi2Config.FromHuggingFace(config), Phi2Weights.BindHuggingFace, options)
                 : Phi3(weights, Phi3ConfigReader.FromHuggingFace(config), Phi3TensorNames.HuggingFace, options);
-            return Assemble(Describe(weights, "safetensors", architecture, shape, options.KvCache), network, tokenizer, template, stops);
+            return Assemble(Describe(weights, ModelName.Of(folder), "safetensors", architecture, shape, options.KvCache), network, tokenizer, template, stops);
         }
         catch
         {
@@ -146,7 +146,7 @@ internal static class ModelLoader
         return new LanguageModel { Info = info, Network = network, Tokenizer = tokenizer, ChatTemplate = template, StopTokenIds = stops };
     }
 
-    static ModelInfo Describe(ITensorSource source, string format, string architecture, ModelShape shape, KvCacheType kvCache)
+    static ModelInfo Describe(ITensorSource source, string modelName, string format, string architecture, ModelShape shape, KvCacheType kvCache)
     {
         long parameters = 0, bytes = 0;
         var types = new SortedDictionary<string, long>();
@@ -160,7 +160,7 @@ internal static class ModelLoader
         }
         return new ModelInfo
         {
-            Path = source.Path, Format = format, Architecture = architecture, ParameterCount = parameters,
+            Path = source.Path, Name = modelName, Format = format, Architecture = architecture, ParameterCount = parameters,
             TensorTypes = types, WeightBytes = bytes, ContextLength = shape.ContextLength, VocabSize = shape.VocabSize,
             LayerCount = shape.LayerCount, HiddenSize = shape.HiddenSize, HeadCount = shape.HeadCount,
             KeyValueHeadCount = shape.KeyValueHeadCount,

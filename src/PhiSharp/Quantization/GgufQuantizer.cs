@@ -1,3 +1,4 @@
+using PhiSharp.Compute;
 using PhiSharp.Formats;
 using PhiSharp.Formats.Gguf;
 using PhiSharp.Tensors;
@@ -55,7 +56,7 @@ public static class GgufQuantizer
                 foreach (var plan in plans) writer.AddTensor(plan.Name, plan.TargetType, plan.Dims);
 
                 long total = plans.Sum(p => p.Dims.Aggregate(1L, (a, d) => a * d)), done = 0;
-                int parallelism = threads > 0 ? threads : Environment.ProcessorCount;
+                int parallelism = WorkerPool.ThreadsFor(threads);
                 for (int i = 0; i < plans.Count; i++)
                 {
                     cancellation.ThrowIfCancellationRequested();

@@ -179,6 +179,28 @@ public class GgufValidationTests : IDisposable
         OpenFails(new RawGguf().Header(2, 0).TensorInfo("w", GgmlType.F32, 0, 8).TensorInfo("w", GgmlType.F32, 32, 8)
             .PadTo(32).Zeros(64).WriteTo(_temp.File("duptensor.gguf")), "tensor 'w' appears twice");
 
+    [Fact]
+    public void Two_tensors_at_one_offset_throw_ModelFormatException_naming_both() =>
+        OpenFails(new RawGguf().Header(2, 0).TensorInfo("a", GgmlType.F32, 0, 8).TensorInfo("b", GgmlType.F32, 0, 8)
+            .PadTo(32).Zeros(64).WriteTo(_temp.File("same-offset.gguf")),
+            "tensors 'a' (32 bytes at offset 0) and 'b' (32 bytes at offset 0) overlap");
+
+    [Fact]
+    public void Tensors_whose_data_intersect_throw_ModelFormatException_naming_both() =>
+        // "late" is listed first but lies inside "long" (64 bytes from offset 0): the check goes by offset, not order.
+        OpenFails(new RawGguf().Header(3, 0).TensorInfo("late", GgmlType.F32, 32, 8).TensorInfo("long", GgmlType.F32, 0, 16)
+            .TensorInfo("after", GgmlType.F32, 64, 8).PadTo(32).Zeros(96).WriteTo(_temp.File("intersect.gguf")),
+            "tensors 'long' (64 bytes at offset 0) and 'late' (32 bytes at offset 32) overlap");
+
+    [Fact]
+    public void Adjacent_tensors_do_not_overlap()
+    {
+        string path = new RawGguf().Header(2, 0).TensorInfo("a", GgmlType.F32, 0, 8).TensorInfo("b", GgmlType.F32, 32, 8)
+            .PadTo(32).Zeros(64).WriteTo(_temp.File("adjacent.gguf"));
+        using var file = GgufFile.Open(path);
+        Assert.Equal(2, file.Tensors.Count);
+    }
+
     [Theory]
     [InlineData(16u)] // IQ2_XXS: real, but not supported
     [InlineData(4u)]  // a number ggml retired

@@ -112,6 +112,25 @@ public sealed class HfFolderTests : IDisposable
     }
 
     [Fact]
+    public void The_model_is_named_after_its_folder_not_its_weight_file()
+    {
+        using var hf = LanguageModel.Load(_folder);
+        Assert.Equal("phi3-tiny", hf.Info.Name);
+        using var gguf = LanguageModel.Load(_gguf);
+        Assert.Equal("phi3-tiny", gguf.Info.Name);
+    }
+
+    [Fact]
+    public void A_snapshot_in_the_hugging_face_cache_is_named_after_its_repository()
+    {
+        string snapshot = _dir.File(Path.Combine("hub", "models--microsoft--Phi-3-mini-4k-instruct", "snapshots", "0a67737cc96d2554230f90338b163bc6380a2a85"));
+        Directory.CreateDirectory(Path.GetDirectoryName(snapshot)!);
+        Directory.Move(_folder, snapshot);
+        using var hf = LanguageModel.Load(snapshot + Path.DirectorySeparatorChar);
+        Assert.Equal("Phi-3-mini-4k-instruct", hf.Info.Name);
+    }
+
+    [Fact]
     public void A_folder_without_tokenizer_json_is_named_in_the_error()
     {
         File.Delete(Path.Combine(_folder, "tokenizer.json"));

@@ -19,6 +19,9 @@ public sealed partial class GgufFile
     public bool GetBool(string key) => GetMetadata(key).AsBool();
     public uint GetUInt32(string key) => GetMetadata(key).AsUInt32();
     public int GetInt32(string key) => GetMetadata(key).AsInt32();
+    /// <summary>An integer that must be at least 1, such as a size or a context length.</summary>
+    public int GetPositiveInt32(string key) =>
+        GetInt32(key) is var value && value > 0 ? value : throw new ModelFormatException(Path, $"metadata '{key}' is {value}, expected a positive integer");
     public ulong GetUInt64(string key) => GetMetadata(key).AsUInt64();
     public long GetInt64(string key) => GetMetadata(key).AsInt64();
     public float GetFloat32(string key) => GetMetadata(key).AsFloat32();

@@ -45,7 +45,7 @@ public sealed unsafe partial class GgufFile : ITensorSource
 
     /// <summary>Opens and validates a GGUF file.</summary>
     /// <exception cref="ModelFormatException">The file is not valid GGUF: wrong magic or version, truncated,
-    /// a length or offset beyond the file, bad dims, duplicate names.</exception>
+    /// a length or offset beyond the file, bad dims, duplicate names, tensors whose data overlap.</exception>
     /// <exception cref="UnsupportedModelException">A tensor has a type PhiSharp does not know.</exception>
     public static GgufFile Open(string path, TensorFileOptions? options = null)
     {
@@ -124,6 +124,7 @@ public sealed unsafe partial class GgufFile : ITensorSource
 
         DataOffset = AlignUp(cursor.Position, Alignment);
         foreach (var (name, type, dims, offset) in infos) AddTensor(ref cursor, name, type, dims, offset);
+        RejectOverlaps(ref cursor);
     }
 
     private void ReadMetadataEntry(ref GgufCursor cursor, long index)
@@ -195,6 +196,20 @@ public sealed unsafe partial class GgufFile : ITensorSource
         var info = new GgufTensorInfo(name, type, dims, offset, byteLength);
         _tensorsByName.Add(name, info);
         _tensors.Add(info);
+    }
+
+    /// <summary>Refuses tensors whose data share bytes, as llama.cpp's loader does: a weight read through another's
+    /// bytes computes garbage instead of failing. Sorted by offset, only neighbours need comparing.</summary>
+    private void RejectOverlaps(ref GgufCursor cursor)
+    {
+        var byOffset = _tensors.OrderBy(t => t.Offset).ToArray();
+        for (int i = 1; i < byOffset.Length; i++)
+        {
+            var (before, after) = (byOffset[i - 1], byOffset[i]);
+            if (after.Offset < before.Offset + before.ByteLength)
+                throw cursor.Corrupt($"tensors '{before.Name}' ({before.ByteLength} bytes at offset {before.Offset}) and " +
+                    $"'{after.Name}' ({after.ByteLength} bytes at offset {after.Offset}) overlap");
+        }
     }
 
     internal static long AlignUp(long position, uint alignment) => (position + alignment - 1) / alignment * alignment;

@@ -54,6 +54,9 @@ public class HfJsonObject
     public int GetInt(string name) => TryGetInt(name, out int value) ? value : throw Missing(name);
     public bool TryGetInt(string name, out int value) => TryGet(name, IsInt, e => e.GetInt32(), "an integer", out value);
 
+    /// <summary>An integer that must be at least 1, such as a size or a context length.</summary>
+    public int GetPositiveInt(string name) => GetInt(name) is var value && value > 0 ? value : throw Error(name, $"is {value}, expected a positive integer");
+
     public long GetLong(string name) => TryGetLong(name, out long value) ? value : throw Missing(name);
     public bool TryGetLong(string name, out long value) => TryGet(name, IsLong, e => e.GetInt64(), "an integer", out value);
 

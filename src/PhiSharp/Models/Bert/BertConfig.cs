@@ -73,7 +73,7 @@ public sealed record BertConfig
             LayerCount = Int("block_count"),
             IntermediateSize = Int("feed_forward_length"),
             VocabSize = gguf.GetStringArray("tokenizer.ggml.tokens").Length,
-            MaxPositions = Int("context_length"),
+            MaxPositions = gguf.GetPositiveInt32(arch + ".context_length"),
             LayerNormEpsilon = gguf.GetFloat32(arch + ".attention.layer_norm_epsilon"),
             Pooling = pooling switch
             {

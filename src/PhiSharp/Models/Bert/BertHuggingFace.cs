@@ -27,7 +27,7 @@ internal static class BertHuggingFace
             {
                 Architecture = BertArchitecture.Bert,
                 HiddenSize = Int("hidden_size"), HeadCount = Int("num_attention_heads"), LayerCount = Int("num_hidden_layers"),
-                IntermediateSize = Int("intermediate_size"), VocabSize = Int("vocab_size"), MaxPositions = Int("max_position_embeddings"),
+                IntermediateSize = Int("intermediate_size"), VocabSize = Int("vocab_size"), MaxPositions = c.GetPositiveInt("max_position_embeddings"),
                 LayerNormEpsilon = c.TryGetDouble("layer_norm_eps", out double eps) ? (float)eps : 1e-12f,
                 Pooling = Pooling(folder),
             };
@@ -46,7 +46,7 @@ internal static class BertHuggingFace
                 Architecture = BertArchitecture.NomicBert,
                 HiddenSize = hidden, HeadCount = Int("n_head"), LayerCount = Int("n_layer"),
                 IntermediateSize = c.TryGetInt("n_inner", out int inner) ? inner : 4 * hidden,
-                VocabSize = Int("vocab_size"), MaxPositions = Int("n_positions"),
+                VocabSize = Int("vocab_size"), MaxPositions = c.GetPositiveInt("n_positions"),
                 LayerNormEpsilon = c.TryGetDouble("layer_norm_epsilon", out double eps) ? (float)eps : 1e-12f,
                 RopeTheta = c.TryGetDouble("rotary_emb_base", out double theta) ? (float)theta : 10000f,
                 Pooling = Pooling(folder),

@@ -33,7 +33,7 @@ public sealed class BertModel : IDisposable
         Weights = weights;
         if (config.Architecture == BertArchitecture.NomicBert) _rotary = new RotaryEmbedding(config.HeadDim, config.RopeTheta);
         _ownsPool = pool is null;
-        Pool = pool ?? new WorkerPool(threads > 0 ? threads : Environment.ProcessorCount);
+        Pool = pool ?? new WorkerPool(WorkerPool.ThreadsFor(threads));
         MatMul = new MatMul(Pool);
     }
 

@@ -59,7 +59,7 @@ public sealed record Phi2Config
             VocabSize = config.GetInt("vocab_size"),
             LayerNormEpsilon = (float)(config.TryGetDouble("layer_norm_eps", out double eps) ? eps : 1e-5),
             RopeTheta = (float)(config.TryGetDouble("rope_theta", out double theta) ? theta : 10000.0),
-            MaxPositions = config.GetInt("max_position_embeddings"),
+            MaxPositions = config.GetPositiveInt("max_position_embeddings"),
             RotaryDim = (int)(hidden / Math.Max(heads, 1) * partial),
             QkLayerNorm = config.TryGetBool("qk_layernorm", out bool qk) && qk,
         };
@@ -83,7 +83,7 @@ public sealed record Phi2Config
             VocabSize = (int)embedding.Dims[1],
             LayerNormEpsilon = gguf.GetFloat32(a + "attention.layer_norm_epsilon"),
             RopeTheta = gguf.TryGetFloat32(a + "rope.freq_base", out float theta) ? theta : 10000f,
-            MaxPositions = gguf.GetInt32(a + "context_length"),
+            MaxPositions = gguf.GetPositiveInt32(a + "context_length"),
             RotaryDim = gguf.TryGetInt32(a + "rope.dimension_count", out int d) ? d : hidden / Math.Max(heads, 1) / 2,
         };
     }

@@ -43,7 +43,7 @@ public sealed class Phi2Model : ICausalLanguageModel
         Weights = weights;
         Rotary = new RotaryEmbedding(config.RotaryDim, config.RopeTheta);
         _ownsPool = pool is null;
-        Pool = pool ?? new WorkerPool(threads > 0 ? threads : Environment.ProcessorCount);
+        Pool = pool ?? new WorkerPool(WorkerPool.ThreadsFor(threads));
         MatMul = new MatMul(Pool);
     }
 

@@ -15,7 +15,7 @@ public static class Phi3ConfigReader
 
         int hidden = config.GetInt("hidden_size");
         int heads = config.GetInt("num_attention_heads");
-        int maxPositions = config.GetInt("max_position_embeddings");
+        int maxPositions = config.GetPositiveInt("max_position_embeddings");
         HfJsonObject? rope = config.TryGetObject("rope_parameters", out var p) ? p
             : config.TryGetObject("rope_scaling", out var r) ? r : null;
         double theta = Double(rope, "rope_theta") ?? Double(config, "rope_theta") ?? 10000.0;
@@ -66,7 +66,7 @@ public static class Phi3ConfigReader
         const string a = "phi3.";
         int hidden = gguf.GetInt32(a + "embedding_length");
         int heads = gguf.GetInt32(a + "attention.head_count");
-        int maxPositions = gguf.GetInt32(a + "context_length");
+        int maxPositions = gguf.GetPositiveInt32(a + "context_length");
         int rotaryDim = gguf.TryGetInt32(a + "rope.dimension_count", out int d) ? d : hidden / Math.Max(heads, 1);
         if (!gguf.TryGetTensorInfo("token_embd.weight", out var embedding))
             throw new ModelFormatException(gguf.Path, "missing tensor 'token_embd.weight'");

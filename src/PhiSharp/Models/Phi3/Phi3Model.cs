@@ -51,7 +51,7 @@ public sealed class Phi3Model : ICausalLanguageModel
             ? new RotaryEmbedding(config.RotaryDim, config.RopeTheta, rope.ShortFactor, rope.LongFactor, rope.OriginalMaxPositions, rope.AttentionFactor)
             : new RotaryEmbedding(config.RotaryDim, config.RopeTheta);
         _ownsPool = pool is null;
-        Pool = pool ?? new WorkerPool(threads > 0 ? threads : Environment.ProcessorCount);
+        Pool = pool ?? new WorkerPool(WorkerPool.ThreadsFor(threads));
         MatMul = new MatMul(Pool);
     }
 
@@ -60,6 +60,7 @@ public sealed class Phi3Model : ICausalLanguageModel
     public IInferenceSession CreateSession(int contextLength)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(contextLength, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(contextLength, MaxContextLength);
         return new Phi3Session(this, contextLength);
     }
 
