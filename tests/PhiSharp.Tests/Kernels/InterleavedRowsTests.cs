@@ -86,9 +86,8 @@ public class InterleavedRowsTests
     [InlineData("phi3-mini-q4_k.gguf")]
     public unsafe void Two_groups_at_once_equal_one_group_at_a_time(string file)
     {
-        // The 512-bit paths (DotTokensTwoGroups, used where there is AVX-512 but no AVX-VNNI) against the 256-bit ones.
-        // On a CPU with AVX-VNNI production never takes them, but they still run here, on rows laid out as they read
-        // them (Q8_0's codes signed); .ci/run also runs these tests with AVX-VNNI disabled, as such CPUs have it.
+        // The 512-bit paths (DotTokensTwoGroups, taken wherever there is AVX-512) against the 256-bit ones, on rows laid
+        // out for them (with AVX-512, Q8_0's codes stay signed even where there is AVX-VNNI).
         if (!Avx512BW.IsSupported)
         {
             Assert.False(Q4_0x8.TwoGroupsAtOnce);
@@ -96,20 +95,9 @@ public class InterleavedRowsTests
         }
         const int Tokens = 7; // a tile of four and a remainder of three
         using var copy = GgufFile.Open(Fixtures.Path("llamacpp", file), InMemory);
-        using var mapped = GgufFile.Open(Fixtures.Path("llamacpp", file));
         Assert.True(copy.TryInterleaveRows("blk.0.ffn_up.weight", out var w));
         int cols = w.RowLength, blocks = cols / GgmlTypeInfo.BlockSize(w.Type);
         long groupBytes = InterleavedRows.Group * GgmlTypeInfo.RowByteSize(w.Type, cols);
-        byte* group = w.Data + 2 * groupBytes; // groups 2 and 3, in this CPU's layout
-        var signedGroups = new byte[2 * groupBytes];
-        if (w.Type == GgmlType.Q8_0) // rows 16..31 again, interleaved with signed codes whatever this CPU's layout
-            fixed (byte* signed = signedGroups)
-                for (int g = 0; g < 2; g++)
-                {
-                    new ReadOnlySpan<byte>(mapped.GetTensor("blk.0.ffn_up.weight").Data + (2 + g) * groupBytes, (int)groupBytes)
-                        .CopyTo(new Span<byte>(signed + g * groupBytes, (int)groupBytes));
-                    Q8_0x8.Interleave(signed + g * groupBytes, blocks, new byte[groupBytes], bias: 0);
-                }
         var random = new Random(5);
         var x = Enumerable.Range(0, Tokens * cols).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
         var activations = new Q8Activations();
@@ -121,19 +109,18 @@ public class InterleavedRowsTests
         fixed (int* qsum = activations.Sums)
         fixed (int* lanes = activations.LaneOffsets)
         fixed (int* pairs = activations.PairSums)
-        fixed (byte* signed = signedGroups)
         fixed (float* yPair = pair)
         fixed (float* ySingle = single)
         {
             var batch = new Q8Batch(qv, qs, qsum, lanes, pairs, cols, activations.ScalesPerToken, activations.SumsPerToken);
+            byte* group = w.Data + 2 * groupBytes; // groups 2 and 3
             if (w.Type == GgmlType.Q4_0) Q4_0x8.DotTokensTwoGroups(group, groupBytes, blocks, batch, Tokens, yPair, 16);
-            else if (w.Type == GgmlType.Q8_0) Q8_0x8.DotTokensTwoGroups(signed, groupBytes, blocks, batch, Tokens, yPair, 16);
+            else if (w.Type == GgmlType.Q8_0) Q8_0x8.DotTokensTwoGroups(group, groupBytes, blocks, batch, Tokens, yPair, 16);
             else Q4_Kx8.DotTokensTwoGroups(group, groupBytes, blocks, batch, Tokens, yPair, 16);
             InterleavedRows.DotTokens(w.Type, SimdTier.Vector256, group, cols, batch, Tokens, ySingle, 16);
             InterleavedRows.DotTokens(w.Type, SimdTier.Vector256, group + groupBytes, cols, batch, Tokens, ySingle + 8, 16);
         }
-        // The same integer sums (with AVX-VNNI the 256-bit path takes Q8_0's +128 back in integers too), scaled and
-        // added in the same order.
+        // The same integer sums scaled and added in the same order.
         Assert.Equal(single, pair);
     }
 

@@ -70,7 +70,7 @@ internal static unsafe class Q4_Kx8
 
     /// <summary>
     /// <see cref="DotTokens"/> for two adjacent groups (16 rows, <paramref name="groupBytes"/> apart) in 512-bit
-    /// registers, where there is AVX-512 but no VNNI (<see cref="Q4_0x8.TwoGroupsAtOnce"/>). y[t·yStride + j], j in 0..15.
+    /// registers, wherever there is AVX-512 (<see cref="Q4_0x8.TwoGroupsAtOnce"/>). y[t·yStride + j], j in 0..15.
     /// </summary>
     public static void DotTokensTwoGroups(byte* first, long groupBytes, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
     {

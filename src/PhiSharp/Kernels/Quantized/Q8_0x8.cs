@@ -10,10 +10,11 @@ namespace PhiSharp.Kernels.Quantized;
 /// size of 8 Q8_0 rows; block b of the group (272 bytes) is
 /// <code>
 ///   fp16 d[8]                       the 8 rows' scales
-///   i8 q[8][8][4]                   chunk c, row j: codes 4c..4c+3 of row j (plus 128 with AVX-VNNI)
+///   i8 q[8][8][4]                   chunk c, row j: codes 4c..4c+3 of row j (plus 128 for the AVX-VNNI path)
 /// </code>
-/// With AVX-VNNI the codes are stored unsigned (q + 128) because vpdpbusd takes one unsigned operand and sums
-/// straight into 32 bits; the sum starts at −128·Σa to take the 128 back. Without it they stay signed: pmaddubsw
+/// For the 256-bit AVX-VNNI path (AVX-VNNI without AVX-512) the codes are stored unsigned (q + 128) because vpdpbusd
+/// takes one unsigned operand and sums straight into 32 bits; the sum starts at −128·Σa to take the 128 back.
+/// Everywhere else (AVX-512's two-groups path included) they stay signed: pmaddubsw
 /// then multiplies |q| by the activation with q's sign moved onto it (at most 2·127·127 per 16-bit pair, so no
 /// saturation), as llama.cpp's AVX2 code does.
 /// </summary>
@@ -22,19 +23,15 @@ internal static unsafe class Q8_0x8
     const int RowsPerGroup = InterleavedRows.Group;
     const int BlockBytes = 34, GroupBlockBytes = RowsPerGroup * BlockBytes, CodesOffset = 16;
 
-    /// <summary>Whether the layout stores the codes unsigned, q + 128 (with AVX-VNNI; see the class comment). The
-    /// 512-bit two-groups path always reads signed codes: it runs only where this is false.</summary>
-    public static bool UnsignedCodes => AvxVnni.IsSupported;
+    /// <summary>Whether the layout stores the codes unsigned, q + 128: where the 256-bit AVX-VNNI path runs (see the class
+    /// comment). With AVX-512 the two-groups path runs instead, and it reads signed codes.</summary>
+    public static bool UnsignedCodes => AvxVnni.IsSupported && !Q4_0x8.TwoGroupsAtOnce;
 
     static byte Bias => UnsignedCodes ? (byte)0x80 : (byte)0;
 
     /// <summary>Rewrites 8 row-major Q8_0 rows at <paramref name="rows"/> into one interleaved group, in place;
     /// <paramref name="scratch"/> holds exactly 8 rows' bytes.</summary>
-    public static void Interleave(byte* rows, int blocks, byte[] scratch) => Interleave(rows, blocks, scratch, Bias);
-
-    /// <summary><see cref="Interleave(byte*, int, byte[])"/> with the codes' bias given: tests lay out signed codes for
-    /// the two-groups path on CPUs whose own layout is unsigned.</summary>
-    public static void Interleave(byte* rows, int blocks, byte[] scratch, byte bias)
+    public static void Interleave(byte* rows, int blocks, byte[] scratch)
     {
         int rowBytes = blocks * BlockBytes;
         new ReadOnlySpan<byte>(rows, scratch.Length).CopyTo(scratch);
@@ -46,7 +43,7 @@ internal static unsafe class Q8_0x8
                 {
                     byte* block = source + j * rowBytes + b * BlockBytes;
                     ((ushort*)group)[j] = *(ushort*)block;
-                    for (int i = 0; i < 32; i++) group[CodesOffset + 32 * (i >> 2) + 4 * j + (i & 3)] = (byte)(block[2 + i] ^ bias);
+                    for (int i = 0; i < 32; i++) group[CodesOffset + 32 * (i >> 2) + 4 * j + (i & 3)] = (byte)(block[2 + i] ^ Bias);
                 }
             }
     }
@@ -67,12 +64,12 @@ internal static unsafe class Q8_0x8
         for (; done + 4 <= tokens; done += 4)
             FourTokens(group, blocks, batch, done, y + done * yStride, yStride);
         for (; done < tokens; done++)
-            OneToken(group, blocks, batch.Row(done), y + done * yStride, UnsignedCodes);
+            OneToken(group, blocks, batch.Row(done), y + done * yStride);
     }
 
     /// <summary>
     /// <see cref="DotTokens"/> for two adjacent groups (16 rows, <paramref name="groupBytes"/> apart) in 512-bit
-    /// registers, where there is AVX-512 but no VNNI (<see cref="Q4_0x8.TwoGroupsAtOnce"/>): every sign, multiply-add
+    /// registers, wherever there is AVX-512 (<see cref="Q4_0x8.TwoGroupsAtOnce"/>): every sign, multiply-add
     /// and scaling serves 16 rows. y[t·yStride + j] for j in 0..15.
     /// </summary>
     public static void DotTokensTwoGroups(byte* first, long groupBytes, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
@@ -87,8 +84,8 @@ internal static unsafe class Q8_0x8
         }
         for (; done < tokens; done++)
         {
-            OneToken(first, blocks, batch.Row(done), y + done * yStride, unsignedCodes: false);
-            OneToken(first + groupBytes, blocks, batch.Row(done), y + done * yStride + RowsPerGroup, unsignedCodes: false);
+            OneToken(first, blocks, batch.Row(done), y + done * yStride);
+            OneToken(first + groupBytes, blocks, batch.Row(done), y + done * yStride + RowsPerGroup);
         }
     }
 
@@ -168,13 +165,13 @@ internal static unsafe class Q8_0x8
 
     static Vector256<sbyte> Signed(byte* block, int c) => Vector256.Load((sbyte*)block + CodesOffset + 32 * c);
 
-    static void OneToken(byte* group, int blocks, Q8Row a, float* y, bool unsignedCodes)
+    static void OneToken(byte* group, int blocks, Q8Row a, float* y)
     {
         var acc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++)
         {
             byte* block = group + b * GroupBlockBytes;
-            if (!unsignedCodes)
+            if (!UnsignedCodes)
             {
                 Vector256<sbyte> w0 = Signed(block, 0), w1 = Signed(block, 1), w2 = Signed(block, 2), w3 = Signed(block, 3);
                 Vector256<sbyte> w4 = Signed(block, 4), w5 = Signed(block, 5), w6 = Signed(block, 6), w7 = Signed(block, 7);
