@@ -35,7 +35,7 @@ static class BenchCommand
     }
 
     sealed record BenchResult(string Model, int Threads, int PromptTokens, int GenTokens, double LoadMs, double PpTps,
-        double TgTps, double TtftMs, long PeakRssBytes);
+        double TgTps, double TtftMs, long PeakRssBytes, string Simd, IReadOnlyList<string> CpuFeatures);
 
     static BenchResult Measure(ParseResult parse, int promptLength, int generate)
     {
@@ -68,7 +68,8 @@ static class BenchCommand
 
         int threads = parse.GetValue(ModelArguments.Threads) is int t && t > 0 ? t : Environment.ProcessorCount;
         return new BenchResult(Path.GetFileName(parse.GetValue(ModelArguments.Model)!), threads, promptLength, generate, loadMs,
-            promptLength / promptSeconds, generate == 0 ? 0 : generate / genSeconds, promptSeconds * 1000, PeakResidentBytes());
+            promptLength / promptSeconds, generate == 0 ? 0 : generate / genSeconds, promptSeconds * 1000, PeakResidentBytes(),
+            KernelTier.Name, KernelTier.CpuFeatures);
     }
 
     static int ArgMax(ReadOnlySpan<float> values) => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(values);
@@ -92,6 +93,7 @@ static class BenchCommand
         var table = new Table().AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
         table.AddRow("model", Markup.Escape(r.Model));
         table.AddRow("threads", r.Threads.ToString());
+        table.AddRow("kernels", $"{r.Simd} ({string.Join(" ", r.CpuFeatures)})");
         table.AddRow("load", $"{r.LoadMs:F0} ms");
         table.AddRow($"prompt processing ({r.PromptTokens} tokens)", $"{r.PpTps:F2} tok/s");
         table.AddRow($"generation ({r.GenTokens} tokens)", $"{r.TgTps:F2} tok/s");

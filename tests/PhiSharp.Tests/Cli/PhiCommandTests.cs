@@ -23,9 +23,12 @@ public sealed class PhiCommandTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    internal static (int Exit, string Out, string Err) Phi(params string[] args)
+    internal static (int Exit, string Out, string Err) Phi(params string[] args) => Phi(new Dictionary<string, string>(), args);
+
+    internal static (int Exit, string Out, string Err) Phi(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "phi.dll"));
         foreach (var a in args) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
@@ -95,6 +98,27 @@ public sealed class PhiCommandTests : IDisposable
             Assert.True(json.GetProperty(field).GetDouble() > 0, field);
         Assert.True(json.GetProperty("peak_rss_bytes").GetInt64() > 1 << 20);
         Assert.Equal(16, json.GetProperty("prompt_tokens").GetInt32());
+        // The kernel tier it ran, and the CPU features it was chosen from (the same runtime detection as this process).
+        Assert.Equal(KernelTier.Name, json.GetProperty("simd").GetString());
+        Assert.Equal(KernelTier.CpuFeatures, json.GetProperty("cpu_features").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public void The_kernel_tier_follows_the_features_the_runtime_is_allowed()
+    {
+        string Tier(params (string Name, string Value)[] environment)
+        {
+            var (exit, output, error) = Phi(environment.ToDictionary(e => e.Name, e => e.Value),
+                "bench", "--model", _model, "-p", "4", "-n", "1", "--threads", "1", "--json");
+            Assert.True(exit == 0, error);
+            return JsonDocument.Parse(output).RootElement.GetProperty("simd").GetString()!;
+        }
+        Assert.Equal("vector128", Tier(("DOTNET_EnableAVX2", "0")));
+        Assert.Equal("scalar", Tier(("DOTNET_EnableHWIntrinsic", "0")));
+        if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported) return; // the rest are x86 tiers
+        Assert.Equal("x86-avx2", Tier(("DOTNET_EnableAVX512", "0"), ("DOTNET_EnableAVXVNNI", "0")));
+        if (System.Runtime.Intrinsics.X86.AvxVnni.IsSupported)
+            Assert.Equal("x86-avxvnni", Tier(("DOTNET_EnableAVX512", "0")));
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using PhiSharp.Kernels;
 
 namespace PhiSharp.Tests.Kernels;
 
-/// <summary>Every SIMD tier runs here depending on the process: run the suite also with DOTNET_EnableAVX512F=0
+/// <summary>Every SIMD tier runs here depending on the process: run the suite also with DOTNET_EnableAVX512=0
 /// and DOTNET_EnableAVX2=0. Lengths cover each tier's full vectors and the scalar tail.</summary>
 public class FloatConversionTests
 {

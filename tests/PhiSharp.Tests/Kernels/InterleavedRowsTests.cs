@@ -82,6 +82,37 @@ public class InterleavedRowsTests
 
     [Theory]
     [InlineData("phi3-mini-q4_0.gguf")]
+    [InlineData("phi3-mini-q4_k.gguf")]
+    [InlineData("phi3-mini-q6_k.gguf")]
+    [InlineData("phi3-mini-q8_0.gguf")]
+    public void Every_matrix_through_the_path_this_CPU_takes_equals_the_row_major_product(string file)
+    {
+        // MatMul's own choice of path (two groups at once with AVX-512, one group otherwise), on every matrix shape
+        // of the model and on token counts that leave every remainder of the 4-token tiles.
+        using var mapped = GgufFile.Open(Fixtures.Path("llamacpp", file));
+        using var copy = GgufFile.Open(Fixtures.Path("llamacpp", file), InMemory);
+        using var pool = new WorkerPool(2);
+        var random = new Random(3);
+        foreach (string name in mapped.TensorNames.Order())
+        {
+            var rowMajor = mapped.GetTensor(name);
+            if (!copy.TryInterleaveRows(name, out var interleaved)) continue;
+            foreach (int tokens in new[] { 1, 2, 3, 4, 5, 9 })
+            {
+                var x = Enumerable.Range(0, tokens * rowMajor.RowLength).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+                var expected = new float[tokens * rowMajor.Rows];
+                var actual = new float[tokens * rowMajor.Rows];
+                new MatMul(pool, SimdTier.Scalar).Multiply(rowMajor, x, expected, tokens);
+                new MatMul(pool).Multiply(interleaved, x, actual, tokens);
+                for (int i = 0; i < expected.Length; i++)
+                    Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-4 * (1 + Math.Abs(expected[i])),
+                        $"{name}, {tokens} tokens: token {i / rowMajor.Rows}, row {i % rowMajor.Rows}: {actual[i]} vs {expected[i]}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("phi3-mini-q4_0.gguf")]
     [InlineData("phi3-mini-q8_0.gguf")]
     [InlineData("phi3-mini-q4_k.gguf")]
     public unsafe void Two_groups_at_once_equal_one_group_at_a_time(string file)
