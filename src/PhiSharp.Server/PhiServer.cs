@@ -40,7 +40,7 @@ public sealed class PhiServer : IAsyncDisposable
         var addresses = ListenAddresses.Resolve(options.Host, options.Port);
         var hosts = new LoopbackHosts(options.Host, addresses);
         // Without --ctx a slot takes the model's context, at most 4096; a larger --ctx, or more slots than memory holds, is refused.
-        int context = options.ContextLength ?? Math.Min(4096, model.Network.MaxContextLength);
+        int context = options.ContextLength ?? model.Info.DefaultContextLength;
         KvCacheBudget.Check(model.Info, context, options.Parallel, contextName: "--ctx", sequencesName: "--parallel");
         string id = options.ModelId ?? model.Info.Name;
         var servedEmbedder = embedder is null ? null : new ServedEmbedder(embedder);

@@ -72,6 +72,10 @@ public sealed record ModelInfo
     public required KvCacheType KvCache { get; init; }
     /// <summary>Bytes of keys and values one token adds to the cache, over all layers, at that precision.</summary>
     public required long KvCacheBytesPerToken { get; init; }
+
+    /// <summary>The context a chat, a chat client or a server slot takes when none is given: the model's, at most
+    /// 4096 tokens (a 128k cache would take gigabytes that most conversations never use).</summary>
+    public int DefaultContextLength => Math.Min(4096, ContextLength);
 }
 
 /// <summary>

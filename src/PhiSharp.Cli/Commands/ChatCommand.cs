@@ -20,7 +20,7 @@ static class ChatCommand
             var options = GenerationArguments.Read(parse);
             options.Sampling.Validate();
             using var model = ModelArguments.Load(parse);
-            options = options with { ContextLength = options.ContextLength ?? Math.Min(4096, model.Network.MaxContextLength) };
+            options = options with { ContextLength = options.ContextLength ?? model.Info.DefaultContextLength };
             KvCacheBudget.Check(model.Info, options.ContextLength.Value, contextName: "--ctx");
             var history = new List<ChatMessage>();
             if (parse.GetValue(system) is { } s) history.Add(new ChatMessage("system", s));

@@ -25,7 +25,7 @@ static class InfoCommand
             table.AddRow("tensor types", string.Join(", ", info.TensorTypes.Select(t => $"{t.Key} × {t.Value}")));
             table.AddRow("weights", Bytes(info.WeightBytes));
             table.AddRow($"KV cache (full context, {info.KvCache.ToString().ToLowerInvariant()})", Bytes(info.KvCacheBytesPerToken * info.ContextLength));
-            table.AddRow("estimated memory (weights + 4096-token cache)", Bytes(info.WeightBytes + info.KvCacheBytesPerToken * Math.Min(4096, info.ContextLength)));
+            table.AddRow("estimated memory (weights + 4096-token cache)", Bytes(info.WeightBytes + info.KvCacheBytesPerToken * info.DefaultContextLength));
             table.AddRow("kernels on this CPU", $"{KernelTier.Name} ({string.Join(" ", KernelTier.CpuFeatures)})");
             AnsiConsole.Write(table);
             return Task.FromResult(0);

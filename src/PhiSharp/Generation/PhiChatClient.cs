@@ -26,7 +26,7 @@ public sealed class PhiChatClient : IChatClient
     public PhiChatClient(LanguageModel model, int? contextLength = null, string? modelId = null)
     {
         _model = model;
-        _session = model.Network.CreateSession(Math.Min(contextLength ?? 4096, model.Network.MaxContextLength));
+        _session = model.Network.CreateSession(Math.Min(contextLength ?? model.Info.DefaultContextLength, model.Network.MaxContextLength));
         _metadata = new ChatClientMetadata("phisharp", null, modelId ?? model.Info.Name);
     }
 

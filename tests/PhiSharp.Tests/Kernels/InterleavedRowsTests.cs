@@ -74,10 +74,15 @@ public class InterleavedRowsTests
         var actual = new float[tokens * rowMajor.Rows];
         new MatMul(pool, SimdTier.Scalar).Multiply(rowMajor, x, expected, tokens);
         new MatMul(pool, tier).Multiply(interleaved, x, actual, tokens);
-        // Same integer sums; only the float summation order of the per-block terms differs.
+        AssertSameProduct(expected, actual, rowMajor.Rows, tier.ToString());
+    }
+
+    /// <summary>Same integer sums; only the float summation order of the per-block terms differs.</summary>
+    static void AssertSameProduct(float[] expected, float[] actual, int rows, string what)
+    {
         for (int i = 0; i < expected.Length; i++)
             Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-4 * (1 + Math.Abs(expected[i])),
-                $"{tier} token {i / rowMajor.Rows}, row {i % rowMajor.Rows}: {actual[i]} vs {expected[i]}");
+                $"{what}: token {i / rows}, row {i % rows}: {actual[i]} vs {expected[i]}");
     }
 
     [Theory]
@@ -104,9 +109,7 @@ public class InterleavedRowsTests
                 var actual = new float[tokens * rowMajor.Rows];
                 new MatMul(pool, SimdTier.Scalar).Multiply(rowMajor, x, expected, tokens);
                 new MatMul(pool).Multiply(interleaved, x, actual, tokens);
-                for (int i = 0; i < expected.Length; i++)
-                    Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-4 * (1 + Math.Abs(expected[i])),
-                        $"{name}, {tokens} tokens: token {i / rowMajor.Rows}, row {i % rowMajor.Rows}: {actual[i]} vs {expected[i]}");
+                AssertSameProduct(expected, actual, rowMajor.Rows, $"{name}, {tokens} tokens");
             }
         }
     }
