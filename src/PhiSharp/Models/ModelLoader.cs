@@ -2,6 +2,7 @@ using PhiSharp.Formats;
 using PhiSharp.Formats.Gguf;
 using PhiSharp.Formats.HuggingFace;
 using PhiSharp.Formats.Safetensors;
+using PhiSharp.Models.Decoder;
 using PhiSharp.Models.Phi2;
 using PhiSharp.Models.Phi3;
 using PhiSharp.Quantization;
@@ -119,16 +120,13 @@ internal static class ModelLoader
     }
 
     static (ICausalLanguageModel, ModelShape) Phi3(ITensorSource source, Phi3Config c, Phi3TensorNames names, LoadOptions options) =>
-        (new Phi3Model(source, c, names, threads: options.Threads, ignoreSlidingWindow: options.IgnoreSlidingWindow, kvCache: options.KvCache),
+        (new DecoderModel(source, new Phi3Network(source, c, names, options.IgnoreSlidingWindow), threads: options.Threads, kvCache: options.KvCache),
          new ModelShape(c.MaxPositions, c.VocabSize, c.LayerCount, c.HiddenSize, c.HeadCount, c.KeyValueHeadCount, c.HeadDim));
 
     static (ICausalLanguageModel, ModelShape) Phi2(ITensorSource source, Phi2Config c, Func<ITensorSource, Phi2Config, Phi2Weights> bind,
-        LoadOptions options)
-    {
-        c.Validate(source.Path);
-        return (new Phi2Model(source, c, bind(source, c), threads: options.Threads, kvCache: options.KvCache),
-            new ModelShape(c.MaxPositions, c.VocabSize, c.LayerCount, c.HiddenSize, c.HeadCount, c.KeyValueHeadCount, c.HeadDim));
-    }
+        LoadOptions options) =>
+        (new DecoderModel(source, new Phi2Network(source, c, bind), threads: options.Threads, kvCache: options.KvCache),
+         new ModelShape(c.MaxPositions, c.VocabSize, c.LayerCount, c.HiddenSize, c.HeadCount, c.KeyValueHeadCount, c.HeadDim));
 
     /// <summary>What <see cref="ModelInfo"/> reports of an architecture's configuration.</summary>
     readonly record struct ModelShape(int ContextLength, int VocabSize, int LayerCount, int HiddenSize, int HeadCount, int KeyValueHeadCount, int HeadDim);

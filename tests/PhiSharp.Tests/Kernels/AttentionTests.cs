@@ -1,4 +1,5 @@
 using PhiSharp.Kernels;
+using PhiSharp.Models.Decoder;
 
 namespace PhiSharp.Tests.Kernels;
 
@@ -43,7 +44,8 @@ public class AttentionTests
         var values = Random(length * headDim).Select(v => (Half)v).ToArray();
         float scale = 1 / MathF.Sqrt(headDim);
         var outputs = new float[tokens * outputStride];
-        Attention.Heads(queries, queryStride, tokens, position, window, headDim, keys, values, scale,
+        var visibility = window is int v ? AttentionVisibility.SlidingWindow(v) : AttentionVisibility.Causal;
+        Attention.Heads(queries, queryStride, tokens, position, visibility, head: 0, headDim, keys, values, scale,
             new float[tokens * length], length, new float[Attention.TileLength * headDim], outputs, outputStride);
         for (int b = 0; b < tokens; b++)
         {
