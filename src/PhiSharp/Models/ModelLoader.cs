@@ -4,6 +4,7 @@ using PhiSharp.Formats.HuggingFace;
 using PhiSharp.Formats.Safetensors;
 using PhiSharp.Models.Decoder;
 using PhiSharp.Models.Phi2;
+using PhiSharp.Models.Phi3Small;
 using PhiSharp.Models.Phi3;
 using PhiSharp.Quantization;
 using PhiSharp.Tensors;
@@ -15,7 +16,7 @@ namespace PhiSharp.Models;
 internal static class ModelLoader
 {
     static readonly string[] SupportedGgufArchitectures = ["phi3", "phi2"];
-    static readonly string[] SupportedHfArchitectures = ["Phi3ForCausalLM", "PhiForCausalLM"];
+    static readonly string[] SupportedHfArchitectures = ["Phi3ForCausalLM", "PhiForCausalLM", "Phi3SmallForCausalLM"];
 
     public static LanguageModel Load(string path, LoadOptions options)
     {
@@ -109,6 +110,8 @@ internal static class ModelLoader
             if (options.Quantize is { } type) weights = new QuantizedAtLoadSource(checkpoint, type, Phi3TensorNames.HuggingFace.Output);
             var (network, shape) = config.Architectures.Contains("PhiForCausalLM")
                 ? Phi2(weights, Phi2Config.FromHuggingFace(config), Phi2Weights.BindHuggingFace, options)
+                : config.Architectures.Contains("Phi3SmallForCausalLM")
+                ? Phi3Small(weights, Phi3SmallConfigReader.FromHuggingFace(config), Phi3SmallTensorNames.HuggingFace, options)
                 : Phi3(weights, Phi3ConfigReader.FromHuggingFace(config), Phi3TensorNames.HuggingFace, options);
             return Assemble(Describe(weights, ModelName.Of(folder), "safetensors", architecture, shape, options.KvCache), network, tokenizer, template, stops);
         }
@@ -126,6 +129,10 @@ internal static class ModelLoader
     static (ICausalLanguageModel, ModelShape) Phi2(ITensorSource source, Phi2Config c, Func<ITensorSource, Phi2Config, Phi2Weights> bind,
         LoadOptions options) =>
         (new DecoderModel(source, new Phi2Network(source, c, bind), threads: options.Threads, kvCache: options.KvCache),
+         new ModelShape(c.MaxPositions, c.VocabSize, c.LayerCount, c.HiddenSize, c.HeadCount, c.KeyValueHeadCount, c.HeadDim));
+
+    static (ICausalLanguageModel, ModelShape) Phi3Small(ITensorSource source, Phi3SmallConfig c, Phi3SmallTensorNames names, LoadOptions options) =>
+        (new DecoderModel(source, new Phi3SmallNetwork(source, c, names), threads: options.Threads, kvCache: options.KvCache),
          new ModelShape(c.MaxPositions, c.VocabSize, c.LayerCount, c.HiddenSize, c.HeadCount, c.KeyValueHeadCount, c.HeadDim));
 
     /// <summary>What <see cref="ModelInfo"/> reports of an architecture's configuration.</summary>

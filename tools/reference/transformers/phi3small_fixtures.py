@@ -9,8 +9,8 @@ tokenization_phi3_small.py). Pass the folder holding those files (with an empty 
 On a CPU two calls of that code cannot run: dense layers call flash-attn, block-sparse layers call a Triton kernel.
 This script replaces exactly those two methods of Phi3SmallSelfAttention with plain torch:
 - _apply_dense_attention: softmax(q·kᵀ · softmax_scale) with the causal mask, then · v;
-- _apply_blocksparse_attention: the same with the remote code's own dense block-sparse mask,
-  triton_flash_blocksparse_attn._get_sparse_attn_mask(..., return_dense=True) (block pattern ⊗ ones, times causal).
+- _apply_blocksparse_attention: the same under the remote code's own block mask
+  (triton_flash_blocksparse_attn._get_sparse_attn_mask), expanded to tokens at absolute positions, times causal.
 It also sets the module's is_flash_attention_available, which the constructor asserts for dense layers. Everything
 else (query_key_value grouping, rotary with LongRoPE, GEGLU, LayerNorms, muP multipliers, dummy-token mask) runs as
 published. Triton and pytest are replaced by inert import stand-ins (phi3small_stubs/); einops is the real package.
@@ -74,13 +74,21 @@ def load_remote(code):
         return attend(self, q, k, v, torch.ones(q_len, kv_len, dtype=torch.bool).tril(kv_len - q_len))
 
     def blocksparse_attention(self, q, k, v, attention_mask=None, return_attention_probs=False):
+        # The remote code's block mask, expanded to tokens at absolute positions (query p in block p // size, as the
+        # Triton kernel indexes its layout), times causal. Its own return_dense=True helper is not used: it takes the
+        # last q_len rows of the block-padded matrix, which misplaces rows when the length is not a multiple of the
+        # block size (the file's tests only call it at multiples).
         assert not return_attention_probs
         layer = self._blocksparse_layer
-        _, _, mask = sparse._get_sparse_attn_mask(
-            layer.n_heads, q.size(2), k.size(2), torch.float32, q.device, BLOCK=layer.sparse_block_size,
-            local_blocks=layer.local_blocks, vert_stride=layer.vert_stride, homo_head=layer.homo_head,
-            return_dense=True)
-        return attend(self, q, k, v, mask[None] != 0)
+        q_len, kv_len, size = q.size(2), k.size(2), layer.sparse_block_size
+        _, blocks, _ = sparse._get_sparse_attn_mask(
+            layer.n_heads, kv_len, kv_len, torch.float32, q.device, BLOCK=size, local_blocks=layer.local_blocks,
+            vert_stride=layer.vert_stride, homo_head=layer.homo_head, return_dense=False)
+        if blocks.dim() == 2:
+            blocks = blocks[None].expand(layer.n_heads, *blocks.shape)
+        tokens = torch.kron(blocks, torch.ones(size, size))[:, :kv_len, :kv_len] != 0
+        visible = tokens & torch.ones(kv_len, kv_len, dtype=torch.bool).tril()
+        return attend(self, q, k, v, visible[None, :, kv_len - q_len:, :])
 
     modeling.is_flash_attention_available = True
     modeling.Phi3SmallSelfAttention._apply_dense_attention = dense_attention
