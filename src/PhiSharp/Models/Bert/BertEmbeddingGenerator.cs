@@ -43,7 +43,7 @@ public sealed class BertEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         {
             var config = BertConfig.FromGguf(gguf);
             var tokenizer = GgufTokenizer(gguf);
-            var model = new BertModel(gguf, config, BertWeights.BindGguf(gguf, config), threads: threads);
+            var model = new BertModel(gguf, config, BertWeights.BindGguf, threads: threads);
             return new BertEmbeddingGenerator(model, tokenizer, Path.GetFileNameWithoutExtension(path));
         }
         catch
@@ -62,7 +62,7 @@ public sealed class BertEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         var checkpoint = SafetensorsCheckpoint.Open(folder, options);
         try
         {
-            var model = new BertModel(checkpoint, config, BertHuggingFace.Bind(checkpoint, config), threads: threads);
+            var model = new BertModel(checkpoint, config, BertHuggingFace.Bind, threads: threads);
             return new BertEmbeddingGenerator(model, tokenizer, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))));
         }
         catch
