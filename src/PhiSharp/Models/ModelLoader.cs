@@ -94,8 +94,10 @@ internal static class ModelLoader
             throw new UnsupportedModelException(config.FilePath, $"architecture '{architecture}' is not supported (supported: {string.Join(", ", SupportedHfArchitectures)})");
 
         string tokenizerPath = Path.Combine(folder, "tokenizer.json");
-        if (!File.Exists(tokenizerPath)) throw new ModelFormatException(folder, "no tokenizer.json in the model folder");
-        var tokenizer = HfTokenizer(tokenizerPath);
+        // Phi-3-small ships no tokenizer.json: its remote tokenizer reads cl100k_base.tiktoken and a built-in table.
+        bool phi3Small = config.Architectures.Contains("Phi3SmallForCausalLM");
+        if (!File.Exists(tokenizerPath) && !phi3Small) throw new ModelFormatException(folder, "no tokenizer.json in the model folder");
+        var tokenizer = File.Exists(tokenizerPath) ? HfTokenizer(tokenizerPath) : Phi3SmallTokenizer.FromFolder(folder);
         string? chatTemplate = File.Exists(Path.Combine(folder, HfTokenizerConfig.FileName)) ? HfTokenizerConfig.Load(folder).ChatTemplate : null;
         var template = Template(chatTemplate, tokenizer);
         var stops = new HashSet<int>(tokenizer.EosIds);

@@ -13,7 +13,7 @@ This script replaces exactly those two methods of Phi3SmallSelfAttention with pl
   (triton_flash_blocksparse_attn._get_sparse_attn_mask), expanded to tokens at absolute positions, times causal.
 It also sets the module's is_flash_attention_available, which the constructor asserts for dense layers. Everything
 else (query_key_value grouping, rotary with LongRoPE, GEGLU, LayerNorms, muP multipliers, dummy-token mask) runs as
-published. Triton and pytest are replaced by inert import stand-ins (phi3small_stubs/); einops is the real package.
+published. Triton, pytest and tiktoken are inert import stand-ins (phi3small_stubs/); einops is the real package.
 
 The tiny vocabulary (384 ids) has no room for Phi-3-small's dummy-token ids (100256 and up), so each config.json
 lists its own `dummy_token_indices`; the config class reads that attribute (otherwise it derives the list from the
@@ -24,7 +24,8 @@ in float32. Greedy continuations are 16 uncached steps (each one causal forward 
 generate(do_sample=False, use_cache=False) computes), with each step's top-2 margin.
 
 Output, in tests/fixtures/transformers/phi3small/: one folder per model, <case>.f32 logits (rows of kept positions),
-masks.json (the remote code's block masks for several settings) and manifest.json.
+masks.json (the remote code's block masks for several settings), special_tokens.json (tokenization_phi3_small.py's
+special-token table and dummy ids) and manifest.json.
 
 Usage: python3 tools/reference/transformers/phi3small_fixtures.py --remote-code DIR
 """
@@ -94,6 +95,16 @@ def load_remote(code):
     modeling.Phi3SmallSelfAttention._apply_dense_attention = dense_attention
     modeling.Phi3SmallSelfAttention._apply_blocksparse_attention = blocksparse_attention
     return config_module.Phi3SmallConfig, modeling.Phi3SmallForCausalLM, sparse._get_sparse_attn_mask
+
+
+def special_tokens(code):
+    """tokenization_phi3_small.py's SPECIAL_TOKENS table and the dummy ids its tokenizer reports (the property run on
+    that table), which the released config derives its dummy_token_indices from."""
+    package = os.path.basename(os.path.normpath(code))
+    tokenization = importlib.import_module(package + ".tokenization_phi3_small")
+    holder = type("Table", (), {"special_tokens": tokenization.SPECIAL_TOKENS})()
+    dummy = tokenization.Phi3SmallTokenizer.dummy_token_indices.func(holder)
+    return dict(special_tokens=tokenization.SPECIAL_TOKENS, dummy_token_indices=dummy)
 
 
 def prompt(seed, length):
@@ -236,6 +247,9 @@ def main():
                           tokens=tokens, blocks=rows))
     with open(os.path.join(OUT, "masks.json"), "w") as f:
         json.dump(masks, f, indent=0)
+
+    with open(os.path.join(OUT, "special_tokens.json"), "w") as f:
+        json.dump(special_tokens(args.remote_code), f, indent=0)
 
     manifest = dict(transformers=transformers.__version__, torch=torch.__version__.split("+")[0], vocabSize=VOCAB,
                     cases=cases)
