@@ -17,13 +17,11 @@ public sealed class BertModel : IDisposable
 
     public BertConfig Config { get; }
 
-    /// <param name="source">The tensors; owned by the model from here on.</param>
-    internal BertModel(ITensorSource source, BertConfig config, Func<ITensorSource, BertConfig, BertWeights> bind, WorkerPool? pool = null,
-        int threads = 0)
+    /// <param name="source">The tensors <paramref name="network"/> points into; owned by the model from here on.</param>
+    internal BertModel(ITensorSource source, BertNetwork network, WorkerPool? pool = null, int threads = 0)
     {
-        config.Validate(source.Path);
-        Config = config;
-        _model = new DecoderModel(source, new BertNetwork(config, bind(source, config)), pool, threads, KvCacheType.F32);
+        Config = network.Config;
+        _model = new DecoderModel(source, network, pool, threads, KvCacheType.F32);
     }
 
     /// <summary>The pooled final hidden states of <paramref name="ids"/>, which should already hold [CLS] … [SEP].</summary>

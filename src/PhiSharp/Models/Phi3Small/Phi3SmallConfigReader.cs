@@ -1,9 +1,10 @@
+using PhiSharp.Formats.Gguf;
 using PhiSharp.Formats.HuggingFace;
 
 namespace PhiSharp.Models.Phi3Small;
 
-/// <summary>Builds a <see cref="Phi3SmallConfig"/> from config.json, with configuration_phi3_small.py's defaults for
-/// fields the file leaves out.</summary>
+/// <summary>Builds a <see cref="Phi3SmallConfig"/> from config.json (with configuration_phi3_small.py's defaults for
+/// fields the file leaves out) or from the <c>phi3small.*</c> GGUF keys (docs/ARCHITECTURES.md).</summary>
 public static class Phi3SmallConfigReader
 {
     /// <summary>The released vocabulary (cl100k_base's 100256 ranks plus Phi-3-small's specials, padded).</summary>
@@ -77,4 +78,47 @@ public static class Phi3SmallConfigReader
     }
 
     static float[] Floats(HfJsonObject o, string name) => o.GetDoubleArray(name).Select(v => (float)v).ToArray();
+
+    /// <summary>Reads PhiSharp's <c>phi3small</c> GGUF metadata; LongRoPE factors come from the rope_factors_* tensors.</summary>
+    public static Phi3SmallConfig FromGguf(GgufFile gguf)
+    {
+        const string a = Phi3SmallGguf.Prefix;
+        int hidden = gguf.GetInt32(a + "embedding_length");
+        int heads = gguf.GetInt32(a + "attention.head_count");
+        int maxPositions = gguf.GetPositiveInt32(a + "context_length");
+        if (!gguf.TryGetTensorInfo("token_embd.weight", out var embedding) || embedding.Dims.Count != 2)
+            throw new ModelFormatException(gguf.Path, "tensor 'token_embd.weight' is missing or not a matrix");
+        Phi3SmallLongRope? longRope = null;
+        if (gguf.TensorNames.Contains("rope_factors_long.weight"))
+            longRope = new Phi3SmallLongRope(
+                WeightBinding.Vector(gguf, "rope_factors_short.weight", hidden / heads / 2),
+                WeightBinding.Vector(gguf, "rope_factors_long.weight", hidden / heads / 2),
+                gguf.GetInt32(a + "rope.scaling.original_context_length"),
+                gguf.GetFloat32(a + "rope.scaling.short_mscale"), gguf.GetFloat32(a + "rope.scaling.long_mscale"));
+        return new Phi3SmallConfig
+        {
+            HiddenSize = hidden,
+            IntermediateSize = gguf.GetInt32(a + "feed_forward_length"),
+            LayerCount = gguf.GetInt32(a + "block_count"),
+            HeadCount = heads,
+            KeyValueHeadCount = gguf.GetInt32(a + "attention.head_count_kv"),
+            VocabSize = (int)embedding.Dims[1],
+            MaxPositions = maxPositions,
+            LayerNormEpsilon = gguf.GetFloat32(a + "attention.layer_norm_epsilon"),
+            RopeBase = gguf.GetFloat32(a + "rope.freq_base"),
+            RopePositionScale = gguf.GetFloat32(a + "rope.position_scale"),
+            LongRope = longRope,
+            GegeluLimit = gguf.GetFloat32(a + "gegelu_limit"),
+            DenseAttentionEveryNLayers = gguf.GetInt32(a + "attention.dense_every_n_layers"),
+            BlockSize = gguf.GetInt32(a + "attention.block_sparse.block_size"),
+            LocalBlocks = gguf.GetInt32(a + "attention.block_sparse.local_blocks"),
+            VerticalStride = gguf.GetInt32(a + "attention.block_sparse.vertical_stride"),
+            SamePatternForAllHeads = gguf.GetBool(a + "attention.block_sparse.same_pattern_for_all_heads"),
+            MupEmbeddingMultiplier = gguf.GetFloat32(a + "mup.embedding_multiplier"),
+            MupWidthMultiplier = gguf.GetFloat32(a + "mup.width_multiplier"),
+            MupAttentionMultiplier = gguf.GetFloat32(a + "mup.attention_multiplier"),
+            MupUseScaling = gguf.GetBool(a + "mup.use_scaling"),
+            DummyTokenIds = gguf.GetInt32Array(a + "dummy_token_ids"),
+        };
+    }
 }
