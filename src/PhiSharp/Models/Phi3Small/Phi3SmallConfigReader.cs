@@ -4,7 +4,7 @@ using PhiSharp.Formats.HuggingFace;
 namespace PhiSharp.Models.Phi3Small;
 
 /// <summary>Builds a <see cref="Phi3SmallConfig"/> from config.json (with configuration_phi3_small.py's defaults for
-/// fields the file leaves out) or from the <c>phi3small.*</c> GGUF keys (docs/ARCHITECTURES.md).</summary>
+/// fields the file leaves out) or from the <c>phi3small.*</c> GGUF keys (docs/PHI3SMALL_GGUF.md).</summary>
 public static class Phi3SmallConfigReader
 {
     /// <summary>The released vocabulary (cl100k_base's 100256 ranks plus Phi-3-small's specials, padded).</summary>

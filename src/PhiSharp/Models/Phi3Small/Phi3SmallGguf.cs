@@ -3,7 +3,7 @@ using PhiSharp.Formats.Gguf;
 namespace PhiSharp.Models.Phi3Small;
 
 /// <summary>
-/// PhiSharp's <c>phi3small</c> GGUF architecture (llama.cpp has none; docs/ARCHITECTURES.md lists the keys): the
+/// PhiSharp's <c>phi3small</c> GGUF architecture (llama.cpp has none; docs/PHI3SMALL_GGUF.md lists the keys): the
 /// tensors under llama.cpp's names for the same roles, each with its bias, LongRoPE's factors as
 /// rope_factors_short/long.weight, and every config.json field the forward pass reads as a <c>phi3small.*</c> key.
 /// </summary>

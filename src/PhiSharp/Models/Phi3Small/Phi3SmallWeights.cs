@@ -12,7 +12,7 @@ public sealed record Phi3SmallTensorNames(string Embedding, string FinalNorm, st
         "model.layers.{0}.input_layernorm", "model.layers.{0}.self_attn.query_key_value", "model.layers.{0}.self_attn.dense",
         "model.layers.{0}.post_attention_layernorm", "model.layers.{0}.mlp.up_proj", "model.layers.{0}.mlp.down_proj");
 
-    /// <summary>PhiSharp's <c>phi3small</c> GGUF layout (docs/ARCHITECTURES.md): llama.cpp's names for the same roles.</summary>
+    /// <summary>PhiSharp's <c>phi3small</c> GGUF layout (docs/PHI3SMALL_GGUF.md): llama.cpp's names for the same roles.</summary>
     public static readonly Phi3SmallTensorNames Gguf = new("token_embd", "output_norm", "output", "blk.{0}.attn_norm",
         "blk.{0}.attn_qkv", "blk.{0}.attn_output", "blk.{0}.ffn_norm", "blk.{0}.ffn_up", "blk.{0}.ffn_down");
 }
