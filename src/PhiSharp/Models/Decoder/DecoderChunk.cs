@@ -73,7 +73,7 @@ internal sealed class DecoderChunk
     internal void EnterLayer(int layer)
     {
         Layer = layer;
-        CacheLayer = layer < Cache.LayerCount ? layer : 0;
+        CacheLayer = Cache.LayerCount == 1 ? 0 : layer;
     }
 
     /// <summary>Normed = RMSNorm(Residual) row by row.</summary>
