@@ -43,7 +43,8 @@ internal abstract class ModelArchitecture
     /// <summary>Whether `phi quantize` converts Hugging Face folders of this architecture (<see cref="ToGguf"/>).</summary>
     public virtual bool ConvertsToGguf => false;
 
-    /// <summary>The GGUF `phi quantize` writes from a Hugging Face folder of this architecture.</summary>
+    /// <summary>The GGUF `phi quantize` writes from a Hugging Face folder of this architecture; asked only when
+    /// <see cref="ConvertsToGguf"/> is true.</summary>
     public virtual GgufConversion ToGguf(HfModelConfig config) =>
-        throw new UnsupportedModelException(config.FilePath, $"architecture '{ArchitectureRegistry.HfName(config)}' cannot be converted to GGUF");
+        throw new InvalidOperationException($"{GetType().Name} does not convert to GGUF");
 }

@@ -25,7 +25,7 @@ internal sealed class BertLayer(BertConfig config, BertLayerWeights weights, Rot
         {
             if (rotary is not null)
             {
-                rotary.Angles(chunk.Position + b, longFactors: false, chunk.Cos, chunk.Sin);
+                rotary.Angles(chunk.PositionOf(b), longFactors: false, chunk.Cos, chunk.Sin);
                 for (int h = 0; h < config.HeadCount; h++)
                 {
                     Rope.RotateHalf(query.Slice(b * hidden + h * headDim, headDim), chunk.Cos, chunk.Sin);

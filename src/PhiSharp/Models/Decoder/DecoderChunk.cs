@@ -55,6 +55,10 @@ internal sealed class DecoderChunk
 
     /// <summary>Position of the chunk's first row in the sequence.</summary>
     public int Position { get; private set; }
+
+    /// <summary>The sequence position of row <paramref name="row"/>. Layers ask this rather than adding to
+    /// <see cref="Position"/>, so that rows from several sequences (batched decoding) need no change to them.</summary>
+    public int PositionOf(int row) => Position + row;
     public int Rows { get; private set; }
     /// <summary>The layer being evaluated.</summary>
     public int Layer { get; private set; }
@@ -73,7 +77,7 @@ internal sealed class DecoderChunk
     internal void EnterLayer(int layer)
     {
         Layer = layer;
-        CacheLayer = layer < Cache.LayerCount ? layer : 0;
+        CacheLayer = Cache.LayerCount == 1 ? 0 : layer;
     }
 
     /// <summary>Normed = RMSNorm(Residual) row by row.</summary>
@@ -116,7 +120,7 @@ internal sealed class DecoderChunk
 
     /// <summary>Caches the key and value of KV head <paramref name="kvHead"/> of row <paramref name="row"/>.</summary>
     public void Store(int row, int kvHead, ReadOnlySpan<float> key, ReadOnlySpan<float> value) =>
-        Cache.Store(CacheLayer, kvHead, Position + row, key, value);
+        Cache.Store(CacheLayer, kvHead, PositionOf(row), key, value);
 
     /// <summary>Attended = attention of every row's query heads (token b's at queries[b · queryStride]) over the
     /// cached keys and values, as <paramref name="visibility"/> lets each query see them.</summary>

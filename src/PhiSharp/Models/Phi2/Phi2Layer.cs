@@ -30,7 +30,7 @@ internal sealed class Phi2Layer(Phi2Config config, Phi2LayerWeights weights, Rot
         var sin = chunk.Sin.AsSpan();
         for (int b = 0; b < chunk.Rows; b++)
         {
-            rotary.Angles(chunk.Position + b, false, cos, sin);
+            rotary.Angles(chunk.PositionOf(b), false, cos, sin);
             var q = query.Slice(b * hidden, hidden);
             var k = key.Slice(b * kvDim, kvDim);
             for (int h = 0; h < c.HeadCount; h++)

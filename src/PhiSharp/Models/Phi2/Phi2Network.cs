@@ -27,15 +27,18 @@ internal sealed class Phi2Network : DecoderNetwork
         Weights = bind(source, config);
         var rotary = new RotaryEmbedding(config.RotaryDim, config.RopeTheta);
         _layers = Weights.Layers.Select(w => new Phi2Layer(config, w, rotary)).ToArray();
-        Shape = new DecoderShape
-        {
-            HiddenSize = config.HiddenSize, LayerCount = config.LayerCount, HeadCount = config.HeadCount,
-            KeyValueHeadCount = config.KeyValueHeadCount, HeadDim = config.HeadDim, VocabSize = config.VocabSize,
-            MaxPositions = config.MaxPositions, OutputWidth = config.VocabSize,
-            QkvWidth = config.HiddenSize + 2 * config.KeyValueDim, FeedForwardWidth = config.IntermediateSize,
-            RotaryPairs = config.RotaryDim / 2,
-        };
+        Shape = ShapeOf(config);
     }
+
+    /// <summary>What the decoder allocates for <paramref name="config"/> (and what `phi info` names a model by).</summary>
+    public static DecoderShape ShapeOf(Phi2Config config) => new()
+    {
+        HiddenSize = config.HiddenSize, LayerCount = config.LayerCount, HeadCount = config.HeadCount,
+        KeyValueHeadCount = config.KeyValueHeadCount, HeadDim = config.HeadDim, VocabSize = config.VocabSize,
+        MaxPositions = config.MaxPositions, OutputWidth = config.VocabSize,
+        QkvWidth = config.HiddenSize + 2 * config.KeyValueDim, FeedForwardWidth = config.IntermediateSize,
+        RotaryPairs = config.RotaryDim / 2,
+    };
 
     public override void Embed(int token, int position, Span<float> row, Span<float> scratch) =>
         WeightRows.AsFloat(Weights.Embedding, token, scratch).CopyTo(row);

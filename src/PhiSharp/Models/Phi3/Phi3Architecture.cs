@@ -28,8 +28,15 @@ internal sealed class Phi3Architecture : ModelArchitecture
         var tensors = new List<(string, string)> { (to.Embedding, from.Embedding), (to.OutputNorm, from.OutputNorm) };
         if (!c.TiedEmbeddings) tensors.Add((to.Output, from.Output));
         for (int i = 0; i < c.LayerCount; i++)
-            foreach (var name in (Func<Phi3TensorNames, string>[])[n => n.AttentionNorm, n => n.Qkv, n => n.AttentionOutput, n => n.FeedForwardNorm, n => n.GateUp, n => n.Down])
-                tensors.Add((string.Format(name(to), i), string.Format(name(from), i)));
+        {
+            void Add(string gguf, string hf) => tensors.Add((string.Format(gguf, i), string.Format(hf, i)));
+            Add(to.AttentionNorm, from.AttentionNorm);
+            Add(to.Qkv, from.Qkv);
+            Add(to.AttentionOutput, from.AttentionOutput);
+            Add(to.FeedForwardNorm, from.FeedForwardNorm);
+            Add(to.GateUp, from.GateUp);
+            Add(to.Down, from.Down);
+        }
         var computed = c.LongRope is { } rope
             ? new List<(string, float[])> { ("rope_factors_long.weight", rope.LongFactor), ("rope_factors_short.weight", rope.ShortFactor) }
             : [];

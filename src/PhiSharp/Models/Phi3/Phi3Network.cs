@@ -32,15 +32,18 @@ internal sealed class Phi3Network : DecoderNetwork
             ? AttentionVisibility.SlidingWindow(window)
             : AttentionVisibility.Causal;
         _layers = Weights.Layers.Select(w => new Phi3Layer(config, w, Rotary, visibility)).ToArray();
-        Shape = new DecoderShape
-        {
-            HiddenSize = config.HiddenSize, LayerCount = config.LayerCount, HeadCount = config.HeadCount,
-            KeyValueHeadCount = config.KeyValueHeadCount, HeadDim = config.HeadDim, VocabSize = config.VocabSize,
-            MaxPositions = config.MaxPositions, OutputWidth = config.VocabSize, QkvWidth = config.QkvDim,
-            FeedForwardWidth = 2 * config.IntermediateSize, ActivatedWidth = config.IntermediateSize,
-            RotaryPairs = config.RotaryDim / 2,
-        };
+        Shape = ShapeOf(config);
     }
+
+    /// <summary>What the decoder allocates for <paramref name="config"/> (and what `phi info` names a model by).</summary>
+    public static DecoderShape ShapeOf(Phi3Config config) => new()
+    {
+        HiddenSize = config.HiddenSize, LayerCount = config.LayerCount, HeadCount = config.HeadCount,
+        KeyValueHeadCount = config.KeyValueHeadCount, HeadDim = config.HeadDim, VocabSize = config.VocabSize,
+        MaxPositions = config.MaxPositions, OutputWidth = config.VocabSize, QkvWidth = config.QkvDim,
+        FeedForwardWidth = 2 * config.IntermediateSize, ActivatedWidth = config.IntermediateSize,
+        RotaryPairs = config.RotaryDim / 2,
+    };
 
     public override bool UsesLongFactors(int sequenceLength) => Rotary.UsesLongFactors(sequenceLength);
 
