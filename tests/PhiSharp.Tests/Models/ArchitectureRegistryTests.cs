@@ -3,6 +3,7 @@ using PhiSharp.Models;
 using PhiSharp.Models.Bert;
 using PhiSharp.Models.Phi2;
 using PhiSharp.Models.Phi3;
+using PhiSharp.Models.Phi3Small;
 using PhiSharp.Tests.Formats;
 
 namespace PhiSharp.Tests.Models;
@@ -24,6 +25,7 @@ public sealed class ArchitectureRegistryTests : IDisposable
     [Theory]
     [InlineData("""{"architectures": ["Phi3ForCausalLM"], "model_type": "phi3"}""", typeof(Phi3Architecture))]
     [InlineData("""{"architectures": ["PhiForCausalLM"], "model_type": "phi"}""", typeof(Phi2Architecture))]
+    [InlineData("""{"architectures": ["Phi3SmallForCausalLM"], "model_type": "phi3small"}""", typeof(Phi3SmallArchitecture))]
     [InlineData("""{"architectures": ["BertModel"], "model_type": "bert"}""", typeof(BertEncoderArchitecture))]
     [InlineData("""{"architectures": ["BertForMaskedLM"], "model_type": "bert"}""", typeof(BertEncoderArchitecture))] // the same encoder
     [InlineData("""{"model_type": "nomic_bert"}""", typeof(BertEncoderArchitecture))]
