@@ -58,6 +58,9 @@ public sealed record ModelInfo
     /// <summary>"gguf" or "safetensors".</summary>
     public required string Format { get; init; }
     public required string Architecture { get; init; }
+    /// <summary>Which Phi model this is, from its configuration (and its names where members share one):
+    /// "Phi-3-mini-4k", "Phi-3.5-mini", "Phi-4-mini-reasoning"; "unknown (phi3)" for any other shape.</summary>
+    public required string FamilyMember { get; init; }
     public required long ParameterCount { get; init; }
     /// <summary>Parameter count per stored tensor type, e.g. Q4_K → 3.1 B.</summary>
     public required IReadOnlyDictionary<string, long> TensorTypes { get; init; }

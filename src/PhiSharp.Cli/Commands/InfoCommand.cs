@@ -17,6 +17,7 @@ static class InfoCommand
             table.AddRow("name", Markup.Escape(info.Name));
             table.AddRow("file", Markup.Escape(info.Path));
             table.AddRow("format", info.Format);
+            table.AddRow("model", Markup.Escape(info.FamilyMember));
             table.AddRow("architecture", info.Architecture);
             table.AddRow("parameters", $"{info.ParameterCount:N0} ({info.ParameterCount / 1e9:F2} B)");
             table.AddRow("layers / hidden / heads / kv heads", $"{info.LayerCount} / {info.HiddenSize} / {info.HeadCount} / {info.KeyValueHeadCount}");

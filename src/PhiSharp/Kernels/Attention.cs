@@ -5,6 +5,25 @@ using System.Runtime.Intrinsics;
 
 namespace PhiSharp.Kernels;
 
+/// <summary>
+/// Which cached keys a query sees: a run [FirstKey, LastKey] of positions, in which block-sparse attention also
+/// hides some keys. Per query head, because block-sparse patterns differ between heads.
+/// </summary>
+public interface IKeyVisibility
+{
+    int FirstKey(int head, int query);
+
+    /// <summary>The last key seen, when positions [0, cached) are in the cache.</summary>
+    int LastKey(int head, int query, int cached);
+
+    /// <summary>True when <see cref="HideKeys"/> hides keys inside the run.</summary>
+    bool HidesKeysInRange { get; }
+
+    /// <summary>Sets to −∞ the scores of the keys in the run that the query does not see; scores[i] is key first + i.
+    /// The query's own key is always seen, so the softmax stays defined.</summary>
+    void HideKeys(int head, int query, int first, Span<float> scores);
+}
+
 /// <summary>Scaled dot-product attention for one query head over a contiguous run of cached keys and values.</summary>
 public static class Attention
 {
@@ -12,16 +31,21 @@ public static class Attention
     /// <param name="keys">Cached keys of this head's KV group, one row of <c>headDim</c> per position.</param>
     /// <param name="values">Cached values, laid out like <paramref name="keys"/>.</param>
     /// <param name="first">First visible position (later than 0 under a sliding window).</param>
-    /// <param name="last">Last visible position, inclusive (the query's own position: causal).</param>
+    /// <param name="last">Last visible position, inclusive (the query's own position when causal).</param>
     /// <param name="scores">Scratch of at least last - first + 1 floats.</param>
     /// <param name="output">The attended head, <c>headDim</c> floats.</param>
+    /// <param name="mask">Hides keys between first and last (block-sparse attention); null when all are seen.</param>
+    /// <param name="head">The query head, for <paramref name="mask"/>.</param>
+    /// <param name="queryPosition">The query's position, for <paramref name="mask"/>.</param>
     public static void Head(ReadOnlySpan<float> query, ReadOnlySpan<float> keys, ReadOnlySpan<float> values,
-        int first, int last, float scale, Span<float> scores, Span<float> output)
+        int first, int last, float scale, Span<float> scores, Span<float> output, IKeyVisibility? mask = null, int head = 0,
+        int queryPosition = 0)
     {
         int headDim = query.Length;
         int count = last - first + 1;
         var s = scores[..count];
         Scores(query, keys.Slice(first * headDim, count * headDim), scale, s);
+        mask?.HideKeys(head, queryPosition, first, s);
         Activations.SoftmaxInPlace(s);
         output.Clear();
         AddWeightedSum(s, values.Slice(first * headDim, count * headDim), output);
@@ -29,31 +53,37 @@ public static class Attention
 
     /// <summary>
     /// The heads of consecutive tokens that share one KV head, over a float16 cache: token b's query is at
-    /// queries[b · queryStride], it sits at position + b and sees keys from max(0, its position − window + 1) on.
-    /// Keys and values are widened a tile of <see cref="TileLength"/> positions at a time into <paramref name="tile"/>
-    /// (TileLength · headDim floats), once for all the tokens, so a prompt does not widen the cache once per query.
-    /// <paramref name="scores"/> holds a row of scoresStride floats per token.
+    /// queries[b · queryStride], it sits at position + b and sees the keys <paramref name="visibility"/> gives it among
+    /// the position + tokens cached. Keys and values are widened a tile of <see cref="TileLength"/> positions at a time
+    /// into <paramref name="tile"/> (TileLength · headDim floats), once for all the tokens, so a prompt does not widen
+    /// the cache once per query. <paramref name="scores"/> holds a row of scoresStride floats per token.
     /// </summary>
-    public static void Heads(ReadOnlySpan<float> queries, int queryStride, int tokens, int position, int? window, int headDim,
-        ReadOnlySpan<Half> keys, ReadOnlySpan<Half> values, float scale, Span<float> scores, int scoresStride, Span<float> tile,
-        Span<float> outputs, int outputStride)
+    public static void Heads(ReadOnlySpan<float> queries, int queryStride, int tokens, int position, IKeyVisibility visibility,
+        int head, int headDim, ReadOnlySpan<Half> keys, ReadOnlySpan<Half> values, float scale, Span<float> scores, int scoresStride,
+        Span<float> tile, Span<float> outputs, int outputStride)
     {
-        int end = position + tokens;
-        int start = window is int w ? Math.Max(0, position - w + 1) : 0;
+        int cached = position + tokens, start = int.MaxValue, end = 0;
+        for (int b = 0; b < tokens; b++)
+        {
+            start = Math.Min(start, visibility.FirstKey(head, position + b));
+            end = Math.Max(end, visibility.LastKey(head, position + b, cached) + 1);
+        }
         for (int p0 = start; p0 < end; p0 += TileLength)
         {
             int n = Math.Min(TileLength, end - p0);
             var k = tile[..(n * headDim)];
             TensorPrimitives.ConvertToSingle(keys.Slice(p0 * headDim, n * headDim), k);
             for (int b = 0; b < tokens; b++)
-                if (Overlap(position + b, window, p0, n, out int first, out int lo, out int count))
+                if (Overlap(visibility, head, position + b, cached, p0, n, out int first, out int lo, out int count))
                     Scores(queries.Slice(b * queryStride, headDim), k.Slice((lo - p0) * headDim, count * headDim), scale,
                         scores.Slice(b * scoresStride + lo - first, count));
         }
         for (int b = 0; b < tokens; b++)
         {
-            int last = position + b, first = window is int v ? Math.Max(0, last - v + 1) : 0;
-            Activations.SoftmaxInPlace(scores.Slice(b * scoresStride, last - first + 1));
+            int query = position + b, first = visibility.FirstKey(head, query);
+            var row = scores.Slice(b * scoresStride, visibility.LastKey(head, query, cached) - first + 1);
+            if (visibility.HidesKeysInRange) visibility.HideKeys(head, query, first, row);
+            Activations.SoftmaxInPlace(row);
             outputs.Slice(b * outputStride, headDim).Clear();
         }
         for (int p0 = start; p0 < end; p0 += TileLength)
@@ -62,18 +92,18 @@ public static class Attention
             var v = tile[..(n * headDim)];
             TensorPrimitives.ConvertToSingle(values.Slice(p0 * headDim, n * headDim), v);
             for (int b = 0; b < tokens; b++)
-                if (Overlap(position + b, window, p0, n, out int first, out int lo, out int count))
+                if (Overlap(visibility, head, position + b, cached, p0, n, out int first, out int lo, out int count))
                     AddWeightedSum(scores.Slice(b * scoresStride + lo - first, count), v.Slice((lo - p0) * headDim, count * headDim),
                         outputs.Slice(b * outputStride, headDim));
         }
     }
 
-    /// <summary>The positions of tile [p0, p0 + n) that a query at <paramref name="last"/> sees: [lo, lo + count).</summary>
-    static bool Overlap(int last, int? window, int p0, int n, out int first, out int lo, out int count)
+    /// <summary>The positions of tile [p0, p0 + n) that the query at <paramref name="query"/> sees: [lo, lo + count).</summary>
+    static bool Overlap(IKeyVisibility visibility, int head, int query, int cached, int p0, int n, out int first, out int lo, out int count)
     {
-        first = window is int w ? Math.Max(0, last - w + 1) : 0;
+        first = visibility.FirstKey(head, query);
         lo = Math.Max(first, p0);
-        count = Math.Min(last, p0 + n - 1) - lo + 1;
+        count = Math.Min(visibility.LastKey(head, query, cached), p0 + n - 1) - lo + 1;
         return count > 0;
     }
 

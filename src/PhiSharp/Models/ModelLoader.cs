@@ -2,8 +2,7 @@ using PhiSharp.Formats;
 using PhiSharp.Formats.Gguf;
 using PhiSharp.Formats.HuggingFace;
 using PhiSharp.Formats.Safetensors;
-using PhiSharp.Models.Phi2;
-using PhiSharp.Models.Phi3;
+using PhiSharp.Models.Decoder;
 using PhiSharp.Quantization;
 using PhiSharp.Tensors;
 using PhiSharp.Tokenizers;
@@ -13,9 +12,6 @@ namespace PhiSharp.Models;
 /// <summary>Recognises what a path holds (a GGUF file or a Hugging Face folder) and assembles a <see cref="LanguageModel"/>.</summary>
 internal static class ModelLoader
 {
-    static readonly string[] SupportedGgufArchitectures = ["phi3", "phi2"];
-    static readonly string[] SupportedHfArchitectures = ["Phi3ForCausalLM", "PhiForCausalLM"];
-
     public static LanguageModel Load(string path, LoadOptions options)
     {
         if (Directory.Exists(path)) return LoadHuggingFace(path, options);
@@ -34,23 +30,32 @@ internal static class ModelLoader
         var gguf = GgufFile.Open(path, new TensorFileOptions { UseMemoryMap = map });
         try
         {
-            string architecture = gguf.GetString("general.architecture");
-            if (!SupportedGgufArchitectures.Contains(architecture))
-                throw new UnsupportedModelException(path, $"architecture '{architecture}' is not supported (supported: {string.Join(", ", SupportedGgufArchitectures)})");
+            var architecture = ArchitectureRegistry.ForGguf(gguf);
+            string name = gguf.GetString("general.architecture");
+            RefuseEncoder(architecture, path, name);
             var tokenizer = GgufTokenizer(gguf);
             var template = Template(gguf.TryGetString("tokenizer.chat_template", out string t) ? t : null, tokenizer);
             var stops = new HashSet<int>(tokenizer.EosIds);
             if (gguf.TryGetInt32("tokenizer.ggml.eot_token_id", out int eot)) stops.Add(eot);
-            var (network, shape) = architecture == "phi2"
-                ? Phi2(gguf, Phi2Config.FromGguf(gguf), Phi2Weights.BindGguf, options)
-                : Phi3(gguf, Phi3ConfigReader.FromGguf(gguf), Phi3TensorNames.Gguf, options);
-            return Assemble(Describe(gguf, ModelName.Of(path), "gguf", architecture, shape, options.KvCache), network, tokenizer, template, stops);
+            var network = architecture.FromGguf(gguf, options);
+            string modelName = ModelName.Of(path);
+            string[] names = gguf.TryGetString("general.name", out string generalName) ? [modelName, generalName] : [modelName];
+            var info = Describe(gguf, modelName, "gguf", name, FamilyMember.Identify(name, architecture.GgufNames[0], network.Shape, names),
+                network.Shape, options.KvCache);
+            return Assemble(info, new DecoderModel(gguf, network, threads: options.Threads, kvCache: options.KvCache), tokenizer, template, stops);
         }
         catch
         {
             gguf.Dispose();
             throw;
         }
+    }
+
+    /// <summary>A sentence encoder is found by the registry, but is loaded by the embedders, not as a language model.</summary>
+    static void RefuseEncoder(ModelArchitecture architecture, string path, string name)
+    {
+        if (architecture.IsEncoder)
+            throw new UnsupportedModelException(path, $"architecture '{name}' is a sentence-embedding model, not a language model; use it as an embedder");
     }
 
     internal static ITokenizer GgufTokenizer(GgufFile gguf)
@@ -87,13 +92,13 @@ internal static class ModelLoader
     static LanguageModel LoadHuggingFace(string folder, LoadOptions options)
     {
         var config = HfModelConfig.Load(folder);
-        var architecture = config.Architectures.FirstOrDefault() ?? config.ModelType;
-        if (!config.Architectures.Any(SupportedHfArchitectures.Contains))
-            throw new UnsupportedModelException(config.FilePath, $"architecture '{architecture}' is not supported (supported: {string.Join(", ", SupportedHfArchitectures)})");
+        var architecture = ArchitectureRegistry.ForHuggingFace(config);
+        string name = ArchitectureRegistry.HfName(config);
+        RefuseEncoder(architecture, config.FilePath, name);
 
         string tokenizerPath = Path.Combine(folder, "tokenizer.json");
-        if (!File.Exists(tokenizerPath)) throw new ModelFormatException(folder, "no tokenizer.json in the model folder");
-        var tokenizer = HfTokenizer(tokenizerPath);
+        var tokenizer = File.Exists(tokenizerPath) ? HfTokenizer(tokenizerPath)
+            : architecture.TokenizerWithoutTokenizerJson(folder) ?? throw new ModelFormatException(folder, "no tokenizer.json in the model folder");
         string? chatTemplate = File.Exists(Path.Combine(folder, HfTokenizerConfig.FileName)) ? HfTokenizerConfig.Load(folder).ChatTemplate : null;
         var template = Template(chatTemplate, tokenizer);
         var stops = new HashSet<int>(tokenizer.EosIds);
@@ -105,11 +110,12 @@ internal static class ModelLoader
         ITensorSource weights = checkpoint;
         try
         {
-            if (options.Quantize is { } type) weights = new QuantizedAtLoadSource(checkpoint, type, Phi3TensorNames.HuggingFace.Output);
-            var (network, shape) = config.Architectures.Contains("PhiForCausalLM")
-                ? Phi2(weights, Phi2Config.FromHuggingFace(config), Phi2Weights.BindHuggingFace, options)
-                : Phi3(weights, Phi3ConfigReader.FromHuggingFace(config), Phi3TensorNames.HuggingFace, options);
-            return Assemble(Describe(weights, ModelName.Of(folder), "safetensors", architecture, shape, options.KvCache), network, tokenizer, template, stops);
+            if (options.Quantize is { } type) weights = new QuantizedAtLoadSource(checkpoint, type, architecture.HfOutputTensor);
+            var network = architecture.FromHuggingFace(config, weights, options);
+            string modelName = ModelName.Of(folder);
+            var info = Describe(weights, modelName, "safetensors", name, FamilyMember.Identify(name, architecture.GgufNames[0], network.Shape, [modelName]),
+                network.Shape, options.KvCache);
+            return Assemble(info, new DecoderModel(weights, network, threads: options.Threads, kvCache: options.KvCache), tokenizer, template, stops);
         }
         catch
         {
@@ -117,21 +123,6 @@ internal static class ModelLoader
             throw;
         }
     }
-
-    static (ICausalLanguageModel, ModelShape) Phi3(ITensorSource source, Phi3Config c, Phi3TensorNames names, LoadOptions options) =>
-        (new Phi3Model(source, c, names, threads: options.Threads, ignoreSlidingWindow: options.IgnoreSlidingWindow, kvCache: options.KvCache),
-         new ModelShape(c.MaxPositions, c.VocabSize, c.LayerCount, c.HiddenSize, c.HeadCount, c.KeyValueHeadCount, c.HeadDim));
-
-    static (ICausalLanguageModel, ModelShape) Phi2(ITensorSource source, Phi2Config c, Func<ITensorSource, Phi2Config, Phi2Weights> bind,
-        LoadOptions options)
-    {
-        c.Validate(source.Path);
-        return (new Phi2Model(source, c, bind(source, c), threads: options.Threads, kvCache: options.KvCache),
-            new ModelShape(c.MaxPositions, c.VocabSize, c.LayerCount, c.HiddenSize, c.HeadCount, c.KeyValueHeadCount, c.HeadDim));
-    }
-
-    /// <summary>What <see cref="ModelInfo"/> reports of an architecture's configuration.</summary>
-    readonly record struct ModelShape(int ContextLength, int VocabSize, int LayerCount, int HiddenSize, int HeadCount, int KeyValueHeadCount, int HeadDim);
 
     // The template's bos_token / eos_token are the vocabulary's own.
     static ChatTemplate Template(string? jinja, ITokenizer tokenizer) =>
@@ -146,7 +137,8 @@ internal static class ModelLoader
         return new LanguageModel { Info = info, Network = network, Tokenizer = tokenizer, ChatTemplate = template, StopTokenIds = stops };
     }
 
-    static ModelInfo Describe(ITensorSource source, string modelName, string format, string architecture, ModelShape shape, KvCacheType kvCache)
+    static ModelInfo Describe(ITensorSource source, string modelName, string format, string architecture, string familyMember,
+        DecoderShape shape, KvCacheType kvCache)
     {
         long parameters = 0, bytes = 0;
         var types = new SortedDictionary<string, long>();
@@ -160,8 +152,8 @@ internal static class ModelLoader
         }
         return new ModelInfo
         {
-            Path = source.Path, Name = modelName, Format = format, Architecture = architecture, ParameterCount = parameters,
-            TensorTypes = types, WeightBytes = bytes, ContextLength = shape.ContextLength, VocabSize = shape.VocabSize,
+            Path = source.Path, Name = modelName, Format = format, Architecture = architecture, FamilyMember = familyMember,
+            ParameterCount = parameters, TensorTypes = types, WeightBytes = bytes, ContextLength = shape.MaxPositions, VocabSize = shape.VocabSize,
             LayerCount = shape.LayerCount, HiddenSize = shape.HiddenSize, HeadCount = shape.HeadCount,
             KeyValueHeadCount = shape.KeyValueHeadCount,
             KvCache = kvCache,

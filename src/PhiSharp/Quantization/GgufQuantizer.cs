@@ -14,7 +14,7 @@ public sealed record QuantizeResult(string OutputPath, IReadOnlyList<TensorPlan>
 
 /// <summary>
 /// Writes a GGUF file in a <see cref="QuantizationScheme"/> from a GGUF file (any type PhiSharp reads: rows are
-/// dequantized to float32, then quantized) or a Hugging Face Phi-3 folder (safetensors, converted on the way as
+/// dequantized to float32, then quantized) or a Hugging Face folder of an architecture that converts (Phi-3; safetensors, converted on the way as
 /// llama.cpp's convert_hf_to_gguf.py names and describes it). Tensor types follow llama.cpp's rules
 /// (<see cref="TensorTypeRules"/>) and the encoders are ggml's reference quantizers, so for the same input the file
 /// matches what llama.cpp's quantize writes without an importance matrix.
@@ -43,7 +43,7 @@ public static class GgufQuantizer
             throw new ArgumentException("the output must not be the input file");
 
         using IQuantizationSource source = Directory.Exists(inputPath)
-            ? HfPhi3Source.Open(inputPath)
+            ? HfFolderSource.Open(inputPath)
             : new GgufSource(GgufFile.Open(inputPath, new TensorFileOptions { UseMemoryMap = true }));
         var plans = TensorTypeRules.Plan(source.Tensors, source.LayerCount, scheme);
 

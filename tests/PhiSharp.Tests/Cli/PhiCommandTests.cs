@@ -127,6 +127,7 @@ public sealed class PhiCommandTests : IDisposable
         var (exit, output, _) = Phi("info", "--model", _model);
         Assert.Equal(0, exit);
         Assert.Contains("phi3", output);
+        Assert.Contains("unknown (phi3)", output);   // the family member of a tiny model
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using PhiSharp.Models;
+using PhiSharp.Models.Decoder;
 using PhiSharp.Models.Phi2;
 
 namespace PhiSharp.Tests.Models;
@@ -19,7 +20,7 @@ public class Phi2SessionInvariantTests
     };
 
     /// <summary>Seeded random weights under GGUF names, q/k/v fused into attn_qkv or separate.</summary>
-    static Phi2Model Create(bool fusedQkv, int threads = 2)
+    static DecoderModel Create(bool fusedQkv, int threads = 2)
     {
         var c = Config();
         var random = new Random(3);
@@ -52,10 +53,10 @@ public class Phi2SessionInvariantTests
             Linear(p + "ffn_up", h, ff);
             Linear(p + "ffn_down", ff, h);
         }
-        return new Phi2Model(source, c, Phi2Weights.BindGguf(source, c), threads: threads);
+        return new DecoderModel(source, new Phi2Network(source, c, Phi2Weights.BindGguf), threads: threads);
     }
 
-    static float[] AllLogits(Phi2Model model, int[] tokens)
+    static float[] AllLogits(DecoderModel model, int[] tokens)
     {
         using var session = model.CreateSession(128);
         var logits = new float[tokens.Length * model.VocabSize];
@@ -71,7 +72,7 @@ public class Phi2SessionInvariantTests
         // The model's matmul and worker pool are shared by its sessions; concurrent use must not mix their data.
         using var model = Create(fusedQkv: true);
         int vocab = model.VocabSize;
-        var sequences = Enumerable.Range(0, 4).Select(i => Tokens(Phi2Model.MaxBatch + 20).Select(t => (t + 7 * i) % vocab).ToArray()).ToArray();
+        var sequences = Enumerable.Range(0, 4).Select(i => Tokens(DecoderModel.MaxChunk + 20).Select(t => (t + 7 * i) % vocab).ToArray()).ToArray();
         var alone = sequences.Select(tokens => AllLogits(model, tokens)).ToArray();
 
         var together = new float[sequences.Length][];
@@ -92,7 +93,7 @@ public class Phi2SessionInvariantTests
     public void Token_by_token_decoding_matches_one_batch_longer_than_a_chunk()
     {
         using var model = Create(fusedQkv: true);
-        var tokens = Tokens(Phi2Model.MaxBatch + 7);
+        var tokens = Tokens(DecoderModel.MaxChunk + 7);
         var expected = AllLogits(model, tokens);
         using var session = model.CreateSession(128);
         var logits = new float[model.VocabSize];

@@ -1,4 +1,5 @@
 using PhiSharp.Models;
+using PhiSharp.Models.Decoder;
 using PhiSharp.Models.Phi3;
 
 namespace PhiSharp.Tests.Models;
@@ -30,7 +31,7 @@ public class Phi3SessionInvariantTests
     {
         using var model = RandomPhi3.Create(RandomPhi3.Config());
         int vocab = model.VocabSize;
-        var tokens = Tokens(Phi3Model.MaxBatch + 9, vocab);
+        var tokens = Tokens(DecoderModel.MaxChunk + 9, vocab);
         using var batch = model.CreateSession(128);
         var expected = AllLogits(batch, tokens, vocab);
 
@@ -127,7 +128,7 @@ public class Phi3SessionInvariantTests
         // The model's matmul and worker pool are shared by its sessions; concurrent use must not mix their data.
         using var model = RandomPhi3.Create(RandomPhi3.Config());
         int vocab = model.VocabSize;
-        var sequences = Enumerable.Range(0, 4).Select(i => Tokens(Phi3Model.MaxBatch + 20, vocab, seed: 30 + i)).ToArray();
+        var sequences = Enumerable.Range(0, 4).Select(i => Tokens(DecoderModel.MaxChunk + 20, vocab, seed: 30 + i)).ToArray();
         var alone = sequences.Select(tokens =>
         {
             using var s = model.CreateSession(128);

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using PhiSharp.Formats;
+using PhiSharp.Models.Decoder;
 using PhiSharp.Models.Phi3;
 using PhiSharp.Tensors;
 
@@ -47,7 +48,7 @@ static class RandomPhi3
         SlidingWindow = slidingWindow, LongRope = longRope,
     };
 
-    public static Phi3Model Create(Phi3Config c, int threads = 2, int seed = 1)
+    public static DecoderModel Create(Phi3Config c, int threads = 2, int seed = 1)
     {
         var random = new Random(seed);
         float[] Values(int n, float scale, float offset = 0) =>
@@ -68,6 +69,6 @@ static class RandomPhi3
             source.Add(N(names.GateUp), Values(2 * ff * h, 0.2f), h, 2 * ff);
             source.Add(N(names.Down), Values(h * ff, 0.2f), ff, h);
         }
-        return new Phi3Model(source, c, names, threads: threads);
+        return new DecoderModel(source, new Phi3Network(source, c, names), threads: threads);
     }
 }

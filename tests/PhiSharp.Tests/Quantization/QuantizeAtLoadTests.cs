@@ -1,6 +1,7 @@
 using PhiSharp.Formats.Gguf;
 using PhiSharp.Kernels;
 using PhiSharp.Kernels.Quantized;
+using PhiSharp.Models.Decoder;
 using PhiSharp.Models.Phi3;
 using PhiSharp.Quantization;
 using PhiSharp.Tensors;
@@ -27,7 +28,7 @@ public sealed class QuantizeAtLoadTests : IDisposable
         GgufQuantizer.Quantize(_folder.Folder, gguf, QuantizationScheme.Parse(scheme));
         using var file = GgufFile.Open(gguf);
         using var model = LanguageModel.Load(_folder.Folder, new LoadOptions { Quantize = type });
-        var weights = ((Phi3Model)model.Network).Weights;
+        var weights = ((Phi3Network)((DecoderModel)model.Network).Network).Weights;
 
         for (int layer = 0; layer < weights.Layers.Length; layer++)
         {

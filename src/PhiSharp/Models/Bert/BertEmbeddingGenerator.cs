@@ -41,9 +41,9 @@ public sealed class BertEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         var gguf = GgufFile.Open(path, options);
         try
         {
-            var config = BertConfig.FromGguf(gguf);
+            var network = BertEncoderArchitecture.Network(BertConfig.FromGguf(gguf), gguf, BertWeights.BindGguf);
             var tokenizer = GgufTokenizer(gguf);
-            var model = new BertModel(gguf, config, BertWeights.BindGguf(gguf, config), threads: threads);
+            var model = new BertModel(gguf, network, threads: threads);
             return new BertEmbeddingGenerator(model, tokenizer, Path.GetFileNameWithoutExtension(path));
         }
         catch
@@ -62,7 +62,7 @@ public sealed class BertEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         var checkpoint = SafetensorsCheckpoint.Open(folder, options);
         try
         {
-            var model = new BertModel(checkpoint, config, BertHuggingFace.Bind(checkpoint, config), threads: threads);
+            var model = new BertModel(checkpoint, BertEncoderArchitecture.Network(config, checkpoint, BertHuggingFace.Bind), threads: threads);
             return new BertEmbeddingGenerator(model, tokenizer, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))));
         }
         catch

@@ -1,5 +1,6 @@
 using PhiSharp.Formats;
 using PhiSharp.Formats.HuggingFace;
+using PhiSharp.Models.Decoder;
 using static PhiSharp.Models.WeightBinding;
 
 namespace PhiSharp.Models.Bert;
@@ -73,7 +74,7 @@ internal static class BertHuggingFace
     {
         int hidden = c.HiddenSize, ff = c.IntermediateSize;
         string root = source.TryGetTensor("bert.embeddings.word_embeddings.weight", out _) ? "bert." : "";
-        Norm NormOf(string name) => new(Vector(source, root + name + ".weight", hidden), Vector(source, root + name + ".bias", hidden));
+        LayerNormWeights NormOf(string name) => new(Vector(source, root + name + ".weight", hidden), Vector(source, root + name + ".bias", hidden));
         Projection Linear(string name, int inputs, int outputs) =>
             new(Matrix(source, root + name + ".weight", inputs, outputs), Vector(source, root + name + ".bias", outputs));
         var layers = new BertLayerWeights[c.LayerCount];
@@ -105,7 +106,7 @@ internal static class BertHuggingFace
     static BertWeights BindNomic(ITensorSource source, BertConfig c)
     {
         int hidden = c.HiddenSize, ff = c.IntermediateSize;
-        Norm NormOf(string name) => new(Vector(source, name + ".weight", hidden), Vector(source, name + ".bias", hidden));
+        LayerNormWeights NormOf(string name) => new(Vector(source, name + ".weight", hidden), Vector(source, name + ".bias", hidden));
         Projection Linear(string name, int inputs, int outputs) => new(Matrix(source, name + ".weight", inputs, outputs), null);
         var layers = new BertLayerWeights[c.LayerCount];
         for (int i = 0; i < layers.Length; i++)

@@ -1,47 +1,42 @@
 using PhiSharp.Formats;
+using PhiSharp.Models.Decoder;
 using PhiSharp.Tensors;
 using static PhiSharp.Models.WeightBinding;
 
 namespace PhiSharp.Models.Bert;
 
-/// <summary>A projection and its bias, when the architecture has one.</summary>
-public readonly record struct Projection(WeightTensor Weight, float[]? Bias);
-
-/// <summary>A LayerNorm's scale and shift.</summary>
-public readonly record struct Norm(float[] Weight, float[] Bias);
-
-public sealed class BertLayerWeights
+internal sealed class BertLayerWeights
 {
     public required Projection Query { get; init; }
     public required Projection Key { get; init; }
     public required Projection Value { get; init; }
     public required Projection Output { get; init; }
-    public required Norm AttentionNorm { get; init; }
+    public required LayerNormWeights AttentionNorm { get; init; }
     public required Projection Up { get; init; }
     /// <summary>The SwiGLU gate (Nomic BERT: fc12); null for a GELU MLP.</summary>
     public Projection? Gate { get; init; }
     public required Projection Down { get; init; }
-    public required Norm OutputNorm { get; init; }
+    public required LayerNormWeights OutputNorm { get; init; }
 }
 
 /// <summary>
 /// A BERT-family encoder's tensors under llama.cpp's GGUF names. Token type ids are always 0 (one sentence), so only
 /// row 0 of the token-type table is kept, folded into the embeddings as llama.cpp and HF do for a single input.
 /// </summary>
-public sealed class BertWeights
+internal sealed class BertWeights
 {
     public required WeightTensor TokenEmbedding { get; init; }
     /// <summary>Learned positions (BERT); null with rotary positions.</summary>
     public WeightTensor? PositionEmbedding { get; init; }
     public required float[] TokenType0 { get; init; }
-    public required Norm EmbeddingNorm { get; init; }
+    public required LayerNormWeights EmbeddingNorm { get; init; }
     public required BertLayerWeights[] Layers { get; init; }
 
     public static BertWeights BindGguf(ITensorSource source, BertConfig c)
     {
         int hidden = c.HiddenSize, ff = c.IntermediateSize;
         bool nomic = c.Architecture == BertArchitecture.NomicBert;
-        Norm NormOf(string name) => new(Vector(source, name + ".weight", hidden), Vector(source, name + ".bias", hidden));
+        LayerNormWeights NormOf(string name) => new(Vector(source, name + ".weight", hidden), Vector(source, name + ".bias", hidden));
         float[]? Bias(string name, int length) => source.TryGetTensor(name + ".bias", out _) ? Vector(source, name + ".bias", length) : null;
         Projection Linear(string name, int inputs, int outputs) => new(Matrix(source, name + ".weight", inputs, outputs), Bias(name, outputs));
 

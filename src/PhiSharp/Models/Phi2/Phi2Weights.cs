@@ -1,36 +1,31 @@
 using PhiSharp.Formats;
+using PhiSharp.Models.Decoder;
 using PhiSharp.Tensors;
 
 namespace PhiSharp.Models.Phi2;
 
-/// <summary>A projection and its bias (every Phi-2 linear layer has one).</summary>
-public readonly record struct BiasedWeight(WeightTensor Weight, float[] Bias);
-
-/// <summary>A LayerNorm's scale and shift.</summary>
-public readonly record struct LayerNormWeights(float[] Weight, float[] Bias);
-
-public sealed class Phi2LayerWeights
+internal sealed class Phi2LayerWeights
 {
     public required LayerNormWeights Norm { get; init; }
-    public required BiasedWeight Query { get; init; }
-    public required BiasedWeight Key { get; init; }
-    public required BiasedWeight Value { get; init; }
+    public required Projection Query { get; init; }
+    public required Projection Key { get; init; }
+    public required Projection Value { get; init; }
     public LayerNormWeights? QueryNorm { get; init; }
     public LayerNormWeights? KeyNorm { get; init; }
-    public required BiasedWeight Output { get; init; }
-    public required BiasedWeight Up { get; init; }
-    public required BiasedWeight Down { get; init; }
+    public required Projection Output { get; init; }
+    public required Projection Up { get; init; }
+    public required Projection Down { get; init; }
 }
 
 /// <summary>
 /// Phi-2's tensors under HF names (separate q/k/v) or llama.cpp's (q/k/v fused into attn_qkv, or separate in
 /// some converters); a fused projection is split into row ranges without copying.
 /// </summary>
-public sealed class Phi2Weights
+internal sealed class Phi2Weights
 {
     public required WeightTensor Embedding { get; init; }
     public required LayerNormWeights FinalNorm { get; init; }
-    public required BiasedWeight Head { get; init; }
+    public required Projection Head { get; init; }
     public required Phi2LayerWeights[] Layers { get; init; }
 
     public static Phi2Weights BindHuggingFace(ITensorSource source, Phi2Config c)
@@ -69,7 +64,7 @@ public sealed class Phi2Weights
         for (int i = 0; i < layers.Length; i++)
         {
             string p = $"blk.{i}.";
-            BiasedWeight q, k, v;
+            Projection q, k, v;
             if (source.TensorNames.Contains(p + "attn_qkv.weight"))
             {
                 var qkv = Linear(source, p + "attn_qkv", hidden, hidden + 2 * c.KeyValueDim);
@@ -101,12 +96,12 @@ public sealed class Phi2Weights
         };
     }
 
-    static BiasedWeight Linear(ITensorSource source, string prefix, int inputs, int outputs) =>
+    static Projection Linear(ITensorSource source, string prefix, int inputs, int outputs) =>
         new(WeightBinding.MatMulWeight(source, prefix + ".weight", inputs, outputs), WeightBinding.Vector(source, prefix + ".bias", outputs));
 
     static LayerNormWeights Norm(ITensorSource source, string prefix, int length) =>
         new(WeightBinding.Vector(source, prefix + ".weight", length), WeightBinding.Vector(source, prefix + ".bias", length));
 
-    static BiasedWeight Slice(BiasedWeight fused, int start, int count) =>
-        new(WeightBinding.RowRange(fused.Weight, start, count), fused.Bias[start..(start + count)]);
+    static Projection Slice(Projection fused, int start, int count) =>
+        new(WeightBinding.RowRange(fused.Weight, start, count), fused.Bias![start..(start + count)]);
 }

@@ -18,7 +18,7 @@ public sealed record Phi3TensorNames(string Embedding, string OutputNorm, string
         "model.layers.{0}.mlp.gate_up_proj.weight", "model.layers.{0}.mlp.down_proj.weight");
 }
 
-public sealed class Phi3LayerWeights
+internal sealed class Phi3LayerWeights
 {
     public required float[] AttentionNorm { get; init; }
     public required WeightTensor Qkv { get; init; }
@@ -30,7 +30,7 @@ public sealed class Phi3LayerWeights
 }
 
 /// <summary>The tensors of a Phi-3 network, found by name and checked against the configuration's shapes.</summary>
-public sealed unsafe class Phi3Weights
+internal sealed class Phi3Weights
 {
     public required WeightTensor Embedding { get; init; }
     public required float[] OutputNorm { get; init; }

@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace PhiSharp.Models;
+namespace PhiSharp.Models.Decoder;
 
 /// <summary>
 /// A sequence's cached keys and values, per layer and KV head, positions contiguous so that attention reads one
@@ -12,12 +12,14 @@ internal sealed class KvCache
     readonly float[][] _keys = [], _values = [];   // float32: [layer][kvHead · context · headDim]
     readonly Half[][] _halfKeys = [], _halfValues = [];
 
+    public int LayerCount { get; }
     public int ContextLength { get; }
     public int HeadDim { get; }
     public KvCacheType Type { get; }
 
     public KvCache(int layers, int kvHeads, int headDim, int contextLength, KvCacheType type)
     {
+        LayerCount = layers;
         ContextLength = contextLength;
         HeadDim = headDim;
         Type = type;

@@ -1,0 +1,97 @@
+using System.Runtime.InteropServices;
+
+namespace PhiSharp.Models.Decoder;
+
+/// <summary>
+/// One sequence on a <see cref="DecoderModel"/>: its tokens, the embedding rows spliced into it, its KV cache and
+/// the scratch of a forward chunk.
+/// </summary>
+internal sealed class DecoderSession : IInferenceSession
+{
+    readonly DecoderModel _model;
+    readonly int[] _tokens;
+    readonly List<EmbeddingRows> _embeddings = [];   // absolute starts, kept to re-evaluate the prefix
+    bool _cacheUsesLongFactors;
+
+    public int ContextLength { get; }
+    public int Length { get; private set; }
+    public ReadOnlySpan<int> Tokens => _tokens.AsSpan(0, Length);
+    internal DecoderChunk Chunk { get; }
+
+    public DecoderSession(DecoderModel model, int contextLength)
+    {
+        var network = model.Network;
+        var shape = network.Shape;
+        _model = model;
+        ContextLength = contextLength;
+        _tokens = new int[contextLength];
+        // An encoder sees its whole input in one chunk, and its keys do not outlive their layer: one cache layer.
+        bool whole = network.SeesWholeSequence;
+        var cache = new KvCache(whole ? 1 : shape.LayerCount, shape.KeyValueHeadCount, shape.HeadDim, contextLength, model.KvCache);
+        Chunk = new DecoderChunk(model, whole ? contextLength : Math.Min(DecoderModel.MaxChunk, contextLength), cache);
+    }
+
+    public void Append(ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions = false) =>
+        Append(new DecoderInput(tokens), logits, allPositions);
+
+    /// <summary>Evaluates <paramref name="input"/> after the sequence so far and writes the outputs of its last
+    /// position into <paramref name="output"/> (<see cref="DecoderShape.OutputWidth"/> floats), or of every one.</summary>
+    public void Append(in DecoderInput input, Span<float> output, bool allPositions = false)
+    {
+        CheckAppend(input, output, allPositions);
+        int start = Length, newLength = Length + input.Length;
+        // HF applies LongRoPE's long factors to the whole sequence once it outgrows the original context, and
+        // recomputes the cached prefix when that first happens (and short factors again after a truncation below it).
+        bool longFactors = _model.Network.UsesLongFactors(newLength);
+        bool reevaluate = start > 0 && longFactors != _cacheUsesLongFactors;
+        if (reevaluate && allPositions)
+            throw new InvalidOperationException("All-position logits across the LongRoPE switch need a fresh session.");
+
+        input.Tokens.CopyTo(_tokens.AsSpan(start));
+        foreach (var rows in input.Embeddings) _embeddings.Add(rows with { Start = start + rows.Start });
+        _cacheUsesLongFactors = longFactors;
+        if (reevaluate)
+            _model.Forward(this, new DecoderInput(_tokens.AsSpan(0, newLength), CollectionsMarshal.AsSpan(_embeddings)), 0,
+                longFactors, output, allPositions: false);
+        else
+            _model.Forward(this, input, start, longFactors, output, allPositions);
+        Length = newLength;
+    }
+
+    void CheckAppend(in DecoderInput input, Span<float> output, bool allPositions)
+    {
+        var shape = _model.Network.Shape;
+        if (input.Length == 0) throw new ArgumentException("No tokens to evaluate.", "tokens");
+        int newLength = Length + input.Length;
+        if (newLength > ContextLength)
+            throw new InvalidOperationException($"The sequence would hold {newLength} tokens; the context holds {ContextLength}.");
+        if (_model.Network.SeesWholeSequence && Length > 0)
+            throw new InvalidOperationException("An encoder evaluates its whole input at once; it cannot be appended to.");
+        if (output.Length < (allPositions ? input.Length * shape.OutputWidth : shape.OutputWidth))
+            throw new ArgumentException("The logits buffer is too small.", "logits");
+        for (int i = 0; i < input.Length; i++)
+        {
+            int t = input.Tokens[i];
+            if ((uint)t >= (uint)shape.VocabSize && input.EmbeddingAt(i, shape.HiddenSize).IsEmpty)
+                throw new ArgumentOutOfRangeException("tokens", $"Token id {t} is outside the vocabulary (0..{shape.VocabSize - 1}).");
+        }
+        foreach (var rows in input.Embeddings)
+            if (rows.Start < 0 || rows.Rows.Length % shape.HiddenSize != 0 || rows.Start + rows.Rows.Length / shape.HiddenSize > input.Length)
+                throw new ArgumentException($"Embedding rows at {rows.Start} are not whole rows of {shape.HiddenSize} floats inside the input.", "input");
+    }
+
+    public void Truncate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Length);
+        Length = length;
+        // Spliced rows past the new end no longer belong to the sequence; a span across it keeps its first rows.
+        int hidden = _model.Network.Shape.HiddenSize;
+        _embeddings.RemoveAll(rows => rows.Start >= length);
+        for (int i = 0; i < _embeddings.Count; i++)
+            if (_embeddings[i].Start + _embeddings[i].Rows.Length / hidden > length)
+                _embeddings[i] = _embeddings[i] with { Rows = _embeddings[i].Rows[..((length - _embeddings[i].Start) * hidden)] };
+    }
+
+    public void Dispose() { }
+}

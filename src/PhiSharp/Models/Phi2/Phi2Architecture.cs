@@ -1,0 +1,19 @@
+using PhiSharp.Formats;
+using PhiSharp.Formats.Gguf;
+using PhiSharp.Formats.HuggingFace;
+using PhiSharp.Models.Decoder;
+
+namespace PhiSharp.Models.Phi2;
+
+/// <summary>PhiForCausalLM, GGUF "phi2": Phi-2, Phi-1.5 and Phi-1. `phi quantize` converts GGUF files of it only.</summary>
+internal sealed class Phi2Architecture : ModelArchitecture
+{
+    public override IReadOnlyList<string> GgufNames => ["phi2"];
+    public override IReadOnlyList<string> HfArchitectures => ["PhiForCausalLM"];
+
+    public override DecoderNetwork FromGguf(GgufFile gguf, LoadOptions options) =>
+        new Phi2Network(gguf, Phi2Config.FromGguf(gguf), Phi2Weights.BindGguf);
+
+    public override DecoderNetwork FromHuggingFace(HfModelConfig config, ITensorSource weights, LoadOptions options) =>
+        new Phi2Network(weights, Phi2Config.FromHuggingFace(config), Phi2Weights.BindHuggingFace);
+}
