@@ -22,7 +22,8 @@ internal sealed class ScoredPieceModel : ISentencePieceModel
         _ids = new Dictionary<string, int>(tokens.Length, StringComparer.Ordinal);
         for (int id = 0; id < tokens.Length; id++) _ids[tokens[id]] = id;
         _scores = scores;
-        // llama.cpp's byte_to_token: the <0xHH> token, else the one-character token of an ASCII byte.
+        // llama.cpp's byte_to_token: the <0xHH> token, else the one-character token of an ASCII byte (where neither
+        // exists llama.cpp throws; the unknown token stands in here).
         _byteIds = new int[256];
         for (int b = 0; b < 256; b++)
             _byteIds[b] = _ids.TryGetValue($"<0x{b:X2}>", out int id) ? id
