@@ -71,7 +71,9 @@ internal static class ModelLoader
                 var scores = gguf.TryGetFloat32Array("tokenizer.ggml.scores", out var s) ? s : new float[tokens.Length];
                 return SentencePieceBpeTokenizer.FromGgufVocabulary(tokens, scores, types,
                     Id("tokenizer.ggml.bos_token_id"), Id("tokenizer.ggml.eos_token_id"), Id("tokenizer.ggml.unknown_token_id"),
-                    Flag("tokenizer.ggml.add_bos_token", true), Flag("tokenizer.ggml.add_eos_token", false));
+                    Flag("tokenizer.ggml.add_bos_token", true), Flag("tokenizer.ggml.add_eos_token", false),
+                    addSpacePrefix: Flag("tokenizer.ggml.add_space_prefix", true),
+                    modelName: gguf.TryGetString("general.name", out string name) ? name : null);
             case "gpt2":
                 return ByteLevelBpeTokenizer.FromGgufVocabulary(tokens, gguf.GetStringArray("tokenizer.ggml.merges"), types,
                     gguf.TryGetString("tokenizer.ggml.pre", out string pre) ? pre : null,

@@ -19,9 +19,12 @@ public sealed class AddedVocabulary
     readonly Dictionary<char, AddedToken[]> _byFirstChar;   // candidates per first char, longest first
     readonly Dictionary<string, AddedToken> _byContent;
     readonly Dictionary<int, AddedToken> _byId;
+    readonly Func<char, bool> _isStrippedWhitespace;
 
-    public AddedVocabulary(IEnumerable<AddedToken> tokens)
+    /// <param name="isStrippedWhitespace">What lstrip/rstrip swallow: Unicode whitespace (HF's rule) unless given.</param>
+    public AddedVocabulary(IEnumerable<AddedToken> tokens, Func<char, bool>? isStrippedWhitespace = null)
     {
+        _isStrippedWhitespace = isStrippedWhitespace ?? char.IsWhiteSpace;
         _tokens = tokens.Where(t => t.Content.Length > 0).ToArray();
         _byContent = new(StringComparer.Ordinal);
         _byId = [];
@@ -62,9 +65,9 @@ public sealed class AddedVocabulary
             }
             int start = i, end = i + match.Content.Length;
             if (match.LStrip)
-                while (start > consumed && char.IsWhiteSpace(text[start - 1])) start--;
+                while (start > consumed && _isStrippedWhitespace(text[start - 1])) start--;
             if (match.RStrip)
-                while (end < text.Length && char.IsWhiteSpace(text[end])) end++;
+                while (end < text.Length && _isStrippedWhitespace(text[end])) end++;
             if (start > consumed) segments.Add(new TextSegment(consumed, start - consumed, null));
             segments.Add(new TextSegment(start, end - start, match.Id));
             consumed = i = end;

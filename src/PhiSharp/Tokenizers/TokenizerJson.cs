@@ -23,6 +23,9 @@ internal sealed class TokenizerJson
     public int? BosId { get; init; }
     public int[] EosIds { get; init; } = [];
 
+    /// <summary>The tokenizer_config.json beside the file, if any: in transformers ≥ 5 its class and flags shape the pipeline.</summary>
+    public HfTokenizerConfig? Config { get; init; }
+
     /// <summary>Decodes through the byte-level alphabet (GPT-2 / Phi-2, o200k) rather than SentencePiece's ▁ and byte fallback.</summary>
     public bool IsByteLevel => Decoder is { } decoder && decoder.TryGetString("type", out string type) && type == "ByteLevel";
 
@@ -60,6 +63,7 @@ internal sealed class TokenizerJson
             SuffixIds = suffix,
             BosId = Id(config?.BosToken),
             EosIds = Id(config?.EosToken) is int eos ? [eos] : [],
+            Config = config,
         };
     }
 

@@ -97,13 +97,14 @@ public sealed class HfFolderQuantizeTests : IDisposable
     [Fact]
     public void Converted_tokenizer_encodes_like_tokenizer_json()
     {
-        // Plain text only: after special tokens llama.cpp-style GGUF tokenizers insert a ▁ that tokenizer.json does not
-        // (docs/FIDELITY.md), a documented difference this conversion does not change.
+        // Plain text that does not start with a space only: after special tokens and before a leading space llama.cpp's
+        // GGUF tokenizer puts a ▁ that transformers 5 does not (docs/TOKENIZERS.md), a documented difference this
+        // conversion does not change.
         string path = _dir.File("q8_0.gguf");
         GgufQuantizer.Quantize(_folder, path, QuantizationScheme.Parse("q8_0"));
         using var converted = LanguageModel.Load(path);
         var reference = TokenizerFixtures.Phi3.Value;
-        foreach (string text in TokenizerFixtures.Corpus.Where(t => !t.Contains("<|") && !t.Contains("</s>") && !t.Contains("<s>")))
+        foreach (string text in TokenizerFixtures.Corpus.Where(t => !t.Contains("<|") && !t.Contains("</s>") && !t.Contains("<s>") && !t.StartsWith(' ')))
             Assert.True(reference.Encode(text).SequenceEqual(converted.Tokenizer.Encode(text)), $"'{text}'");
     }
 

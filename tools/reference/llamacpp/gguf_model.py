@@ -111,16 +111,17 @@ def _bias(rng, n):
 
 
 def phi3(path, *, seed, hidden, heads, kv_heads, ff, layers, vocab, context, rotary_dim=None, tied=False,
-         sliding_window=None, longrope=None, vocabulary=None):
+         sliding_window=None, longrope=None, vocabulary=None, name="phisharp-fixture"):
     """longrope: (original_context, short_factors, long_factors, attention_factor) or None.
-    vocabulary: tokenizer metadata entries (bpe_vocab.py) for a vocabulary of `vocab` tokens instead of the made-up one."""
+    vocabulary: tokenizer metadata entries (bpe_vocab.py) for a vocabulary of `vocab` tokens instead of the made-up one.
+    name: general.name (llama.cpp gives Phi-3's special tokens their rstrip flags only when it contains "phi-3"/"phi3")."""
     rng = Rng(seed)
     head_dim = hidden // heads
     rotary_dim = rotary_dim or head_dim
     a = "phi3."
     meta = [
         ("general.architecture", GGUF_STRING, "phi3"),
-        ("general.name", GGUF_STRING, "phisharp-fixture"),
+        ("general.name", GGUF_STRING, name),
         (a + "context_length", GGUF_UINT32, context),
         (a + "embedding_length", GGUF_UINT32, hidden),
         (a + "feed_forward_length", GGUF_UINT32, ff),

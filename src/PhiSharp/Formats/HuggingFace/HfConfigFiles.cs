@@ -61,6 +61,15 @@ public sealed class HfTokenizerConfig : HfJsonObject
     public bool? AddBosToken => TryGetBool("add_bos_token", out bool value) ? value : null;
     public bool? AddEosToken => TryGetBool("add_eos_token", out bool value) ? value : null;
 
+    /// <summary>"tokenizer_class": the transformers class that loads the folder (it decides the pipeline in transformers ≥ 5).</summary>
+    public string? TokenizerClass => TryGetString("tokenizer_class", out string value) ? value : null;
+
+    /// <summary>"legacy": SentencePiece-style tokenizers' handling of text after special tokens (transformers PR #24565).</summary>
+    public bool? Legacy => TryGetBool("legacy", out bool value) ? value : null;
+
+    /// <summary>"add_prefix_space": whether a ▁ marks the start of the text.</summary>
+    public bool? AddPrefixSpace => TryGetBool("add_prefix_space", out bool value) ? value : null;
+
     /// <summary>"model_max_length"; a number (HF writes 1e30 for "unbounded").</summary>
     public double? ModelMaxLength => TryGetDouble("model_max_length", out double value) ? value : null;
 

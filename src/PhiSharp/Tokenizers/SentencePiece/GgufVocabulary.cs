@@ -1,15 +1,27 @@
 namespace PhiSharp.Tokenizers;
 
 /// <summary>
-/// Reading a SentencePiece vocabulary from GGUF metadata (<c>tokenizer.ggml.tokens / scores / token_type</c>),
-/// which has no merge list and no added-token flags: merges come from the scores, flags from the known Phi rules.
+/// Reading a SentencePiece vocabulary from GGUF metadata (<c>tokenizer.ggml.tokens / scores / token_type</c>), which has
+/// no merge list and no added-token flags: the flags are the ones llama.cpp (src/llama-vocab.cpp, llama_vocab::impl::load)
+/// derives from token types, token texts and the model's name.
 /// </summary>
 internal static class GgufVocabulary
 {
     // llama.cpp's token types (llama_token_type).
     const int Normal = 1, Unknown = 2, Control = 3, UserDefined = 4, Byte = 6;
 
-    /// <summary>Pieces the BPE model builds words from: normal pieces and byte tokens.</summary>
+    /// <summary>
+    /// Texts llama.cpp treats as end-of-generation tokens whatever their type; a user-defined one among them is made a
+    /// control token, so it is no longer matched when special tokens are not parsed (Phi-3's <c>&lt;/s&gt;</c>).
+    /// </summary>
+    static readonly HashSet<string> EndOfGenerationTexts =
+    [
+        "<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>", "<end_of_turn>",
+        "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]", "<|end_of_text|>", "<end_of_utterance>",
+        "<eos>", "<turn|>", "<|tool_response>", "<｜end▁of▁sentence｜>",
+    ];
+
+    /// <summary>Pieces the vocabulary's id ↔ text tables hold: normal pieces and byte tokens.</summary>
     public static Dictionary<string, int> NormalPieces(string[] tokens, int[] types)
     {
         var pieces = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -19,50 +31,27 @@ internal static class GgufVocabulary
     }
 
     /// <summary>
-    /// Control, unknown and user-defined tokens are matched in the text before BPE, like tokenizer.json's added tokens.
-    /// GGUF drops their lstrip/rstrip flags, so the flags every Phi-3 tokenizer.json gives are restored by name:
-    /// the <c>&lt;|…|&gt;</c> chat tokens (not <c>&lt;|endoftext|&gt;</c>) and <c>&lt;/s&gt;</c> swallow the whitespace
-    /// after them, and <c>&lt;/s&gt;</c> is not special. llama.cpp restores the same rstrip flags for Phi-3.
+    /// Control, unknown and user-defined tokens are matched in the text before the model sees it. Control and unknown
+    /// ones only when special tokens are parsed (with the end-of-generation texts counted as control). When general.name
+    /// contains "phi-3" or "phi3" llama.cpp gives every such token rstrip — it swallows the whitespace after it, as Phi-3's
+    /// tokenizer.json says for its chat tokens and <c>&lt;/s&gt;</c> — except <c>&lt;unk&gt;</c>, <c>&lt;s&gt;</c> and
+    /// <c>&lt;|endoftext|&gt;</c>; under any other name no token strips.
     /// </summary>
-    public static AddedToken[] AddedTokens(string[] tokens, int[] types)
+    public static AddedToken[] AddedTokens(string[] tokens, int[] types, string? modelName)
     {
+        bool phi3 = modelName is not null && (modelName.Contains("phi-3", StringComparison.OrdinalIgnoreCase) || modelName.Contains("phi3", StringComparison.OrdinalIgnoreCase));
         var added = new List<AddedToken>();
         for (int id = 0; id < tokens.Length; id++)
         {
             if (types[id] is not (Control or Unknown or UserDefined)) continue;
             string text = tokens[id];
-            bool chatToken = text.StartsWith("<|", StringComparison.Ordinal) && text.EndsWith("|>", StringComparison.Ordinal) && text != "<|endoftext|>";
-            bool endOfSequence = text == "</s>";
             added.Add(new AddedToken(id, text,
-                Special: types[id] != UserDefined && !endOfSequence,
-                RStrip: chatToken || endOfSequence));
+                Special: types[id] != UserDefined || EndOfGenerationTexts.Contains(text),
+                RStrip: phi3 && text is not ("<unk>" or "<s>" or "<|endoftext|>")));
         }
         return added.ToArray();
     }
 
-    /// <summary>
-    /// SentencePiece BPE merges the adjacent pair whose concatenation is the highest-scoring piece. As a merge table:
-    /// every split of a normal piece into two pieces is a merge, ranked by the merged piece's score.
-    /// </summary>
-    public static BpeMerges MergesFromScores(string[] tokens, float[] scores, int[] types, Dictionary<string, int> pieces)
-    {
-        var byScore = Enumerable.Range(0, tokens.Length)
-            .Where(id => types[id] == Normal)
-            .OrderByDescending(id => scores[id]).ThenBy(id => id)
-            .ToArray();
-        var merges = new BpeMerges();
-        for (int rank = 0; rank < byScore.Length; rank++)
-        {
-            int merged = byScore[rank];
-            string text = tokens[merged];
-            for (int split = 1; split < text.Length; split++)
-            {
-                if (char.IsLowSurrogate(text[split])) continue;
-                if (pieces.TryGetValue(text[..split], out int left) && types[left] == Normal
-                    && pieces.TryGetValue(text[split..], out int right) && types[right] == Normal)
-                    merges.Add(left, right, rank, merged);
-            }
-        }
-        return merges;
-    }
+    /// <summary>llama.cpp strips with C's <c>isspace</c> on UTF-8 bytes: ASCII whitespace only, not U+00A0 or U+3000.</summary>
+    public static bool IsStrippedWhitespace(char c) => c is ' ' or '\t' or '\n' or '\v' or '\f' or '\r';
 }

@@ -1,40 +1,28 @@
-using System.Text;
-
 namespace PhiSharp.Tokenizers;
 
 /// <summary>
-/// SentencePiece-style BPE with byte fallback (Llama-2 / Phi-3 vocabularies), run exactly as HF <c>tokenizers</c>
-/// runs such a tokenizer.json: added tokens are split out first, each remaining piece is normalized (▁ for
-/// spaces and in front) and cut into words, each word starts as one symbol per character — unknown characters
-/// fall back to their UTF-8 byte tokens — and adjacent symbols are merged by rank.
+/// SentencePiece-style BPE with byte fallback (Llama-2 / Phi-3 vocabularies): added tokens are split out first, each
+/// remaining piece is normalized (▁ for spaces and in front) and cut into words, and each word is encoded by the
+/// vocabulary's model. From a Hugging Face folder it runs as transformers runs the folder (HF <c>tokenizers</c>' BPE:
+/// <see cref="BpeWordModel"/>); from GGUF as llama.cpp runs the file (<see cref="ScoredPieceModel"/>).
 /// </summary>
 public sealed class SentencePieceBpeTokenizer : ITokenizer
 {
     readonly string?[] _tokenTexts;                 // id → stored text; null for ids no file defines
     readonly Dictionary<string, int> _ids;
-    readonly Dictionary<int, int> _singleCharIds;   // Unicode scalar → id of the one-character piece
-    readonly int[] _byteIds;                        // byte → id of <0xHH>, or -1
-    readonly int? _unknownId;
-    readonly bool _fuseUnknown;
-    readonly bool _byteFallback;
-    readonly BpeMerges _merges;
+    readonly ISentencePieceModel _model;
     readonly AddedVocabulary _added;
     readonly TextNormalizer _normalizer;
     readonly MetaspacePreTokenizer? _preTokenizer;
     readonly TokenDecoder _decoder;
     readonly int[] _prefixIds, _suffixIds;
 
-    SentencePieceBpeTokenizer(Vocabulary vocabulary, BpeMerges merges, AddedVocabulary added, TextNormalizer normalizer,
+    SentencePieceBpeTokenizer(Vocabulary vocabulary, ISentencePieceModel model, AddedVocabulary added, TextNormalizer normalizer,
         MetaspacePreTokenizer? preTokenizer, TokenDecoder decoder, int[] prefixIds, int[] suffixIds, int? bosId, int[] eosIds)
     {
         _tokenTexts = vocabulary.TokenTexts;
         _ids = vocabulary.Ids;
-        _singleCharIds = vocabulary.SingleCharIds;
-        _byteIds = vocabulary.ByteIds;
-        _unknownId = vocabulary.UnknownId;
-        _fuseUnknown = vocabulary.FuseUnknown;
-        _byteFallback = vocabulary.ByteFallback;
-        _merges = merges;
+        _model = model;
         _added = added;
         _normalizer = normalizer;
         _preTokenizer = preTokenizer;
@@ -49,7 +37,10 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
     public int? BosId { get; }
     public IReadOnlyList<int> EosIds { get; }
 
-    /// <summary>Reads a tokenizer.json (and the tokenizer_config.json beside it, for BOS/EOS) with a BPE model.</summary>
+    /// <summary>
+    /// Reads a tokenizer.json (and the tokenizer_config.json beside it, for BOS/EOS and, when it names a Llama
+    /// tokenizer class, the pipeline transformers ≥ 5 runs: <see cref="Transformers5LlamaPipeline"/>) with a BPE model.
+    /// </summary>
     public static SentencePieceBpeTokenizer FromTokenizerJson(string path) => FromTokenizerJson(TokenizerJson.Load(path));
 
     internal static SentencePieceBpeTokenizer FromTokenizerJson(TokenizerJson json)
@@ -71,26 +62,29 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
                 throw new ModelFormatException(path, $"merge {rank} '{left} {right}' names a token that is not in the vocabulary");
             merges.Add(l, r, rank, m);
         }
-        return new SentencePieceBpeTokenizer(vocabulary, merges, new AddedVocabulary(json.AddedTokens),
-            TextNormalizer.FromJson(json.Normalizer), MetaspacePreTokenizer.FromJson(json.PreTokenizer), TokenDecoder.FromJson(json.Decoder),
+        var (normalizer, preTokenizer, decoder) = Transformers5LlamaPipeline.AppliesTo(json.Config)
+            ? (TextNormalizer.None, Transformers5LlamaPipeline.PreTokenizer(json.Config!), Transformers5LlamaPipeline.Decoder(json.Config!))
+            : (TextNormalizer.FromJson(json.Normalizer), MetaspacePreTokenizer.FromJson(json.PreTokenizer), TokenDecoder.FromJson(json.Decoder));
+        return new SentencePieceBpeTokenizer(vocabulary, new BpeWordModel(vocabulary, merges), new AddedVocabulary(json.AddedTokens), normalizer, preTokenizer, decoder,
             json.PrefixIds, json.SuffixIds, json.BosId, json.EosIds);
     }
 
     /// <summary>
-    /// Builds the tokenizer from GGUF metadata (<c>tokenizer.ggml.model</c> = "llama"): pieces, their scores
-    /// (higher merges first, as SentencePiece does) and token types.
+    /// Builds the tokenizer from GGUF metadata (<c>tokenizer.ggml.model</c> = "llama") the way llama.cpp reads it: pieces,
+    /// their scores (higher merges first) and token types; words are encoded by llama.cpp's SentencePiece rule
+    /// (<see cref="ScoredPieceModel"/>) and added tokens get the flags llama.cpp gives them (<see cref="GgufVocabulary"/>;
+    /// <paramref name="modelName"/> is general.name, which decides Phi-3's rstrip flags there).
     /// </summary>
     public static SentencePieceBpeTokenizer FromGgufVocabulary(string[] tokens, float[] scores, int[] tokenTypes,
-        int? bosId, int? eosId, int? unknownId, bool addBos, bool addEos, bool addSpacePrefix = true)
+        int? bosId, int? eosId, int? unknownId, bool addBos, bool addEos, bool addSpacePrefix = true, string? modelName = null)
     {
         if (scores.Length != tokens.Length || tokenTypes.Length != tokens.Length)
             throw new ArgumentException($"tokenizer.ggml.tokens has {tokens.Length} entries but scores has {scores.Length} and token_type {tokenTypes.Length}");
-        var added = GgufVocabulary.AddedTokens(tokens, tokenTypes);
-        var normal = GgufVocabulary.NormalPieces(tokens, tokenTypes);
-        var vocabulary = Vocabulary.Build(normal, added, unknownId, fuseUnknown: true, byteFallback: true, allTokens: tokens);
-        var merges = GgufVocabulary.MergesFromScores(tokens, scores, tokenTypes, normal);
+        var added = GgufVocabulary.AddedTokens(tokens, tokenTypes, modelName);
+        var vocabulary = Vocabulary.Build(GgufVocabulary.NormalPieces(tokens, tokenTypes), added, unknownId, fuseUnknown: true, byteFallback: true, allTokens: tokens);
         int[] Ids(bool flag, int? id) => flag && id is int value ? [value] : [];
-        return new SentencePieceBpeTokenizer(vocabulary, merges, new AddedVocabulary(added),
+        return new SentencePieceBpeTokenizer(vocabulary, new ScoredPieceModel(tokens, scores, unknownId),
+            new AddedVocabulary(added, GgufVocabulary.IsStrippedWhitespace),
             TextNormalizer.SentencePiece(addSpacePrefix), null, TokenDecoder.SentencePiece(addSpacePrefix),
             Ids(addBos, bosId), Ids(addEos, eosId), bosId, eosId is int e ? [e] : []);
     }
@@ -100,7 +94,6 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
         ArgumentNullException.ThrowIfNull(text);
         var ids = new List<int>(text.Length / 3 + 4);
         if (addSpecialTokens) ids.AddRange(_prefixIds);
-        var symbols = new List<int>();
         foreach (var raw in _added.Split(text, parseSpecial, normalizedPass: false))
         {
             if (raw.TokenId is int rawId)
@@ -119,52 +112,15 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
                 string pieceText = normalized.Substring(piece.Start, piece.Length);
                 if (_preTokenizer is null)
                 {
-                    EncodeWord(pieceText, symbols, ids);
+                    _model.Encode(pieceText, ids);
                     continue;
                 }
                 foreach (string word in _preTokenizer.Words(pieceText, startOfInput: raw.Start == 0 && piece.Start == 0))
-                    EncodeWord(word, symbols, ids);
+                    _model.Encode(word, ids);
             }
         }
         if (addSpecialTokens) ids.AddRange(_suffixIds);
         return ids.ToArray();
-    }
-
-    // One symbol per character (or its UTF-8 bytes when the character is not a piece), then BPE merges.
-    void EncodeWord(string word, List<int> symbols, List<int> output)
-    {
-        symbols.Clear();
-        bool lastWasUnknown = false;
-        Span<byte> utf8 = stackalloc byte[4];
-        foreach (var rune in word.EnumerateRunes())
-        {
-            if (_singleCharIds.TryGetValue(rune.Value, out int id))
-            {
-                symbols.Add(id);
-                lastWasUnknown = false;
-                continue;
-            }
-            int length = rune.EncodeToUtf8(utf8);
-            if (_byteFallback && AllBytesKnown(utf8[..length]))
-            {
-                foreach (byte b in utf8[..length]) symbols.Add(_byteIds[b]);
-                lastWasUnknown = false;
-                continue;
-            }
-            if (_unknownId is not int unknown)
-                throw new InvalidOperationException($"character U+{rune.Value:X4} is not in the vocabulary and the tokenizer has no unknown token");
-            if (!(_fuseUnknown && lastWasUnknown)) symbols.Add(unknown);
-            lastWasUnknown = true;
-        }
-        _merges.Apply(symbols);
-        output.AddRange(symbols);
-    }
-
-    bool AllBytesKnown(ReadOnlySpan<byte> bytes)
-    {
-        foreach (byte b in bytes)
-            if (_byteIds[b] < 0) return false;
-        return true;
     }
 
     public string Decode(ReadOnlySpan<int> ids, bool skipSpecialTokens = false)
