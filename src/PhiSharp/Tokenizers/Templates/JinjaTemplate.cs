@@ -30,11 +30,13 @@ public sealed class JinjaTemplate
     /// </summary>
     /// <exception cref="TemplateException">Rendering failed (the template raised an exception, used a value wrongly,
     /// or ran past the limits on output size, loop iterations or macro nesting).</exception>
-    public string Render(IReadOnlyDictionary<string, object?> variables)
+    public string Render(IReadOnlyDictionary<string, object?> variables) => Render(variables, RenderLimits.Default);
+
+    internal string Render(IReadOnlyDictionary<string, object?> variables, RenderLimits limits)
     {
         var globals = new TemplateScope(null);
-        TemplateBuiltins.AddGlobals(globals, RenderLimits.Default.MaxSteps);
+        TemplateBuiltins.AddGlobals(globals, limits.MaxSteps);
         foreach (var (name, value) in variables) globals.Set(name, TemplateValue.From(value));
-        return new TemplateInterpreter(_source, RenderLimits.Default).Render(_program, globals);
+        return new TemplateInterpreter(_source, limits).Render(_program, globals);
     }
 }

@@ -3,7 +3,7 @@ using System.Text;
 namespace PhiSharp.Tokenizers.Templates;
 
 /// <summary>Bounds on one rendering, so that a hostile or broken template fails with an error instead of running away.</summary>
-internal sealed record RenderLimits(int MaxOutputChars = 4 << 20, int MaxSteps = 1_000_000, int MaxCallDepth = 64)
+internal sealed record RenderLimits(int MaxOutputChars = StringValue.MaxLength, int MaxSteps = 1_000_000, int MaxCallDepth = 64)
 {
     public static readonly RenderLimits Default = new();
 }

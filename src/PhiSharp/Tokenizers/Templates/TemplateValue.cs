@@ -93,7 +93,11 @@ internal sealed class FloatValue(double value) : TemplateValue
 
 internal sealed class StringValue(string value) : TemplateValue
 {
-    public string Value { get; } = value;
+    /// <summary>The longest string a template may build (concatenation, replace, join): a doubling loop stops here.</summary>
+    public const int MaxLength = 4 << 20;
+
+    public string Value { get; } = value.Length <= MaxLength ? value
+        : throw new TemplateRuntimeException($"a string of more than {MaxLength} characters");
     public override string TypeName => "string";
     public override bool IsTrue => Value.Length > 0;
     public override string ToString() => Value;
@@ -102,7 +106,11 @@ internal sealed class StringValue(string value) : TemplateValue
 /// <summary>A list, or a tuple (written <c>(a, b)</c>; otherwise the same).</summary>
 internal sealed class ListValue(List<TemplateValue> items, bool isTuple = false) : TemplateValue
 {
-    public List<TemplateValue> Items { get; } = items;
+    /// <summary>The longest list a template may build (concatenation in a loop stops here).</summary>
+    public const int MaxCount = 1 << 20;
+
+    public List<TemplateValue> Items { get; } = items.Count <= MaxCount ? items
+        : throw new TemplateRuntimeException($"a list of more than {MaxCount} items");
     public bool IsTuple { get; } = isTuple;
     public override string TypeName => IsTuple ? "tuple" : "list";
     public override bool IsTrue => Items.Count > 0;
