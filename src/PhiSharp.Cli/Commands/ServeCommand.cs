@@ -19,6 +19,7 @@ static class ServeCommand
         var ragDb = new Option<string?>("--rag-db") { Description = "RAG database (SQLite file or postgres:// URL, from `phi rag ingest`) for chat requests with \"rag\"" };
         var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API, with a chat page at /");
         ModelArguments.AddTo(command);
+        ModelArguments.AddChatFormatTo(command);
         foreach (var option in new Option[] { host, port, apiKey, parallel, queue, context, embedModel, ragDb }) command.Options.Add(option);
         command.SetAction((parse, cancel) => RagCommand.Guard(async () =>
         {
