@@ -41,6 +41,8 @@ static class ServeCommand
             Console.WriteLine($"phi serve: '{server.ModelId}' at {server.Address} (chat page at /, API at /v1"
                 + (embedder is null ? "" : $", embeddings by '{embedder.Metadata.DefaultModelId}'")
                 + (store is null ? "" : ", grounded chat with \"rag\"") + ") · Ctrl+C stops");
+            // Completions still work; say now, not at the first chat request, why chat will not.
+            if (model.ChatTemplate.Problem is { } problem) Console.Error.WriteLine($"warning: /v1/chat/completions will fail: {problem}");
             try
             {
                 await Task.Delay(Timeout.Infinite, cancel);
