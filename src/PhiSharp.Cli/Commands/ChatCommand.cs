@@ -21,6 +21,7 @@ static class ChatCommand
             var options = GenerationArguments.Read(parse);
             options.Sampling.Validate();
             using var model = ModelArguments.Load(parse);
+            model.ChatTemplate.ThrowIfUnusable();
             options = options with { ContextLength = options.ContextLength ?? model.Info.DefaultContextLength };
             KvCacheBudget.Check(model.Info, options.ContextLength.Value, contextName: "--ctx");
             var history = new List<ChatMessage>();

@@ -28,7 +28,7 @@ public sealed class ChatTemplate
         Tools = source is null ? ToolConvention.Generic : ChatTemplateInput.ConventionOf(source);
         var markers = EndOfTurnMarkers.Where(m => source?.Contains(m, StringComparison.Ordinal) == true).ToArray();
         StopTokens = markers.Length > 0 ? markers : ["<|end|>"];
-        _showsSystemTurn = new(() => _template is not null && Render([new ChatMessage("system", "\u0001"), new ChatMessage("user", "")], null, false).Contains('\u0001'));
+        _showsSystemTurn = new(() => ShowsSystemTurn());
     }
 
     /// <summary>The Phi-3-mini format (<see cref="ChatFormat.Phi3"/>) with Phi-3's BOS and EOS texts.</summary>
@@ -77,6 +77,13 @@ public sealed class ChatTemplate
         }
     }
 
+    /// <summary>Throws <see cref="Problem"/> now, for a caller that would otherwise learn of it at the first chat turn.</summary>
+    /// <exception cref="TemplateException">The model has no usable template.</exception>
+    public void ThrowIfUnusable()
+    {
+        if (_problem is not null) throw _problem;
+    }
+
     /// <summary>
     /// Renders <paramref name="messages"/> (and <paramref name="tools"/> the model may call); with
     /// <paramref name="addGenerationPrompt"/> it ends by opening the assistant's turn.
@@ -85,6 +92,19 @@ public sealed class ChatTemplate
     /// failed (the template refused the conversation, e.g. roles that do not alternate).</exception>
     public string Format(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt, IReadOnlyList<ChatTool>? tools = null) =>
         _problem is not null ? throw _problem : Render(messages, tools, addGenerationPrompt);
+
+    /// <summary>Whether a system turn's text reaches the prompt; a template that refuses the probe is taken to show it.</summary>
+    bool ShowsSystemTurn()
+    {
+        try
+        {
+            return Render([new ChatMessage("system", "\u0001"), new ChatMessage("user", "")], null, false).Contains('\u0001');
+        }
+        catch (TemplateException)
+        {
+            return true;
+        }
+    }
 
     string Render(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools, bool addGenerationPrompt)
     {
