@@ -23,7 +23,7 @@ static class ChatCompletionsEndpoint
         var grounded = await GroundedChat.ReadAsync(reader, served, messages, ct);
         bool unknown = grounded is { Hits.Count: 0 };
         var request = CompletionRequest.Read(reader, served, "messages", maxTokens => grounded is null || unknown
-            ? served.Model.Tokenizer.Encode(served.Model.ChatTemplate.Format(messages, addGenerationPrompt: true), parseSpecial: true)
+            ? served.Model.Tokenizer.Encode(Format(served, messages), parseSpecial: true)
             : grounded.Prompt(served, maxTokens), defaultMaxTokens: null);
 
         if (unknown)
@@ -35,6 +35,20 @@ static class ChatCompletionsEndpoint
         using var lease = await served.Slots.AcquireAsync(request.Prompt, ct);
         var tokens = served.Model.Generator.GenerateAsync(lease.Session, request.Prompt, request.Options, ct);
         await ReplyAsync(http, served, request, tokens, grounded, modelRan: true, ct);
+    }
+
+    /// <summary>The model's chat template over <paramref name="messages"/>: a template the conversation breaks (one that
+    /// raises on roles it does not take) is the request's fault; a model without a usable template is the server's.</summary>
+    static string Format(ServedModel served, IReadOnlyList<ChatMessage> messages)
+    {
+        try
+        {
+            return served.Model.ChatTemplate.Format(messages, addGenerationPrompt: true);
+        }
+        catch (Tokenizers.Templates.TemplateException e)
+        {
+            throw served.Model.ChatTemplate.Problem is null ? ApiException.BadRequest(e.Message, "messages") : new ApiException(500, e.Message);
+        }
     }
 
     /// <summary>

@@ -25,6 +25,10 @@ public sealed record LoadOptions
     /// as llama.cpp's files of that type have it), so safetensors run on the integer kernels without a conversion.</summary>
     public Tensors.GgmlType? Quantize { get; init; }
 
+    /// <summary>A built-in chat format to use instead of the model's own chat template; needed to chat with a model
+    /// that ships none (Phi-2, base models) or one that does not parse. Null (the default): the model's template.</summary>
+    public Tokenizers.ChatFormat? ChatFormat { get; init; }
+
     /// <summary>Precision of the key/value cache (float16 by default).</summary>
     public KvCacheType KvCache { get; init; } = KvCacheType.F16;
 

@@ -13,6 +13,7 @@ static class ChatCommand
         var system = new Option<string?>("--system") { Description = "A system prompt for the whole conversation" };
         var command = new Command("chat", "Chat interactively; /reset starts over, /exit (or Ctrl+D) quits, Ctrl+C stops a reply");
         ModelArguments.AddTo(command);
+        ModelArguments.AddChatFormatTo(command);
         GenerationArguments.AddTo(command);
         command.Options.Add(system);
         command.SetAction((parse, cancel) => ModelArguments.Guard(async () =>
@@ -20,6 +21,7 @@ static class ChatCommand
             var options = GenerationArguments.Read(parse);
             options.Sampling.Validate();
             using var model = ModelArguments.Load(parse);
+            model.ChatTemplate.ThrowIfUnusable();
             options = options with { ContextLength = options.ContextLength ?? model.Info.DefaultContextLength };
             KvCacheBudget.Check(model.Info, options.ContextLength.Value, contextName: "--ctx");
             var history = new List<ChatMessage>();

@@ -43,6 +43,15 @@ static class ModelArguments
         Description = "Context length in tokens, at most the model's (default: run: prompt + max tokens; chat: the model's, at most 4096)",
     }.AtLeast(2, "a prompt token and a generated one");
 
+    public static readonly Option<string?> ChatFormat = new("--chat-format")
+    {
+        Description = $"Format chats with a built-in template ({string.Join(", ", Tokenizers.ChatFormats.Names)}) instead of the model's own; "
+            + "needed for a model that ships none (Phi-2) or one that does not parse",
+    };
+
+    /// <summary>Adds <see cref="ChatFormat"/> to a command that formats chats.</summary>
+    public static void AddChatFormatTo(Command command) => command.Options.Add(ChatFormat);
+
     public static void AddTo(Command command)
     {
         command.Options.Add(Model);
@@ -68,6 +77,8 @@ static class ModelArguments
                 "f32" => KvCacheType.F32,
                 var other => throw new ArgumentException($"--kv-cache takes f16 or f32, not '{other}'"),
             },
+            ChatFormat = parse.CommandResult.Command.Options.Contains(ChatFormat) && parse.GetValue(ChatFormat) is { } format
+                ? Tokenizers.ChatFormats.Parse(format) : null,
             Quantize = parse.GetValue(Quantize) switch
             {
                 null => null,

@@ -18,6 +18,7 @@ static class RagAskCommand
         command.Options.Add(RagEmbedding.Mode);
         command.Options.Add(RagEmbedding.Mmr);
         ModelArguments.AddTo(command);
+        ModelArguments.AddChatFormatTo(command);
         GenerationArguments.AddTo(command);
         command.Arguments.Add(question);
         command.SetAction((parse, cancel) => RagCommand.Guard(async () =>

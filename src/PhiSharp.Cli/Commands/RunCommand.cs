@@ -15,6 +15,7 @@ static class RunCommand
         var json = new Option<bool>("--json") { Description = "Print {\"ids\": [...], \"text\": \"...\"} instead of streaming text" };
         var command = new Command("run", "Generate a continuation of a prompt");
         ModelArguments.AddTo(command);
+        ModelArguments.AddChatFormatTo(command);
         GenerationArguments.AddTo(command);
         command.Options.Add(prompt);
         command.Options.Add(ids);

@@ -19,6 +19,7 @@ static class ServeCommand
         var ragDb = new Option<string?>("--rag-db") { Description = "RAG database (SQLite file or postgres:// URL, from `phi rag ingest`) for chat requests with \"rag\"" };
         var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API, with a chat page at /");
         ModelArguments.AddTo(command);
+        ModelArguments.AddChatFormatTo(command);
         foreach (var option in new Option[] { host, port, apiKey, parallel, queue, context, embedModel, ragDb }) command.Options.Add(option);
         command.SetAction((parse, cancel) => RagCommand.Guard(async () =>
         {
@@ -40,6 +41,8 @@ static class ServeCommand
             Console.WriteLine($"phi serve: '{server.ModelId}' at {server.Address} (chat page at /, API at /v1"
                 + (embedder is null ? "" : $", embeddings by '{embedder.Metadata.DefaultModelId}'")
                 + (store is null ? "" : ", grounded chat with \"rag\"") + ") · Ctrl+C stops");
+            // Completions still work; say now, not at the first chat request, why chat will not.
+            if (model.ChatTemplate.Problem is { } problem) Console.Error.WriteLine($"warning: /v1/chat/completions will fail: {problem}");
             try
             {
                 await Task.Delay(Timeout.Infinite, cancel);

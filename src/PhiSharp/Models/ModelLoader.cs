@@ -34,7 +34,7 @@ internal static class ModelLoader
             string name = gguf.GetString("general.architecture");
             RefuseEncoder(architecture, path, name);
             var tokenizer = GgufTokenizer(gguf);
-            var template = Template(gguf.TryGetString("tokenizer.chat_template", out string t) ? t : null, tokenizer);
+            var template = Template(gguf.TryGetString("tokenizer.chat_template", out string t) ? t : null, $"tokenizer.chat_template of {Path.GetFileName(path)}", tokenizer, options);
             var stops = new HashSet<int>(tokenizer.EosIds);
             if (gguf.TryGetInt32("tokenizer.ggml.eot_token_id", out int eot)) stops.Add(eot);
             var network = architecture.FromGguf(gguf, options);
@@ -102,7 +102,7 @@ internal static class ModelLoader
         var tokenizer = File.Exists(tokenizerPath) ? HfTokenizer(tokenizerPath)
             : architecture.TokenizerWithoutTokenizerJson(folder) ?? throw new ModelFormatException(folder, "no tokenizer.json in the model folder");
         string? chatTemplate = File.Exists(Path.Combine(folder, HfTokenizerConfig.FileName)) ? HfTokenizerConfig.Load(folder).ChatTemplate : null;
-        var template = Template(chatTemplate, tokenizer);
+        var template = Template(chatTemplate, $"{HfTokenizerConfig.FileName} of {ModelName.Of(folder)}", tokenizer, options);
         var stops = new HashSet<int>(tokenizer.EosIds);
         if (File.Exists(Path.Combine(folder, HfGenerationConfig.FileName)))
             stops.UnionWith(HfGenerationConfig.Load(folder).EosTokenIds);
@@ -126,11 +126,13 @@ internal static class ModelLoader
         }
     }
 
-    // The template's bos_token / eos_token are the vocabulary's own.
-    static ChatTemplate Template(string? jinja, ITokenizer tokenizer) =>
-        ChatTemplate.FromModelTemplate(jinja,
-            tokenizer.BosId is int bos ? tokenizer.TokenText(bos) : null,
-            tokenizer.EosIds.Count > 0 ? tokenizer.TokenText(tokenizer.EosIds[0]) : null);
+    // The template's bos_token / eos_token are the vocabulary's own. A chosen format replaces the model's template.
+    static ChatTemplate Template(string? jinja, string name, ITokenizer tokenizer, LoadOptions options)
+    {
+        string? bos = tokenizer.BosId is int b ? tokenizer.TokenText(b) : null;
+        string? eos = tokenizer.EosIds.Count > 0 ? tokenizer.TokenText(tokenizer.EosIds[0]) : null;
+        return options.ChatFormat is { } format ? ChatTemplate.FromFormat(format, bos, eos) : ChatTemplate.FromModel(jinja, name, bos, eos);
+    }
 
     static LanguageModel Assemble(ModelInfo info, ICausalLanguageModel network, ITokenizer tokenizer, ChatTemplate template, HashSet<int> stops)
     {

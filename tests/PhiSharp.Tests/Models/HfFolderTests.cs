@@ -106,7 +106,7 @@ public sealed class HfFolderTests : IDisposable
     {
         using var hf = LanguageModel.Load(_folder);
         Assert.Equal(TokenizerFixtures.Phi3.Value.Encode("Hello world"), hf.Tokenizer.Encode("Hello world"));
-        Assert.False(hf.ChatTemplate.IsFallback);
+        Assert.Null(hf.ChatTemplate.Problem);
         Assert.Equal("<|user|>\nHi<|end|>\n<|assistant|>\n", hf.ChatTemplate.Format([new("user", "Hi")], addGenerationPrompt: true));
         Assert.Subset(new HashSet<int> { 32000, 32001, 32007 }, hf.StopTokenIds.ToHashSet());
     }

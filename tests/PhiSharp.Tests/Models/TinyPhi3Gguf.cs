@@ -65,6 +65,7 @@ static class TinyPhi3Gguf
         w.AddMetadata("tokenizer.ggml.eos_token_id", 2u);
         w.AddMetadata("tokenizer.ggml.unknown_token_id", 0u);
         w.AddMetadata("tokenizer.ggml.add_bos_token", false);
+        if (o.ChatTemplate is { } template) w.AddMetadata("tokenizer.chat_template", template);
 
         var random = new Random(11);
         foreach (var (name, dims) in tensors) w.AddTensor(name, GgmlType.F32, dims);
@@ -84,6 +85,9 @@ static class TinyPhi3Gguf
         public string TokenizerModel { get; set; } = "llama";
         public HashSet<string> Omit { get; } = [];
         public Dictionary<string, long[]> Reshape { get; } = [];
+
+        /// <summary>The template a Phi-3 GGUF ships (Phi-3-mini's); null writes a model without one.</summary>
+        public string? ChatTemplate { get; set; } = PhiSharp.Tokenizers.ChatFormats.Template(PhiSharp.Tokenizers.ChatFormat.Phi3);
 
         /// <summary>Positions the model takes; more for prompts that carry retrieved sources (every byte is a token).</summary>
         public uint ContextLength { get; set; } = 256;
