@@ -14,6 +14,7 @@ internal sealed class GrammarConstraint
     readonly TokenVocabulary _vocabulary;
     readonly GrammarAutomaton _automaton;
     readonly int[] _endIds;
+    readonly bool[] _isEnd;
     readonly bool[] _allowed;
     readonly int[] _stateAtDepth;
     int _state;
@@ -26,6 +27,8 @@ internal sealed class GrammarConstraint
         _endIds = [.. endIds.Where(id => (uint)id < (uint)logitCount)];
         _automaton = new GrammarAutomaton(grammar, b => single[b] >= 0 && !_endIds.Contains(single[b]));
         _allowed = new bool[logitCount];
+        _isEnd = new bool[logitCount];
+        foreach (int id in _endIds) _isEnd[id] = true;
         _stateAtDepth = new int[_vocabulary.MaxDepth + 1];
         _state = _automaton.Start;
         if (ShortestCompletion >= Grammar.Infinite)
@@ -81,7 +84,8 @@ internal sealed class GrammarConstraint
             {
                 for (int t = starts[i]; t < starts[i + 1]; t++)
                 {
-                    if ((uint)ids[t] >= (uint)allowed.Length) continue;
+                    // An end token is never text inside the grammar, even one whose piece is plain text (</s>).
+                    if ((uint)ids[t] >= (uint)allowed.Length || _isEnd[ids[t]]) continue;
                     allowed[ids[t]] = true;
                     count++;
                 }
