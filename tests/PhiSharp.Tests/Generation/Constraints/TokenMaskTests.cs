@@ -116,7 +116,7 @@ public sealed class TokenMaskTests
         Assert.True(float.IsNegativeInfinity(logits[278]));    // ▁the
         Assert.True(tokenizer.TryGetId("the", out int the));
         Assert.False(float.IsNegativeInfinity(logits[the]));
-        var e = Assert.Throws<GrammarException>(() => new GrammarConstraint(Grammar.Parse("root ::= \" x\""), tokenizer, [32007], tokenizer.VocabSize).Mask(logits, 100));
+        var e = Assert.Throws<InvalidOperationException>(() => new GrammarConstraint(Grammar.Parse("root ::= \" x\""), tokenizer, [32007], tokenizer.VocabSize).Mask(logits, 100));
         Assert.Contains("drops the first space", e.Message);
     }
 

@@ -52,7 +52,7 @@ internal sealed class GrammarConstraint
             foreach (int id in _endIds) { allowed[id] = true; count++; }
         count += AllowTokens(allowed, remaining - 1);
         if (count == 0)
-            throw new GrammarException("No token can continue the grammar here (a grammar whose output must start with a space, with a vocabulary whose decoder drops the first space?).");
+            throw new InvalidOperationException("No token can continue the grammar here (a grammar whose output must start with a space, with a vocabulary whose decoder drops the first space?).");
         for (int i = 0; i < logits.Length; i++)
             if (!allowed[i]) logits[i] = float.NegativeInfinity;
     }
