@@ -28,6 +28,17 @@ internal static class JsonGrammarText
 
         """;
 
+    /// <summary>A JSON value written compactly (no reflection: this must work in trimmed and AOT apps).</summary>
+    public static string CompactJson(System.Text.Json.JsonElement value)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer)) value.WriteTo(writer);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>A JSON string literal for <paramref name="text"/>.</summary>
+    public static string JsonString(string text) => "\"" + System.Text.Json.JsonEncodedText.Encode(text) + "\"";
+
     /// <summary>A grammar string literal matching exactly <paramref name="text"/>.</summary>
     public static string Literal(string text)
     {

@@ -43,7 +43,7 @@ internal sealed partial class SchemaCompiler
         for (int i = members.Count - 1; i >= 0; i--)
         {
             var (name, value, isRequired) = members[i];
-            string member = $"{JsonGrammarText.Literal(JsonSerializer.Serialize(name))} ws \":\" ws {value}";
+            string member = $"{JsonGrammarText.Literal(JsonGrammarText.JsonString(name))} ws \":\" ws {value}";
             string withComma = $"ws \",\" ws {member} {after}";
             string withoutComma = $"{member} {after}";
             // An optional member left out passes the state on: "after" stays "after", "first" stays "first".

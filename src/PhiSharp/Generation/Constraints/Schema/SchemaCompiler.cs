@@ -190,7 +190,7 @@ internal sealed partial class SchemaCompiler
         _ => value.ValueKind.ToString().ToLowerInvariant(),
     };
 
-    static string Canonical(JsonElement value) => "=" + JsonSerializer.Serialize(value);
+    static string Canonical(JsonElement value) => "=" + JsonGrammarText.CompactJson(value);
 
     /// <summary>const/enum: one of the literal values, keeping only those of the declared type.</summary>
     string Choice(List<JsonElement> values, JsonElement schema, string path, string keyword)
@@ -202,7 +202,7 @@ internal sealed partial class SchemaCompiler
             throw Refuse("enum", path, "'{0}' beside 'const' at {1} is not supported.");
         var types = schema.TryGetProperty("type", out _) ? Types(schema, path) : null;
         if (types is not null && schema.TryGetProperty("nullable", out var n) && n.ValueKind == JsonValueKind.True) types.Add("null");
-        var kept = values.Where(v => types is null || types.Any(t => HasType(v, t))).Select(v => JsonGrammarText.Literal(JsonSerializer.Serialize(v))).Distinct().ToList();
+        var kept = values.Where(v => types is null || types.Any(t => HasType(v, t))).Select(v => JsonGrammarText.Literal(JsonGrammarText.CompactJson(v))).Distinct().ToList();
         if (kept.Count == 0) throw Refuse(keyword, path, "'{0}' at {1} has no value of the declared type.");
         return kept.Count == 1 ? kept[0] : "(" + string.Join(" | ", kept) + ")";
     }
