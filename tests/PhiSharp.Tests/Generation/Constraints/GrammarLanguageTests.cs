@@ -47,6 +47,7 @@ public sealed class GrammarLanguageTests
     [InlineData("root ::= [α-ω]{3}", "λmν", false)]
     [InlineData("root ::= [^α-ω]", "é", true)]
     [InlineData("root ::= [^α-ω]", "β", false)]
+    [InlineData("root ::= \"a\" |", "", true)]
     [InlineData("root ::= \"(\" root \")\" | \"\"", "((()))", true)]
     [InlineData("root ::= \"(\" root \")\" | \"\"", "(()", false)]
     [InlineData("root ::=\n  \"a\"\n  | \"b\"\nother ::= \"c\"", "b", true)]
@@ -57,7 +58,9 @@ public sealed class GrammarLanguageTests
     public void A_negated_class_never_matches_a_lone_surrogate_encoding_or_a_broken_sequence()
     {
         var automaton = new GrammarAutomaton(Grammar.Parse("root ::= [^a]*"), _ => true);
-        Assert.Equal(GrammarAutomaton.Dead, automaton.Step(automaton.Start, 0xED) is var s && s != 0 ? automaton.Step(s, 0xA0) : 0);
+        int ed = automaton.Step(automaton.Start, 0xED);   // ED 80..9F starts U+D000..U+D7FF; ED A0 would be a surrogate
+        Assert.NotEqual(GrammarAutomaton.Dead, ed);
+        Assert.Equal(GrammarAutomaton.Dead, automaton.Step(ed, 0xA0));
         Assert.Equal(GrammarAutomaton.Dead, automaton.Step(automaton.Start, 0x80));
         Assert.Equal(GrammarAutomaton.Dead, automaton.Step(automaton.Start, 0xC0));
         Assert.Equal(GrammarAutomaton.Dead, automaton.Step(automaton.Start, 0xF5));
@@ -78,7 +81,6 @@ public sealed class GrammarLanguageTests
     }
 
     [Theory]
-    [InlineData("root ::= \"a\" |", "")]
     [InlineData("root ::= \"abc", "line 1, column 14: expected '\"' to close the string literal")]
     [InlineData("root ::= [a-", "line 1, column 13: expected ']' to close the character class")]
     [InlineData("root ::= [z-a]", "line 1, column 13: expected a range end at or after U+007A")]
@@ -98,11 +100,6 @@ public sealed class GrammarLanguageTests
     [InlineData("::= \"a\"", "line 1, column 1: expected a rule name")]
     public void A_malformed_grammar_is_refused_with_the_place_and_the_reason(string grammar, string message)
     {
-        if (message.Length == 0)
-        {
-            Assert.True(Matches(grammar, ""));   // an empty alternative is allowed: it matches nothing
-            return;
-        }
         var e = Assert.Throws<GrammarException>(() => Grammar.Parse(grammar));
         Assert.Contains(message, e.Message);
     }
