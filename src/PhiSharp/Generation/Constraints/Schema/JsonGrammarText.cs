@@ -28,16 +28,19 @@ internal static class JsonGrammarText
 
         """;
 
+    // Non-ASCII text is written as itself, not as \u escapes, so the output reads as the schema does.
+    static readonly System.Text.Encodings.Web.JavaScriptEncoder Readable = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+
     /// <summary>A JSON value written compactly (no reflection: this must work in trimmed and AOT apps).</summary>
     public static string CompactJson(System.Text.Json.JsonElement value)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer)) value.WriteTo(writer);
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Encoder = Readable })) value.WriteTo(writer);
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>A JSON string literal for <paramref name="text"/>.</summary>
-    public static string JsonString(string text) => "\"" + System.Text.Json.JsonEncodedText.Encode(text) + "\"";
+    public static string JsonString(string text) => "\"" + System.Text.Json.JsonEncodedText.Encode(text, Readable) + "\"";
 
     /// <summary>A grammar string literal matching exactly <paramref name="text"/>.</summary>
     public static string Literal(string text)
