@@ -25,6 +25,14 @@ static class ChatCompletionsEndpoint
         var request = CompletionRequest.Read(reader, served, "messages", maxTokens => grounded is null || unknown
             ? served.Model.Tokenizer.Encode(Format(served, messages), parseSpecial: true)
             : grounded.Prompt(served, maxTokens), defaultMaxTokens: null);
+        if (ResponseFormat.Read(reader) is { } grammar)
+        {
+            int shortest = served.Model.Generator.ShortestCompletion(grammar);
+            if (request.Options.MaxTokens < shortest)
+                throw ApiException.BadRequest($"max_tokens allows {request.Options.MaxTokens} tokens; the response_format's shortest valid output needs up to {shortest}.",
+                    "max_tokens", "max_tokens_too_small");
+            request = request with { Options = request.Options with { Grammar = grammar } };
+        }
 
         if (unknown)
         {

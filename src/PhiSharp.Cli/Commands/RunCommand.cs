@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using PhiSharp.Generation.Constraints;
 using PhiSharp.Models;
 using PhiSharp.Tokenizers;
 
@@ -13,6 +14,8 @@ static class RunCommand
         var ids = new Option<string>("--ids") { Description = "The prompt as comma-separated token ids" };
         var chat = new Option<bool>("--chat") { Description = "Wrap the prompt in the model's chat format as a user message" };
         var json = new Option<bool>("--json") { Description = "Print {\"ids\": [...], \"text\": \"...\"} instead of streaming text" };
+        var jsonSchema = new Option<FileInfo>("--json-schema") { Description = "Constrain the output to JSON valid against this JSON schema file (subset: docs/TOOLS.md)" };
+        var grammar = new Option<FileInfo>("--grammar") { Description = "Constrain the output to this grammar file (docs/TOOLS.md)" };
         var command = new Command("run", "Generate a continuation of a prompt");
         ModelArguments.AddTo(command);
         ModelArguments.AddChatFormatTo(command);
@@ -21,15 +24,18 @@ static class RunCommand
         command.Options.Add(ids);
         command.Options.Add(chat);
         command.Options.Add(json);
+        command.Options.Add(jsonSchema);
+        command.Options.Add(grammar);
         command.Validators.Add(result =>
         {
             bool hasPrompt = result.GetResult(prompt) is not null, hasIds = result.GetResult(ids) is not null;
             if (hasPrompt == hasIds) result.AddError("Give exactly one of --prompt or --ids.");
             if (hasIds && result.GetResult(chat) is not null) result.AddError("--chat wraps text; use it with --prompt, not --ids.");
+            if (result.GetResult(jsonSchema) is not null && result.GetResult(grammar) is not null) result.AddError("Give at most one of --json-schema or --grammar.");
         });
         command.SetAction((parse, cancel) => ModelArguments.Guard(async () =>
         {
-            var options = GenerationArguments.Read(parse);
+            var options = GenerationArguments.Read(parse) with { Grammar = Constraint(parse.GetValue(jsonSchema), parse.GetValue(grammar)) };
             options.Sampling.Validate();
             int[]? promptIds = parse.GetValue(ids) is { } idText ? ModelArguments.ParseIds(idText) : null;
             using var model = ModelArguments.Load(parse);
@@ -58,5 +64,21 @@ static class RunCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The grammar of --json-schema or --grammar; a file the compiler refuses is one error line naming it.</summary>
+    static Grammar? Constraint(FileInfo? schemaFile, FileInfo? grammarFile)
+    {
+        var file = schemaFile ?? grammarFile;
+        if (file is null) return null;
+        string text = File.ReadAllText(file.FullName);
+        try
+        {
+            return schemaFile is not null ? JsonSchemaGrammar.FromSchema(text) : Grammar.Parse(text);
+        }
+        catch (Exception e) when (e is JsonSchemaException or GrammarException or JsonException)
+        {
+            throw new FormatException($"{(schemaFile is not null ? "--json-schema" : "--grammar")} {file.Name}: {e.Message}");
+        }
     }
 }

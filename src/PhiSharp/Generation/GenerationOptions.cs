@@ -1,3 +1,5 @@
+using PhiSharp.Generation.Constraints;
+
 namespace PhiSharp.Generation;
 
 /// <summary>What one generation call does besides sampling: how long, and when to stop.</summary>
@@ -11,6 +13,14 @@ public sealed record GenerationOptions
 
     /// <summary>Tokens of the KV cache; defaults to prompt + MaxTokens, capped at the model's context.</summary>
     public int? ContextLength { get; init; }
+
+    /// <summary>
+    /// Constrains the output to this grammar (for JSON, <see cref="JsonSchemaGrammar"/>): every token is one the
+    /// grammar allows, generation may end only where the grammar accepts, and the output is complete even when
+    /// MaxTokens or the context ends it (<see cref="FinishReason.Length"/> then). MaxTokens must leave room for the
+    /// grammar's shortest output (<see cref="Generator.ShortestCompletion"/>).
+    /// </summary>
+    public Grammar? Grammar { get; init; }
 }
 
 public enum FinishReason

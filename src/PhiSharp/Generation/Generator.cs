@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using PhiSharp.Generation.Constraints;
 using PhiSharp.Models;
 using PhiSharp.Tokenizers;
 
@@ -35,7 +36,8 @@ public sealed class Generator(ICausalLanguageModel network, ITokenizer tokenizer
             throw new ArgumentException($"The prompt has {prompt.Count} tokens; the context holds {context}.", nameof(prompt));
 
         options.Sampling.Validate();
-        return Run(context, prompt, options, cancellationToken);
+        var constraint = Constrain(options, Math.Min(options.MaxTokens, context - prompt.Count + 1));
+        return Run(context, prompt, options, constraint, cancellationToken);
     }
 
     /// <summary>
@@ -62,7 +64,8 @@ public sealed class Generator(ICausalLanguageModel network, ITokenizer tokenizer
         if (prompt.Count >= session.ContextLength)
             throw new ArgumentException($"The prompt has {prompt.Count} tokens; the context holds {session.ContextLength}.", nameof(prompt));
         options.Sampling.Validate();
-        return Continue(session, prompt, options, cancellationToken);
+        var constraint = Constrain(options, Math.Min(options.MaxTokens, session.ContextLength - prompt.Count + 1));
+        return Continue(session, prompt, options, constraint, cancellationToken);
     }
 
     /// <summary>How many leading tokens of <paramref name="prompt"/> a session holding <paramref name="cached"/> can keep:
@@ -74,14 +77,33 @@ public sealed class Generator(ICausalLanguageModel network, ITokenizer tokenizer
         return n;
     }
 
-    IEnumerable<GeneratedToken> Run(int context, IReadOnlyList<int> prompt, GenerationOptions options, CancellationToken ct)
+    /// <summary>
+    /// Most tokens the shortest output of <paramref name="grammar"/> takes with this tokenizer (counted one per byte,
+    /// an upper bound): MaxTokens below it cannot give a complete output and is refused.
+    /// </summary>
+    public int ShortestCompletion(Grammar grammar) =>
+        new GrammarConstraint(grammar, tokenizer, stopTokenIds, network.VocabSize).ShortestCompletion;
+
+    GrammarConstraint? Constrain(GenerationOptions options, int budget)
+    {
+        if (options.Grammar is null) return null;
+        var constraint = new GrammarConstraint(options.Grammar, tokenizer, stopTokenIds, network.VocabSize);
+        if (budget < constraint.ShortestCompletion)
+            throw new ArgumentException(budget < options.MaxTokens
+                ? $"The context leaves room for {budget} tokens; the grammar's shortest output needs up to {constraint.ShortestCompletion}."
+                : $"MaxTokens is {budget}; the grammar's shortest output needs up to {constraint.ShortestCompletion} tokens.", nameof(options));
+        return constraint;
+    }
+
+    IEnumerable<GeneratedToken> Run(int context, IReadOnlyList<int> prompt, GenerationOptions options, GrammarConstraint? constraint, CancellationToken ct)
     {
         using var session = network.CreateSession(context);
-        foreach (var token in Continue(session, prompt, options, ct))
+        foreach (var token in Continue(session, prompt, options, constraint, ct))
             yield return token;
     }
 
-    IEnumerable<GeneratedToken> Continue(IInferenceSession session, IReadOnlyList<int> prompt, GenerationOptions options, CancellationToken ct)
+    IEnumerable<GeneratedToken> Continue(IInferenceSession session, IReadOnlyList<int> prompt, GenerationOptions options,
+        GrammarConstraint? constraint, CancellationToken ct)
     {
         var sampler = new Sampler(options.Sampling, network.VocabSize);
         var decoder = new StreamingDecoder(tokenizer);
@@ -96,7 +118,10 @@ public sealed class Generator(ICausalLanguageModel network, ITokenizer tokenizer
         for (int produced = 0; produced < options.MaxTokens; produced++)
         {
             ct.ThrowIfCancellationRequested();
+            // Tokens left, this one included: the last one is sampled when the session is full, never appended.
+            constraint?.Mask(logits, Math.Min(options.MaxTokens - produced, session.ContextLength - session.Length + 1));
             int id = sampler.Sample(logits, session.Tokens);
+            constraint?.Accept(id);
             if (stopTokenIds.Contains(id))
             {
                 yield return new GeneratedToken(id, stops.Push(decoder.Flush()) + stops.Flush(), FinishReason.Stop);

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.AI;
+using PhiSharp.Generation.Constraints;
 using PhiSharp.Models;
 using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
 using PhiChatMessage = PhiSharp.Tokenizers.ChatMessage;
@@ -11,7 +12,9 @@ namespace PhiSharp.Generation;
 /// A loaded model as a <c>Microsoft.Extensions.AI</c> <see cref="IChatClient"/>, for in-process use by any
 /// consumer of that abstraction. Messages are rendered with the model's chat template; ChatOptions map to
 /// <see cref="GenerationOptions"/> (MaxOutputTokens, Temperature, TopP, TopK, Seed, StopSequences, Instructions as a
-/// system turn). Calls take turns on one session, so a conversation's next turn reuses its cached history.
+/// system turn, ResponseFormat as constrained decoding: Json any JSON object, ForJsonSchema output that validates
+/// against the schema, so GetResponseAsync&lt;T&gt; always gets a T). Calls take turns on one session, so a
+/// conversation's next turn reuses its cached history.
 /// </summary>
 public sealed class PhiChatClient : IChatClient
 {
@@ -123,6 +126,12 @@ public sealed class PhiChatClient : IChatClient
             MaxTokens = options?.MaxOutputTokens ?? _session.ContextLength,
             StopStrings = options?.StopSequences?.ToArray() ?? [],
             Sampling = sampling,
+            Grammar = options?.ResponseFormat switch
+            {
+                ChatResponseFormatJson { Schema: { } schema } => JsonSchemaGrammar.FromSchema(schema),
+                ChatResponseFormatJson => JsonSchemaGrammar.AnyJsonObject,
+                _ => null,
+            },
         };
     }
 

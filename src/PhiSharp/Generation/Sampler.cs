@@ -43,6 +43,8 @@ public sealed class Sampler
         if (_options.TopK > 0 && _options.TopK < count)
             count = _options.TopK;
         Array.Sort(_scores, _order, 0, n);
+        // Masked tokens (logit −∞, so score +∞) sort last and must never be drawn, even by the fall-back below.
+        while (count > 1 && float.IsPositiveInfinity(_scores[count - 1])) count--;
 
         // Softmax over the kept candidates.
         var probs = _scores.AsSpan(0, count);

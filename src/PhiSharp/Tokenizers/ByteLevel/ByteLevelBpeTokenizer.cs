@@ -130,6 +130,9 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
 
     public bool IsSpecial(int id) => _added.IsSpecial(id);
 
+    /// <summary>The bytes <paramref name="id"/> decodes to (empty for an id no file defines).</summary>
+    internal ReadOnlySpan<byte> TokenBytes(int id) => (uint)id < (uint)_tokenBytes.Length ? _tokenBytes[id] : default;
+
     public bool TryGetId(string tokenText, out int id)
     {
         if (_added.TryGetByContent(tokenText, out var added))
