@@ -5,9 +5,9 @@ using Microsoft.Playwright;
 namespace PhiSharp.Server.Tests.ChatPage;
 
 /// <summary>
-/// Stands in for the model through Playwright's route interception of /v1/chat/completions, so the page's real code
-/// (fetch, stream parsing, rendering) handles a reply whose text the test chooses, hostile text included. Records the
-/// request bodies the page sent.
+/// Stands in for the model, so the page's real code (fetch, stream parsing, rendering) handles a reply whose text the
+/// test chooses, hostile text included: through Playwright's route interception of /v1/chat/completions (recording the
+/// request bodies the page sent), or, where the answer must arrive over time, a stream fed piece by piece.
 /// </summary>
 public sealed class CannedChat
 {
@@ -59,4 +59,41 @@ public sealed class CannedChat
         id = "chatcmpl-canned", @object = "chat.completion.chunk", created = 0, model = "canned",
         choices = new[] { new { index = 0, delta, logprobs = (object?)null, finish_reason = finishReason } },
     };
+
+    /// <summary>
+    /// A script for <c>AddInitScriptAsync</c> that answers the page's chat requests with the pieces, one every
+    /// <paramref name="millisecondsApart"/> ms, through a ReadableStream (Playwright's routes deliver a body at once), so
+    /// the page's own fetch-and-parse code sees an answer arrive over time.
+    /// </summary>
+    public static string TimedStreamScript(IEnumerable<string> pieces, int millisecondsApart)
+    {
+        var list = pieces.ToList();
+        return $$"""
+            (() => {
+              const pieces = {{JsonSerializer.Serialize(list)}};
+              const realFetch = window.fetch;
+              window.fetch = (url, init) => {
+                if (!String(url).endsWith("/v1/chat/completions")) return realFetch(url, init);
+                const encoder = new TextEncoder();
+                const event = data => encoder.encode("data: " + JSON.stringify(data) + "\n\n");
+                let i = 0;
+                const body = new ReadableStream({
+                  pull(controller) {
+                    return new Promise(resolve => setTimeout(() => {
+                      if (i < pieces.length) controller.enqueue(event({ choices: [{ index: 0, delta: { content: pieces[i++] }, finish_reason: null }] }));
+                      else {
+                        controller.enqueue(event({ choices: [{ index: 0, delta: {}, finish_reason: "stop" }] }));
+                        controller.enqueue(event({ choices: [], usage: { prompt_tokens: 5, completion_tokens: pieces.length, total_tokens: pieces.length + 5 } }));
+                        controller.enqueue(encoder.encode("data: [DONE]\n\n"));
+                        controller.close();
+                      }
+                      resolve();
+                    }, {{millisecondsApart}}));
+                  },
+                });
+                return Promise.resolve(new Response(body, { status: 200, headers: { "Content-Type": "text/event-stream" } }));
+              };
+            })();
+            """;
+    }
 }

@@ -37,12 +37,14 @@ public sealed class ChatPageLayoutTests(ChatPageFixture fixture)
     [InlineData("narrow", ColorScheme.Light, 390, 844)]
     public async Task The_layout_follows_the_system_theme_and_never_scrolls_sideways(string name, ColorScheme scheme, int width, int height)
     {
-        await using var open = await fixture.OpenAsync(options: new BrowserNewContextOptions
+        var options = new BrowserNewContextOptions
         {
             ColorScheme = scheme, ViewportSize = new() { Width = width, Height = height }, IsMobile = width < 500, HasTouch = width < 500,
-        });
+        };
+        // Streamed over about half a second, a token's worth at a time, so the stats line shows a real rate.
+        var pieces = Answer.Chunk(8).Select(piece => new string(piece));
+        await using var open = await fixture.OpenAsync(options: options, beforeLoad: page => page.AddInitScriptAsync(CannedChat.TimedStreamScript(pieces, 5)));
         var page = open.Page;
-        await CannedChat.RouteAsync(page, Answer);
         await ConnectedAsync(page);
         await AskAsync(page, "What is a KV cache? Show me some code and a table.");
 

@@ -121,7 +121,8 @@ public sealed class ChatPageSafetyTests(ChatPageFixture fixture)
         // The stream comes from a ReadableStream the test feeds block by block (Playwright's routes answer at once),
         // through the page's own fetch-and-parse code. 120 paragraphs arrive over about a second.
         const int blocks = 120;
-        await using var open = await fixture.OpenAsync(beforeLoad: page => page.AddInitScriptAsync(SlowStream(blocks)));
+        var paragraphs = Enumerable.Range(0, blocks).Select(i => $"Paragraph {i} of the answer, with some words in it.\n\n");
+        await using var open = await fixture.OpenAsync(beforeLoad: page => page.AddInitScriptAsync(CannedChat.TimedStreamScript(paragraphs, millisecondsApart: 8)));
         var page = open.Page;
         await ConnectedAsync(page);
         // Counts the characters of text the page inserts into the answer while it streams.
@@ -143,32 +144,4 @@ public sealed class ChatPageSafetyTests(ChatPageFixture fixture)
         Assert.True(inserted < 8 * length, $"{inserted} characters inserted for an answer of {length}");
         open.AssertContained();
     }
-
-    static string SlowStream(int blocks) => $$"""
-        (() => {
-          const realFetch = window.fetch;
-          window.fetch = (url, init) => {
-            if (!String(url).endsWith("/v1/chat/completions")) return realFetch(url, init);
-            const encoder = new TextEncoder();
-            const event = data => encoder.encode("data: " + JSON.stringify(data) + "\n\n");
-            const chunk = content => event({ choices: [{ index: 0, delta: { content }, finish_reason: null }] });
-            let i = 0;
-            const body = new ReadableStream({
-              pull(controller) {
-                return new Promise(resolve => setTimeout(() => {
-                  if (i < {{blocks}}) controller.enqueue(chunk(`Paragraph ${i++} of the answer, with some words in it.\n\n`));
-                  else {
-                    controller.enqueue(event({ choices: [{ index: 0, delta: {}, finish_reason: "stop" }] }));
-                    controller.enqueue(event({ choices: [], usage: { prompt_tokens: 5, completion_tokens: {{blocks}}, total_tokens: {{blocks + 5}} } }));
-                    controller.enqueue(encoder.encode("data: [DONE]\n\n"));
-                    controller.close();
-                  }
-                  resolve();
-                }, 8));
-              },
-            });
-            return Promise.resolve(new Response(body, { status: 200, headers: { "Content-Type": "text/event-stream" } }));
-          };
-        })();
-        """;
 }

@@ -51,6 +51,45 @@ public sealed class ChatPageTests(ChatPageFixture fixture)
     }
 
     [Fact]
+    public async Task Conversations_export_to_a_file_another_browser_imports_and_a_file_that_is_no_export_is_named_as_such()
+    {
+        await using var first = await fixture.OpenAsync();
+        await CannedChat.RouteAsync(first.Page, "an answer");
+        await ConnectedAsync(first.Page);
+        await AskAsync(first.Page, "keep this");
+        var download = await first.Page.RunAndWaitForDownloadAsync(() => first.Page.ClickAsync("#export"));
+        Assert.Equal("phisharp-conversations.json", download.SuggestedFilename);
+        string path = Path.Combine(Path.GetTempPath(), $"phisharp-export-{Guid.NewGuid():N}.json");
+        await download.SaveAsAsync(path);
+        try
+        {
+            var export = JsonNode.Parse(await File.ReadAllTextAsync(path))!;
+            Assert.Equal("phisharp-conversations", export["format"]!.GetValue<string>());
+            var messages = export["conversations"]!.AsArray().Single()!["messages"]!.AsArray();
+            Assert.Equal(["user:keep this", "assistant:an answer"], messages.Select(m => m!["role"] + ":" + m["content"]));
+
+            await using var second = await fixture.OpenAsync();
+            var page = second.Page;
+            await ConnectedAsync(page);
+            await page.SetInputFilesAsync("#import-file", path);
+            await page.ClickAsync(".conversation-title:text-is('keep this')");
+            Assert.Equal("Imported 1 conversation.", await page.TextContentAsync("#notice"));
+            Assert.Equal(["an answer"], await TextsAsync(page, ".msg.assistant .body"));
+
+            await page.SetInputFilesAsync("#import-file", new Microsoft.Playwright.FilePayload { Name = "notes.json", MimeType = "application/json", Buffer = "{\"a\": 1}"u8.ToArray() });
+            await page.WaitForFunctionAsync("() => document.getElementById('notice').textContent.startsWith('notes.json: ')");
+            Assert.Equal("notes.json: This file is not a PhiSharp conversation export (no \"format\": \"phisharp-conversations\").", await page.TextContentAsync("#notice"));
+            Assert.Equal(1, await page.Locator(".conversation").CountAsync());
+            first.AssertContained();
+            second.AssertContained();
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task A_reply_streams_in_and_stop_or_Esc_ends_it_keeping_the_text_and_freeing_the_slot()
     {
         await using var server = await TestServer.StartAsync(new ServerOptions { Parallel = 1 }, stepDelay: TimeSpan.FromMilliseconds(30));

@@ -198,7 +198,8 @@ $("export").addEventListener("click", () => {
   link.href = URL.createObjectURL(new Blob([store.exportJson()], { type: "application/json" }));
   link.download = "phisharp-conversations.json";
   link.click();
-  URL.revokeObjectURL(link.href);
+  // Released once the download has surely started; revoked at once, Chromium may not have read it yet.
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 });
 $("import").addEventListener("click", () => $("import-file").click());
 $("import-file").addEventListener("change", async () => {

@@ -22,12 +22,14 @@ export class Sidebar {
     item.className = "conversation" + (current ? " current" : "");
     const open = button("conversation-title", titleOf(conversation), () => this.#actions.select(conversation.id));
     if (current) open.setAttribute("aria-current", "true");
-    const rename = button("rename", "Rename", () => this.#rename(item, conversation));
-    const remove = button("delete", "Delete", () => {
+    const rename = button("rename", "✎", () => this.#rename(item, conversation));
+    rename.title = "Rename";
+    const remove = button("delete", "✕", () => {
       if (remove.dataset.confirm) return this.#actions.remove(conversation.id);
       remove.dataset.confirm = "yes";
       remove.textContent = "Delete?";
     });
+    remove.title = "Delete";
     item.append(open, rename, remove);
     return item;
   }
