@@ -218,7 +218,7 @@ public sealed class ChatPageTests(ChatPageFixture fixture)
         await page.ClickAsync("#key-dialog button[value=save]");
         await ConnectedAsync(page);
         Assert.Equal(server.ModelId, await page.TextContentAsync("#model-name"));
-        await SetAsync(page, ("max_tokens", "4"));
+        await SetAsync(page, ("temperature", "0"), ("max_tokens", "4"));
         await AskAsync(page, "hello");
 
         // Kept in the browser: a reload asks nothing.
@@ -235,7 +235,15 @@ public sealed class ChatPageTests(ChatPageFixture fixture)
         var page = open.Page;
         await ConnectedAsync(page);
 
-        // The tiny model's context is 256 tokens and every byte is a token: the real server refuses with 413.
+        // The tiny model's context is 256 tokens and every byte is a token: an answer to 200 bytes fills the rest.
+        await SetAsync(page, ("temperature", "0"));
+        await AskAsync(page, new string('y', 200));
+        Assert.EndsWith("the context is full", await page.TextContentAsync(".msg.assistant .stats"));
+        Assert.Equal("The context is full: the answer was cut. Start a new conversation to continue.", await page.TextContentAsync("#notice"));
+        Assert.Equal("context 256 / 256", await page.TextContentAsync("#context-used"));
+
+        // 400 bytes do not fit at all: the real server refuses with 413.
+        await page.ClickAsync("#new-chat");
         await page.FillAsync("#input", new string('x', 400));
         await page.PressAsync("#input", "Enter");
         await page.WaitForSelectorAsync(".msg.error", new() { Timeout = 10_000 });

@@ -115,15 +115,16 @@ async function answer() {
   controller = null;
   setBusy(false);
   const text = reply.markdown.text;
-  if (text) {
+  // A finished stream (it carries usage) is an answer even when empty: the model may end its turn at once.
+  if (text || usage) {
     const stats = answerStats({ usage, pieces, finish: failure ? "error" : finish, firstAt, lastAt, context: server.context });
     asked.messages.push({ role: "assistant", content: text, stats, ...(sources ? { sources } : {}) });
     if (stats.finish === "context") notify("The context is full: the answer was cut. Start a new conversation to continue.");
   }
-  persist(asked);
-  if (asked !== conversation) return;
+  // A conversation deleted while it was answered stays deleted.
+  if (store.get(asked.id)) persist(asked);
   refresh();
-  if (failure) {
+  if (failure && asked === conversation) {
     transcript.showError(failure.message, regenerate);
     if (failure.status === 401) await askForKey(failure.message);
   }

@@ -63,16 +63,15 @@ export function renderMarkdown(element, text) {
 /**
  * Renders a reply while it streams without re-rendering what is already on screen: blocks that later text can no
  * longer change are rendered once and kept; only the open tail is re-rendered. So a long answer costs the size of its
- * last blocks per update, not its whole length (no quadratic work).
+ * last blocks per update, not its whole length (no quadratic work). The finished answer is rendered whole once more
+ * (renderMarkdown), so link references defined late in it resolve everywhere.
  */
 export class StreamingMarkdown {
-  #element;
   #tail = document.createElement("div");
   #text = "";
   #settled = 0; // characters of #text already rendered into kept blocks
 
   constructor(element) {
-    this.#element = element;
     this.#tail.className = "md-part";
     element.replaceChildren(this.#tail);
   }
@@ -103,10 +102,5 @@ export class StreamingMarkdown {
     } else {
       this.#tail.innerHTML = toHtml(tokens);
     }
-  }
-
-  /** The finished reply, rendered whole once (link references defined late in a reply resolve everywhere). */
-  finish() {
-    renderMarkdown(this.#element, this.#text);
   }
 }
