@@ -32,7 +32,11 @@ function regenerate() {
 
 const sidebar = new Sidebar($("conversation-list"), {
   select(id) { open(store.get(id)); },
-  rename(id, title) { const c = store.get(id); c.title = title; persist(c); refresh(); },
+  rename(id, title) {
+    const c = store.get(id);
+    if (c.title !== title) { c.title = title; persist(c); }
+    refresh();
+  },
   remove(id) {
     store.remove(id);
     if (id === conversation.id) open(store.list()[0] ?? newConversation());
