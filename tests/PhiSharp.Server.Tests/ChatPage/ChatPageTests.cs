@@ -181,7 +181,7 @@ public sealed class ChatPageTests(ChatPageFixture fixture)
     }
 
     [Fact]
-    public async Task Settings_are_remembered_and_sent_with_every_request()
+    public async Task Settings_are_remembered_and_sent_with_every_request_and_Shift_Enter_starts_a_new_line()
     {
         await using var open = await fixture.OpenAsync();
         var page = open.Page;
@@ -190,10 +190,16 @@ public sealed class ChatPageTests(ChatPageFixture fixture)
         await SetAsync(page, ("system", "Be brief."), ("temperature", "0.3"), ("top_p", "0.9"), ("max_tokens", "50"), ("seed", "7"), ("stop", "END\n###"));
         await page.ReloadAsync();
         await ConnectedAsync(page);
-        await AskAsync(page, "hi");
+        // Shift+Enter starts a new line, Enter sends.
+        await page.FocusAsync("#input");
+        await page.Keyboard.TypeAsync("hi");
+        await page.Keyboard.PressAsync("Shift+Enter");
+        await page.Keyboard.TypeAsync("there");
+        await page.Keyboard.PressAsync("Enter");
+        await AnswerCountAsync(page, 1);
 
         var sent = chat.Requests.Single();
-        Assert.Equal(["system:Be brief.", "user:hi"], Roles(sent));
+        Assert.Equal(["system:Be brief.", "user:hi\nthere"], Roles(sent));
         Assert.Equal(0.3, sent["temperature"]!.GetValue<double>());
         Assert.Equal(0.9, sent["top_p"]!.GetValue<double>());
         Assert.Equal(50, sent["max_tokens"]!.GetValue<int>());
