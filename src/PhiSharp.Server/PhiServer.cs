@@ -98,7 +98,7 @@ public sealed class PhiServer : IAsyncDisposable
         app.MapGet("/health", (HttpContext http) => Results.Json(options.ApiKey is { } key && !Authorized(http.Request, key)
             ? new { status = "ok" }
             : Health(served), JsonOptions.Wire));
-        app.MapGet("/", () => Results.Stream(ChatPage(), "text/html; charset=utf-8"));
+        ChatPage.Map(app);
         app.MapFallback((HttpContext http) =>
             throw new ApiException(404, $"No endpoint {http.Request.Method} {http.Request.Path}.", code: "unknown_url"));
         return new PhiServer(app, served, string.Join(" and ", addresses.Select(a => new IPEndPoint(a, options.Port))));
@@ -128,10 +128,6 @@ public sealed class PhiServer : IAsyncDisposable
         // Constant-time comparison, so response timing does not reveal how much of a guess was right.
         return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[bearer.Length..].Trim()), Encoding.UTF8.GetBytes(key));
     }
-
-    static Stream ChatPage() =>
-        typeof(PhiServer).Assembly.GetManifestResourceStream("PhiSharp.Server.wwwroot.index.html")
-        ?? throw new InvalidOperationException("The chat page is missing from the assembly.");
 
     /// <summary>Starts listening; an address that cannot be bound (not this machine's, or its port taken) is a <see cref="ListenException"/>.</summary>
     public async Task StartAsync(CancellationToken ct = default)
