@@ -1,0 +1,127 @@
+namespace PhiSharp.Hub;
+
+/// <summary>What a pull produced: the file or folder to load, and where it came from.</summary>
+/// <param name="Path">A GGUF file, or a Hugging Face folder (a snapshot) for a model loaded as it is.</param>
+/// <param name="Converted">True when the GGUF was made from safetensors by PhiSharp.</param>
+public sealed record PulledModel(string Path, string RepoId, string Commit, bool Converted);
+
+/// <summary>
+/// <c>phi pull</c>: turns a model name into a file on disk, downloading what the cache lacks and converting a
+/// safetensors repository to GGUF once. Files land in the Hugging Face cache exactly as hf_hub_download puts them,
+/// so Python tools find them and PhiSharp finds theirs.
+/// </summary>
+public sealed class ModelPuller : IDisposable
+{
+    const string Revision = "main";
+
+    /// <summary>What a safetensors folder needs besides its weights (tokenizer.model for SentencePiece-only repositories).</summary>
+    static readonly string[] FolderFiles =
+    [
+        "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "tokenizer.model",
+        "special_tokens_map.json", "added_tokens.json", "model.safetensors.index.json",
+    ];
+
+    readonly HubOptions _options;
+    readonly HubClient _client;
+    readonly HubCache _cache;
+    readonly FileDownloader _downloader;
+
+    public ModelPuller(HubOptions options)
+    {
+        _options = options;
+        _client = new HubClient(options);
+        _cache = new HubCache(options.CacheDirectory);
+        _downloader = new FileDownloader(options, _client, _cache);
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    public Task<PulledModel> PullAsync(string name, IProgress<PullProgress>? progress = null, CancellationToken cancellation = default) =>
+        PullAsync(ModelName.Parse(name), progress, cancellation);
+
+    public async Task<PulledModel> PullAsync(ModelName name, IProgress<PullProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        switch (name)
+        {
+            case ModelName.RepositoryFile f:
+                return await FileAsync(f.RepoId, f.FileName, progress, cancellation);
+            case ModelName.Alias { Entry.Unsupported: { } reason }:
+                throw new HubException(reason);
+            case ModelName.Alias { Entry: { GgufRepo: { } repo, GgufFiles: { } files } } a when files.TryGetValue(a.Quantization, out string? file):
+                return await FileAsync(repo, file, progress, cancellation);
+            case ModelName.Alias { Entry.FolderAsIs: true } a:
+                if (a.QuantizationGiven)
+                    throw new HubException($"{a.Entry.Name} cannot be converted to GGUF yet; pull '{a.Entry.Name}' and load it with --quantize q4_0 or q8_0");
+                return await FolderAsync(a.Entry.SourceRepo, await FilesAsync(a.Entry.SourceRepo, cancellation), progress, cancellation);
+            case ModelName.Alias a:
+                return await RepositoryAsync(a.Entry.SourceRepo, a.Quantization, a.QuantizationGiven, progress, cancellation);
+            case ModelName.Repository r:
+                return await RepositoryAsync(r.RepoId, r.Quantization, r.QuantizationGiven, progress, cancellation);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(name));
+        }
+    }
+
+    async Task<PulledModel> FileAsync(string repoId, string file, IProgress<PullProgress>? progress, CancellationToken cancellation)
+    {
+        string path = await _downloader.DownloadAsync(repoId, file, Revision, progress, cancellation);
+        return new PulledModel(path, repoId, CommitOf(path), Converted: false);
+    }
+
+    /// <summary>A repository: its GGUF file of the quantization if it has one; else its safetensors, converted.</summary>
+    async Task<PulledModel> RepositoryAsync(string repoId, string quantization, bool quantizationGiven, IProgress<PullProgress>? progress,
+        CancellationToken cancellation)
+    {
+        var (commit, files) = await FilesAsync(repoId, cancellation);
+        if (GgufChooser.Choose(files, quantization, quantizationGiven) is { } gguf) return await FileAsync(repoId, gguf, progress, cancellation);
+        if (files.Any(f => f.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)))
+            throw new HubException($"'{repoId}' has no {quantization} GGUF file; its GGUF files are " +
+                                   string.Join(", ", files.Where(f => f.EndsWith(".gguf"))) + $" (pull one as {repoId}:FILE)");
+        if (!files.Contains("config.json") || !files.Any(f => f.EndsWith(".safetensors")))
+            throw new HubException($"'{repoId}' holds neither GGUF files nor a safetensors model (config.json and *.safetensors)");
+
+        string converted = Conversion.OutputPath(_options, repoId, commit, quantization);
+        if (File.Exists(converted)) return new PulledModel(converted, repoId, commit, Converted: true);
+        var folder = await FolderAsync(repoId, (commit, files), progress, cancellation);
+        Conversion.Run(folder.Path, converted, quantization, progress, cancellation);
+        return new PulledModel(converted, repoId, folder.Commit, Converted: true);
+    }
+
+    async Task<PulledModel> FolderAsync(string repoId, (string Commit, IReadOnlyList<string> Files) listing, IProgress<PullProgress>? progress,
+        CancellationToken cancellation)
+    {
+        var wanted = listing.Files.Where(f => FolderFiles.Contains(f) || (f.EndsWith(".safetensors") && !f.Contains('/'))).ToList();
+        string? path = null;
+        foreach (string file in wanted) path = await _downloader.DownloadAsync(repoId, file, Revision, progress, cancellation);
+        string folder = Path.GetDirectoryName(path!)!;
+        return new PulledModel(folder, repoId, Path.GetFileName(folder), Converted: false);
+    }
+
+    /// <summary>The repository's files at main: from the model API, or offline (or with the Hub unreachable) from the
+    /// snapshot the cache has for main.</summary>
+    async Task<(string Commit, IReadOnlyList<string> Files)> FilesAsync(string repoId, CancellationToken cancellation)
+    {
+        if (!_options.Offline)
+        {
+            try
+            {
+                var info = await _client.GetRepositoryAsync(repoId, Revision, cancellation);
+                return (info.Commit, info.Files.Select(f => f.Name).ToList());
+            }
+            catch (HubException e) when (e.InnerException is HttpRequestException && _cache.CachedFiles(repoId, Revision) is not null) { }
+        }
+        return _cache.CachedFiles(repoId, Revision) is { } cached
+            ? (_cache.ReadRef(repoId, Revision)!, cached)
+            : throw new HubException($"'{repoId}' is not in the cache ({_options.CacheDirectory}) and offline mode is on (--offline or HF_HUB_OFFLINE)");
+    }
+
+    static string CommitOf(string pointer) => Path.GetFileName(SnapshotRoot(pointer));
+
+    /// <summary>The snapshots/&lt;commit&gt; folder a pointer lies in (a file may be nested in folders of the repository).</summary>
+    static string SnapshotRoot(string pointer)
+    {
+        var dir = new DirectoryInfo(Path.GetDirectoryName(pointer)!);
+        while (dir.Parent is { Name: not "snapshots" } parent) dir = parent;
+        return dir.FullName;
+    }
+}
