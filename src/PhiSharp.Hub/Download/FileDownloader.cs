@@ -152,5 +152,5 @@ sealed class FileDownloader(HubOptions options, HubClient client, HubCache cache
     static bool IsDiskFull(Exception e) => e is IOException && (e.HResult & 0xFFFF) is 28 or 39 or 112;
 
     internal static string Size(long bytes) => bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):F2} GiB"
-        : bytes >= 1L << 20 ? $"{bytes / (double)(1L << 20):F1} MiB" : $"{bytes:N0} bytes";
+        : bytes >= 1L << 20 ? $"{bytes / (double)(1L << 20):F1} MiB" : $"{bytes} bytes";
 }

@@ -14,15 +14,23 @@ static class Conversion
         Path.Combine(options.ConvertedDirectory, "models--" + repoId.Replace("/", "--"), commit,
             $"{repoId.Split('/')[1]}-{quantization}.gguf");
 
-    public static void Run(string folder, string output, string quantization, IProgress<PullProgress>? progress, CancellationToken cancellation)
+    public static void Run(string repoId, string folder, string output, string quantization, IProgress<PullProgress>? progress,
+        CancellationToken cancellation)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         string model = Path.GetFileNameWithoutExtension(output);
         var report = progress is null ? null
             : new Relay(p => progress.Report(new PullProgress(PullStage.Convert, model, p.ElementsDone, p.ElementsTotal)));
+        // The quantizer names the model (general.name) after its folder, which in the cache is a commit hash: it reads
+        // the snapshot through a folder of links named as the repository instead.
+        string staging = Path.Combine(Path.GetDirectoryName(output)!, $".staging-{Guid.NewGuid():N}");
+        string named = Path.Combine(staging, repoId.Split('/')[1]);
         try
         {
-            GgufQuantizer.Quantize(folder, output, QuantizationScheme.Parse(quantization), report, threads: 0, cancellation);
+            Directory.CreateDirectory(named);
+            foreach (string file in Directory.EnumerateFiles(folder))
+                File.CreateSymbolicLink(Path.Combine(named, Path.GetFileName(file)), Path.GetFullPath(file));
+            GgufQuantizer.Quantize(named, output, QuantizationScheme.Parse(quantization), report, threads: 0, cancellation);
         }
         catch (UnsupportedModelException e)
         {
@@ -30,6 +38,7 @@ static class Conversion
         }
         finally
         {
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
             // The folder made for this conversion goes when nothing was written into it.
             string dir = Path.GetDirectoryName(output)!;
             if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);

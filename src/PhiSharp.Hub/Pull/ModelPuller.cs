@@ -83,7 +83,7 @@ public sealed class ModelPuller : IDisposable
         string converted = Conversion.OutputPath(_options, repoId, commit, quantization);
         if (File.Exists(converted)) return new PulledModel(converted, repoId, commit, Converted: true);
         var folder = await FolderAsync(repoId, (commit, files), progress, cancellation);
-        Conversion.Run(folder.Path, converted, quantization, progress, cancellation);
+        Conversion.Run(repoId, folder.Path, converted, quantization, progress, cancellation);
         return new PulledModel(converted, repoId, folder.Commit, Converted: true);
     }
 
