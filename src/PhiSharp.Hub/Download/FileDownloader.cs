@@ -7,7 +7,7 @@ namespace PhiSharp.Hub;
 /// already has the file; a link when the blob is there; otherwise a download into <c>blobs/&lt;etag&gt;.incomplete</c>,
 /// verified, then renamed to the blob. Unlike huggingface_hub today (which gives each attempt its own temporary file)
 /// the <c>.incomplete</c> file is kept when a download is interrupted and the next pull continues it with a
-/// <c>Range</c> request, as huggingface_hub did before 0.24; a download that fails verification or meets a full disk
+/// <c>Range</c> request, as huggingface_hub did before its pull request #4228; a download that fails verification or meets a full disk
 /// leaves no file behind.
 /// </summary>
 sealed class FileDownloader(HubOptions options, HubClient client, HubCache cache)
