@@ -58,7 +58,7 @@ public sealed class CommandLineTests : IAsyncLifetime
         (exit, output, error) = Phi("rm", "phi3");
         Assert.True(exit == 0, error);
         Assert.StartsWith("removed phi3: 1 file(s)", output);
-        Assert.Empty(_f.FilesUnder(_f.Cache));
+        Assert.Equal(["CACHEDIR.TAG"], _f.FilesUnder(_f.Cache)); // the repository is gone; the cache stays tagged
     }
 
     [Fact]

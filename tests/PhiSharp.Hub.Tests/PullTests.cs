@@ -32,6 +32,7 @@ public sealed class PullTests : IAsyncLifetime
         Assert.Equal(repo.Commit, File.ReadAllText(Path.Combine(repoFolder, "refs", "main")));
         Assert.Equal([Path.Combine("blobs", sha), Path.Combine("refs", "main"), Path.Combine("snapshots", repo.Commit, "Phi-3-mini-4k-instruct-q4.gguf")],
             _f.FilesUnder(repoFolder));
+        Assert.StartsWith("Signature: 8a477f597d28d172789f06886806bc55\n", File.ReadAllText(Path.Combine(_f.Cache, "CACHEDIR.TAG")));
         using (var loaded = LanguageModel.Load(pulled.Path)) Assert.Equal("phi3", loaded.Info.Architecture);
     }
 

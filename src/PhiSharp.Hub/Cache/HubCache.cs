@@ -71,5 +71,17 @@ public sealed class HubCache(string root)
         }
     }
 
+    /// <summary>Marks the cache as one backup tools may skip, as huggingface_hub's _create_cachedir_tag does
+    /// (the Cache Directory Tagging Standard: the signature line first).</summary>
+    public void Tag()
+    {
+        string path = Path.Combine(Root, "CACHEDIR.TAG");
+        if (File.Exists(path)) return;
+        Directory.CreateDirectory(Root);
+        File.WriteAllText(path, "Signature: 8a477f597d28d172789f06886806bc55\n" +
+                                "# This file is a cache directory tag created by PhiSharp for the Hugging Face cache.\n" +
+                                "# For information about cache directory tags, see:\n#\thttps://bford.info/cachedir/\n");
+    }
+
     internal static bool IsCommitHash(string revision) => revision.Length == 40 && revision.All(char.IsAsciiHexDigitLower);
 }

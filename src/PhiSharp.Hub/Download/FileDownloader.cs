@@ -59,6 +59,7 @@ sealed class FileDownloader(HubOptions options, HubClient client, HubCache cache
             throw new HubException($"not enough disk space for '{repoId}/{file}': it needs {Size(metadata.Size - have)} and " +
                                    $"{folder} has {Size(free)} free; free some space, or set HF_HUB_CACHE to a larger disk");
         Directory.CreateDirectory(folder);
+        cache.Tag();
 
         var hash = Verifier.For(metadata.Etag, metadata.Size);
         try
