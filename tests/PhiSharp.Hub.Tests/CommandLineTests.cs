@@ -62,6 +62,31 @@ public sealed class CommandLineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pull_killed_mid_download_is_resumed_by_the_next_one()
+    {
+        var model = _f.Hub.Repos["microsoft/Phi-3-mini-4k-instruct-gguf"].Files["Phi-3-mini-4k-instruct-q4.gguf"];
+        string incomplete = Path.Combine(_f.Cache, "models--microsoft--Phi-3-mini-4k-instruct-gguf", "blobs", model.Etag + ".incomplete");
+        _f.Hub.StallAfterBytes = 40_000;
+        using (var process = Process.Start(Start("pull", "phi3"))!)
+        {
+            var clock = Stopwatch.StartNew();
+            while (!(File.Exists(incomplete) && new FileInfo(incomplete).Length == 40_000))
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60) && !process.HasExited, "the download did not start");
+                await Task.Delay(50);
+            }
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        var (exit, output, error) = Phi("pull", "phi3", "--json");
+        Assert.True(exit == 0, error);
+        Assert.Equal("bytes=40000-", _f.Hub.Requests.Last(r => r.Host == "cdn").Range);
+        Assert.Equal(model.Content, File.ReadAllBytes(JsonDocument.Parse(output).RootElement.GetProperty("path").GetString()!));
+        Assert.False(File.Exists(incomplete));
+    }
+
+    [Fact]
     public void A_model_name_is_pulled_on_first_use_and_refused_offline_when_missing()
     {
         var (exit, _, error) = Phi("tokenize", "--model", "phi3", "--offline", "hello");

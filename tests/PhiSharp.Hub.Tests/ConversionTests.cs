@@ -72,6 +72,15 @@ public sealed class ConversionTests : IAsyncLifetime
         Assert.Contains("q8_0", model.Info.TensorTypes.Keys);
     }
 
+    [Fact]
+    public async Task A_folder_that_does_not_fit_is_refused_before_any_file_is_downloaded()
+    {
+        using var puller = new ModelPuller(_f.Options with { FreeBytes = _ => 1_000_000 });
+        var error = await Assert.ThrowsAsync<HubException>(() => puller.PullAsync("phi3.5"));
+        Assert.StartsWith("not enough disk space for 'microsoft/Phi-3.5-mini-instruct': its files need 2.8 MiB", error.Message);
+        Assert.DoesNotContain(_f.Hub.Requests, r => r.Path.Contains("/resolve/"));
+    }
+
     sealed class Progress(Action<PullProgress> report) : IProgress<PullProgress>
     {
         public void Report(PullProgress value) => report(value);

@@ -25,6 +25,8 @@ public sealed class FakeHub : IAsyncDisposable
 
     readonly WebApplication _app;
     readonly ConcurrentDictionary<string, FakeRepo> _repos = new();
+
+    internal IReadOnlyDictionary<string, FakeRepo> Repos => _repos;
     readonly ConcurrentDictionary<string, string> _renamed = new();
     readonly ConcurrentDictionary<string, byte[]> _cdn = new();
 

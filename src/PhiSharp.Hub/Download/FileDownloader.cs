@@ -64,7 +64,8 @@ sealed class FileDownloader(HubOptions options, HubClient client, HubCache cache
         var hash = Verifier.For(metadata.Etag, metadata.Size);
         try
         {
-            await using (var output = new FileStream(incomplete, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, BufferBytes))
+            // Unbuffered: what was received is on disk, so even a killed process leaves a download to resume.
+            await using (var output = new FileStream(incomplete, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0))
             {
                 using var response = await client.OpenAsync(repoId, file, metadata.Location, have, cancellation);
                 if (have > 0 && response.StatusCode != System.Net.HttpStatusCode.PartialContent)

@@ -72,7 +72,8 @@ public sealed class ModelPuller : IDisposable
     async Task<PulledModel> RepositoryAsync(string repoId, string quantization, bool quantizationGiven, IProgress<PullProgress>? progress,
         CancellationToken cancellation)
     {
-        var (commit, files) = await FilesAsync(repoId, cancellation);
+        var listing = await FilesAsync(repoId, cancellation);
+        var (commit, files) = (listing.Commit, listing.Files.Select(f => f.Name).ToList());
         if (GgufChooser.Choose(files, quantization, quantizationGiven) is { } gguf) return await FileAsync(repoId, gguf, progress, cancellation);
         if (files.Any(f => f.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)))
             throw new HubException($"'{repoId}' has no {quantization} GGUF file; its GGUF files are " +
@@ -82,36 +83,42 @@ public sealed class ModelPuller : IDisposable
 
         string converted = Conversion.OutputPath(_options, repoId, commit, quantization);
         if (File.Exists(converted)) return new PulledModel(converted, repoId, commit, Converted: true);
-        var folder = await FolderAsync(repoId, (commit, files), progress, cancellation);
+        var folder = await FolderAsync(repoId, listing, progress, cancellation);
         Conversion.Run(repoId, folder.Path, converted, quantization, progress, cancellation);
         return new PulledModel(converted, repoId, folder.Commit, Converted: true);
     }
 
-    async Task<PulledModel> FolderAsync(string repoId, (string Commit, IReadOnlyList<string> Files) listing, IProgress<PullProgress>? progress,
-        CancellationToken cancellation)
+    async Task<PulledModel> FolderAsync(string repoId, (string Commit, IReadOnlyList<RepositoryFileInfo> Files) listing,
+        IProgress<PullProgress>? progress, CancellationToken cancellation)
     {
-        var wanted = listing.Files.Where(f => FolderFiles.Contains(f) || (f.EndsWith(".safetensors") && !f.Contains('/'))).ToList();
+        var wanted = listing.Files.Where(f => FolderFiles.Contains(f.Name) || (f.Name.EndsWith(".safetensors") && !f.Name.Contains('/'))).ToList();
+        // The whole folder is checked first (each file is checked again as it comes), so a model of several shards does
+        // not stop for want of space after gigabytes of them.
+        long needed = wanted.Where(f => _cache.Find(repoId, f.Name, Revision) is null).Sum(f => f.Size ?? 0), free = _options.FreeBytes(_options.CacheDirectory);
+        if (needed > free)
+            throw new HubException($"not enough disk space for '{repoId}': its files need {FileDownloader.Size(needed)} and " +
+                                   $"{_options.CacheDirectory} has {FileDownloader.Size(free)} free; free some space, or set HF_HUB_CACHE to a larger disk");
         string? path = null;
-        foreach (string file in wanted) path = await _downloader.DownloadAsync(repoId, file, Revision, progress, cancellation);
+        foreach (var file in wanted) path = await _downloader.DownloadAsync(repoId, file.Name, Revision, progress, cancellation);
         string folder = Path.GetDirectoryName(path!)!;
         return new PulledModel(folder, repoId, Path.GetFileName(folder), Converted: false);
     }
 
     /// <summary>The repository's files at main: from the model API, or offline (or with the Hub unreachable) from the
     /// snapshot the cache has for main.</summary>
-    async Task<(string Commit, IReadOnlyList<string> Files)> FilesAsync(string repoId, CancellationToken cancellation)
+    async Task<(string Commit, IReadOnlyList<RepositoryFileInfo> Files)> FilesAsync(string repoId, CancellationToken cancellation)
     {
         if (!_options.Offline)
         {
             try
             {
                 var info = await _client.GetRepositoryAsync(repoId, Revision, cancellation);
-                return (info.Commit, info.Files.Select(f => f.Name).ToList());
+                return (info.Commit, info.Files);
             }
             catch (HubException e) when (e.InnerException is HttpRequestException && _cache.CachedFiles(repoId, Revision) is not null) { }
         }
         return _cache.CachedFiles(repoId, Revision) is { } cached
-            ? (_cache.ReadRef(repoId, Revision)!, cached)
+            ? (_cache.ReadRef(repoId, Revision)!, cached.Select(f => new RepositoryFileInfo(f, null)).ToList())
             : throw new HubException($"'{repoId}' is not in the cache ({_options.CacheDirectory}) and offline mode is on (--offline or HF_HUB_OFFLINE)");
     }
 
