@@ -189,9 +189,10 @@ public sealed class FakeRepo(string id, bool gated, FakeHub hub)
     /// <param name="lfs">Served through the CDN with its SHA-256 as etag (model weights); otherwise served directly with
     /// its git blob id as ETag (config files).</param>
     /// <param name="served">Bytes sent instead of <paramref name="content"/> (a corrupted download).</param>
-    public FakeRepo Add(string name, byte[] content, bool lfs = true, byte[]? served = null)
+    /// <param name="etag">An etag sent instead of the file's own (a hostile server).</param>
+    public FakeRepo Add(string name, byte[] content, bool lfs = true, byte[]? served = null, string? etag = null)
     {
-        var file = new FakeFile(name, content, lfs, served ?? content);
+        var file = new FakeFile(name, content, lfs, served ?? content) { EtagOverride = etag };
         Files[name] = file;
         if (lfs) hub.Publish(file.Etag, file.Served);
         return this;
@@ -201,5 +202,6 @@ public sealed class FakeRepo(string id, bool gated, FakeHub hub)
 public sealed record FakeFile(string Name, byte[] Content, bool Lfs, byte[] Served)
 {
     public string GitBlobId => Convert.ToHexStringLower(SHA1.HashData([.. Encoding.ASCII.GetBytes($"blob {Content.Length}\0"), .. Content]));
-    public string Etag => Lfs ? Convert.ToHexStringLower(SHA256.HashData(Content)) : GitBlobId;
+    public string? EtagOverride { get; init; }
+    public string Etag => EtagOverride ?? (Lfs ? Convert.ToHexStringLower(SHA256.HashData(Content)) : GitBlobId);
 }

@@ -165,6 +165,15 @@ public sealed class PullTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_etag_that_names_a_path_is_refused_before_anything_is_written()
+    {
+        _f.Hub.AddRepo("someone/hostile").Add("tiny.gguf", [1, 2, 3], lfs: false, etag: "../../../escaped");
+        var error = await Assert.ThrowsAsync<HubException>(() => Pull("someone/hostile:tiny.gguf"));
+        Assert.Contains("that is not a plain name", error.Message);
+        Assert.Empty(_f.FilesUnder(_f.Home));
+    }
+
+    [Fact]
     public async Task A_gated_repository_without_a_token_says_to_set_hf_token_and_stores_nothing()
     {
         _f.AddPhi3(gated: true);

@@ -40,7 +40,10 @@ public sealed class HubClient : IDisposable
                 s.GetProperty("rfilename").GetString()!,
                 s.TryGetProperty("lfs", out var lfs) && lfs.TryGetProperty("size", out var lfsSize) ? lfsSize.GetInt64()
                 : s.TryGetProperty("size", out var size) ? size.GetInt64() : null)).ToList();
-            return new RepositoryInfo(repoId, root.GetProperty("sha").GetString()!, files);
+            string commit = root.GetProperty("sha").GetString()!;
+            if (!IsPathSafe(commit)) throw new HubException($"the model API sent a commit for '{repoId}' that is not a plain name ('{commit}')");
+            // A file name that would leave the snapshot folder is not one PhiSharp downloads.
+            return new RepositoryInfo(repoId, commit, files.Where(f => ModelName.IsRelativeFileName(f.Name)).ToList());
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {
@@ -74,6 +77,9 @@ public sealed class HubClient : IDisposable
                 throw new HubException($"{url.GetLeftPart(UriPartial.Authority)} does not look like a Hugging Face Hub (no X-Repo-Commit header); check HF_ENDPOINT and any proxy");
             if (etag is null) throw new HubException($"the Hub sent no ETag for '{repoId}/{file}', so its download could not be verified");
             if (size is null) throw new HubException($"the Hub sent no size for '{repoId}/{file}'");
+            // Both name files in the cache (blobs/<etag>, snapshots/<commit>): a server must not be able to name a path.
+            if (!IsPathSafe(commit) || !IsPathSafe(etag))
+                throw new HubException($"the Hub sent a commit or etag for '{repoId}/{file}' that is not a plain name ('{commit}', '{etag}')");
             return new FileMetadata(commit, etag, size.Value, redirect && location is not null ? location : url);
         }
     }
@@ -152,6 +158,10 @@ public sealed class HubClient : IDisposable
 
     /// <summary>_normalize_etag: W/"x" and "x" are both x.</summary>
     internal static string? NormalizeEtag(string? etag) => etag is null ? null : (etag.StartsWith("W/") ? etag[2..] : etag).Trim('"');
+
+    /// <summary>Letters, digits, '-', '_' and '.', and not a dot alone or two: a hex hash always is.</summary>
+    internal static bool IsPathSafe(string name) =>
+        name.Length is > 0 and <= 128 && name is not ("." or "..") && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
     internal static bool SameHost(Uri a, Uri b) => a.Authority.Equals(b.Authority, StringComparison.OrdinalIgnoreCase) && a.Scheme == b.Scheme;
 }
