@@ -23,13 +23,20 @@ public sealed record HubOptions
     /// writes); needed for gated and private repositories.</summary>
     public string? Token { get; init; }
 
+    /// <summary>How long a metadata request (HEAD, model API) may take: HF_HUB_ETAG_TIMEOUT, 10 s by default.</summary>
+    public TimeSpan MetadataTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a download may wait for its next bytes: HF_HUB_DOWNLOAD_TIMEOUT, 10 s by default.</summary>
+    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Free bytes on the file system holding a folder. Replaceable so that a full disk can be tested.</summary>
     public Func<string, long> FreeBytes { get; init; } = DiskSpace.FreeBytes;
 
     /// <summary>The options huggingface_hub would use in this environment (constants.py): HF_HOME (default
     /// $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface), HF_HUB_CACHE (default HF_HOME/hub; the legacy
     /// HUGGINGFACE_HUB_CACHE is honoured too), HF_ENDPOINT, HF_HUB_OFFLINE (1, ON, YES or TRUE, any case; TRANSFORMERS_OFFLINE
-    /// too), HF_TOKEN, else the file at HF_TOKEN_PATH (default HF_HOME/token).</summary>
+    /// too), HF_TOKEN, else the file at HF_TOKEN_PATH (default HF_HOME/token), HF_HUB_ETAG_TIMEOUT and
+    /// HF_HUB_DOWNLOAD_TIMEOUT (seconds).</summary>
     public static HubOptions FromEnvironment(Func<string, string?>? variable = null)
     {
         variable ??= Environment.GetEnvironmentVariable;
@@ -45,8 +52,13 @@ public sealed record HubOptions
             ConvertedDirectory = Path.Combine(home, "phisharp", "converted"),
             Offline = IsTrue(Get("HF_HUB_OFFLINE") ?? Get("TRANSFORMERS_OFFLINE")),
             Token = string.IsNullOrEmpty(token) ? null : token,
+            MetadataTimeout = Seconds(Get("HF_HUB_ETAG_TIMEOUT")),
+            ReadTimeout = Seconds(Get("HF_HUB_DOWNLOAD_TIMEOUT")),
         };
     }
+
+    /// <summary>A whole number of seconds; anything else (or 0) is the default, 10 s, as constants.py's _as_int.</summary>
+    static TimeSpan Seconds(string? value) => TimeSpan.FromSeconds(int.TryParse(value, out int s) && s > 0 ? s : 10);
 
     static bool IsTrue(string? value) => value?.ToUpperInvariant() is "1" or "ON" or "YES" or "TRUE";
 

@@ -60,9 +60,10 @@ public sealed class NameAndEnvironmentTests
         var env = new Dictionary<string, string>
         {
             ["HF_HOME"] = "/data/hf", ["HF_HUB_CACHE"] = "/fast/hub", ["HF_ENDPOINT"] = "https://mirror.example/", ["HF_HUB_OFFLINE"] = "yes",
-            ["HF_TOKEN"] = "hf_abc",
+            ["HF_TOKEN"] = "hf_abc", ["HF_HUB_ETAG_TIMEOUT"] = "3", ["HF_HUB_DOWNLOAD_TIMEOUT"] = "60",
         };
         var options = HubOptions.FromEnvironment(name => env.GetValueOrDefault(name));
+        Assert.Equal((TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(60)), (options.MetadataTimeout, options.ReadTimeout));
         Assert.Equal(("https://mirror.example", "/fast/hub", Path.Combine("/data/hf", "phisharp", "converted"), true, "hf_abc"),
             (options.Endpoint, options.CacheDirectory, options.ConvertedDirectory, options.Offline, options.Token));
     }

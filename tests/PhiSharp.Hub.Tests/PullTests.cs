@@ -141,6 +141,19 @@ public sealed class PullTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_download_that_stops_sending_times_out_and_resumes()
+    {
+        byte[] model = HubFixture.TinyGguf();
+        _f.AddPhi3(model);
+        _f.Hub.StallAfterBytes = 20_000;
+        var error = await Assert.ThrowsAsync<HubException>(() => Pull("phi3", _f.Options with { ReadTimeout = TimeSpan.FromMilliseconds(300) }));
+        Assert.Contains("stalled at 20000 bytes of", error.Message);
+        var pulled = await Pull("phi3");
+        Assert.Equal("bytes=20000-", _f.Hub.Requests.Last(r => r.Host == "cdn").Range);
+        Assert.Equal(model, File.ReadAllBytes(pulled.Path));
+    }
+
+    [Fact]
     public async Task Bytes_that_do_not_match_the_sha256_etag_are_refused_and_deleted()
     {
         byte[] model = HubFixture.TinyGguf(), corrupted = (byte[])model.Clone();

@@ -79,7 +79,7 @@ sealed class FileDownloader(HubOptions options, HubClient client, HubCache cache
                 {
                     long done = have;
                     progress?.Report(new PullProgress(PullStage.Download, file, done, metadata.Size));
-                    for (int n; (n = await ReadAsync(body, buffer, repoId, file, done, metadata.Size, cancellation)) > 0;)
+                    for (int n; (n = await ReadAsync(body, buffer, repoId, file, done, metadata.Size, options.ReadTimeout, cancellation)) > 0;)
                     {
                         await output.WriteAsync(buffer.AsMemory(0, n), cancellation);
                         hash?.AppendData(buffer, 0, n);
@@ -115,12 +115,21 @@ sealed class FileDownloader(HubOptions options, HubClient client, HubCache cache
         }
     }
 
-    /// <summary>A connection the server drops is an interrupted download, kept for the next pull to resume.</summary>
-    static async ValueTask<int> ReadAsync(Stream body, byte[] buffer, string repoId, string file, long done, long total, CancellationToken cancellation)
+    /// <summary>A connection the server drops, or one that stops sending, is an interrupted download, kept for the next
+    /// pull to resume.</summary>
+    static async ValueTask<int> ReadAsync(Stream body, byte[] buffer, string repoId, string file, long done, long total, TimeSpan timeout,
+        CancellationToken cancellation)
     {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        wait.CancelAfter(timeout);
         try
         {
-            return await body.ReadAsync(buffer, cancellation);
+            return await body.ReadAsync(buffer, wait.Token);
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            throw new HubException($"the download of '{repoId}/{file}' stalled at {Size(done)} of {Size(total)} (no data for " +
+                                   $"{timeout.TotalSeconds:0.#} s, HF_HUB_DOWNLOAD_TIMEOUT); run the same command again to resume it");
         }
         catch (Exception e) when (e is IOException or HttpRequestException && !IsDiskFull(e))
         {

@@ -115,13 +115,22 @@ public sealed class HubClient : IDisposable
         if (_options.Token is { } token && SameHost(request.RequestUri!, new Uri(_options.Endpoint)))
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         HttpResponseMessage response;
+        // Until the headers: a Hub that does not answer in time is as unreachable as one that refuses the connection.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        timeout.CancelAfter(_options.MetadataTimeout);
         try
         {
-            response = await _http.SendAsync(request, completion, cancellation);
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            if (completion == HttpCompletionOption.ResponseContentRead) await response.Content.LoadIntoBufferAsync(timeout.Token);
         }
         catch (HttpRequestException e)
         {
             throw new HubException($"cannot reach {request.RequestUri!.GetLeftPart(UriPartial.Authority)}: {e.Message}", e);
+        }
+        catch (OperationCanceledException e) when (!cancellation.IsCancellationRequested)
+        {
+            throw new HubException($"cannot reach {request.RequestUri!.GetLeftPart(UriPartial.Authority)}: no answer in " +
+                                   $"{_options.MetadataTimeout.TotalSeconds:0.#} s (HF_HUB_ETAG_TIMEOUT)", new HttpRequestException(e.Message, e));
         }
         finally
         {
