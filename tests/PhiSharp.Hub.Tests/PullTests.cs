@@ -224,6 +224,19 @@ public sealed class PullTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cached_file_serves_when_the_hub_refuses_access_but_not_when_it_says_the_file_is_gone()
+    {
+        var repo = _f.AddPhi3();
+        var pulled = await Pull("phi3");
+        _f.AddPhi3(gated: true); // the token the file was pulled with has expired, say
+        Assert.Equal(pulled.Path, (await Pull("phi3")).Path);
+
+        _f.Hub.AddRepo(repo.Id).Commit = repo.Commit; // the same commit, now without the file
+        var error = await Assert.ThrowsAsync<HubException>(() => Pull("phi3"));
+        Assert.Contains("the repository has no such file", error.Message);
+    }
+
+    [Fact]
     public async Task Too_little_free_space_is_refused_before_downloading_and_leaves_nothing()
     {
         _f.AddPhi3();

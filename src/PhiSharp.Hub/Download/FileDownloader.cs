@@ -17,15 +17,17 @@ sealed class FileDownloader(HubOptions options, HubClient client, HubCache cache
     public async Task<string> DownloadAsync(string repoId, string file, string revision, IProgress<PullProgress>? progress,
         CancellationToken cancellation)
     {
-        if (options.Offline) return CachedOrThrow(repoId, file, revision, offlineReason: "offline mode is on (--offline or HF_HUB_OFFLINE)");
+        if (options.Offline)
+            return cache.Find(repoId, file, revision)
+                   ?? throw new HubException($"'{repoId}/{file}' is not in the cache ({options.CacheDirectory}) and offline mode is on (--offline or HF_HUB_OFFLINE)");
         FileMetadata metadata;
         try
         {
             metadata = await client.GetFileMetadataAsync(repoId, file, revision, cancellation);
         }
-        catch (HubException e) when (e.InnerException is HttpRequestException && cache.Find(repoId, file, revision) is { } cached)
+        catch (HubException e) when (e.CacheMayAnswer && cache.Find(repoId, file, revision) is { } cached)
         {
-            // As hf_hub_download: when the Hub cannot be reached, the file last seen at this revision serves.
+            // As hf_hub_download: when the Hub cannot be asked, the file last seen at this revision serves.
             return cached;
         }
         string pointer = cache.PointerPath(repoId, metadata.Commit, file);
@@ -38,10 +40,6 @@ sealed class FileDownloader(HubOptions options, HubClient client, HubCache cache
         cache.WriteRef(repoId, revision, metadata.Commit);
         return pointer;
     }
-
-    string CachedOrThrow(string repoId, string file, string revision, string offlineReason) =>
-        cache.Find(repoId, file, revision)
-        ?? throw new HubException($"'{repoId}/{file}' is not in the cache ({options.CacheDirectory}) and {offlineReason}");
 
     async Task FetchBlobAsync(string repoId, string file, FileMetadata metadata, string blob, IProgress<PullProgress>? progress,
         CancellationToken cancellation)

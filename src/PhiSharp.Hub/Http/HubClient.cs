@@ -125,12 +125,12 @@ public sealed class HubClient : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new HubException($"cannot reach {request.RequestUri!.GetLeftPart(UriPartial.Authority)}: {e.Message}", e);
+            throw new HubException($"cannot reach {request.RequestUri!.GetLeftPart(UriPartial.Authority)}: {e.Message}", e) { CacheMayAnswer = true };
         }
         catch (OperationCanceledException e) when (!cancellation.IsCancellationRequested)
         {
             throw new HubException($"cannot reach {request.RequestUri!.GetLeftPart(UriPartial.Authority)}: no answer in " +
-                                   $"{_options.MetadataTimeout.TotalSeconds:0.#} s (HF_HUB_ETAG_TIMEOUT)", new HttpRequestException(e.Message, e));
+                                   $"{_options.MetadataTimeout.TotalSeconds:0.#} s (HF_HUB_ETAG_TIMEOUT)", e) { CacheMayAnswer = true };
         }
         finally
         {
@@ -150,7 +150,7 @@ public sealed class HubClient : IDisposable
         string tokenAdvice = _options.Token is null
             ? "set HF_TOKEN to a token of an account that has accepted its terms (https://huggingface.co/settings/tokens)"
             : "the token in HF_TOKEN was refused; check that its account has accepted the repository's terms";
-        return code switch
+        var refusal = code switch
         {
             "GatedRepo" => new HubException($"'{repoId}' is a gated repository ({status}): {tokenAdvice}"),
             "RepoNotFound" => new HubException($"repository '{repoId}' not found on {_options.Endpoint} ({status}); if it is private, set HF_TOKEN"),
@@ -160,6 +160,8 @@ public sealed class HubClient : IDisposable
             _ when status == 404 => new HubException($"{what} not found on {_options.Endpoint} (404)"),
             _ => new HubException($"{_options.Endpoint} answered {status} {response.ReasonPhrase} for {what}"),
         };
+        // A file or revision the Hub says does not exist is not looked up in the cache (hf_hub_download re-raises those).
+        return code is "EntryNotFound" or "RevisionNotFound" ? refusal : new HubException(refusal.Message) { CacheMayAnswer = true };
     }
 
     static string? Header(HttpResponseMessage response, string name) =>

@@ -115,7 +115,7 @@ public sealed class ModelPuller : IDisposable
                 var info = await _client.GetRepositoryAsync(repoId, Revision, cancellation);
                 return (info.Commit, info.Files);
             }
-            catch (HubException e) when (e.InnerException is HttpRequestException && _cache.CachedFiles(repoId, Revision) is not null) { }
+            catch (HubException e) when (e.CacheMayAnswer && _cache.CachedFiles(repoId, Revision) is not null) { }
         }
         return _cache.CachedFiles(repoId, Revision) is { } cached
             ? (_cache.ReadRef(repoId, Revision)!, cached.Select(f => new RepositoryFileInfo(f, null)).ToList())
