@@ -73,6 +73,23 @@ public sealed class ConversionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_repository_phi_quantize_cannot_convert_is_given_as_the_folder_to_load_as_it_is()
+    {
+        var phi2 = _f.Hub.AddRepo("someone/phi-2-copy");
+        foreach (string file in Directory.GetFiles(Fixtures.Path("transformers", "phi2")))
+            phi2.Add(Path.GetFileName(file), File.ReadAllBytes(file), lfs: file.EndsWith(".safetensors"));
+        using var puller = new ModelPuller(_f.Options);
+
+        var pulled = await puller.PullAsync("someone/phi-2-copy");
+        Assert.False(pulled.Converted);
+        Assert.Equal(Path.Combine(_f.Cache, "models--someone--phi-2-copy", "snapshots", phi2.Commit), pulled.Path);
+        using (var model = LanguageModel.Load(pulled.Path)) Assert.Equal("PhiForCausalLM", model.Info.Architecture);
+
+        var error = await Assert.ThrowsAsync<HubException>(() => puller.PullAsync("someone/phi-2-copy:q8_0"));
+        Assert.Contains("architecture 'PhiForCausalLM' cannot be converted", error.Message);
+    }
+
+    [Fact]
     public async Task A_folder_that_does_not_fit_is_refused_before_any_file_is_downloaded()
     {
         using var puller = new ModelPuller(_f.Options with { FreeBytes = _ => 1_000_000 });

@@ -84,7 +84,16 @@ public sealed class ModelPuller : IDisposable
         string converted = Conversion.OutputPath(_options, repoId, commit, quantization);
         if (File.Exists(converted)) return new PulledModel(converted, repoId, commit, Converted: true);
         var folder = await FolderAsync(repoId, listing, progress, cancellation);
-        Conversion.Run(repoId, folder.Path, converted, quantization, progress, cancellation);
+        try
+        {
+            Conversion.Run(repoId, folder.Path, converted, quantization, progress, cancellation);
+        }
+        catch (HubException e) when (e.InnerException is UnsupportedModelException && !quantizationGiven)
+        {
+            // An architecture phi quantize cannot convert yet (Phi-2) may still load as a folder; a quantization that
+            // was asked for cannot be had, and says so.
+            return folder;
+        }
         return new PulledModel(converted, repoId, folder.Commit, Converted: true);
     }
 
