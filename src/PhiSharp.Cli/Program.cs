@@ -1,6 +1,7 @@
 using System.CommandLine;
 using PhiSharp.Cli;
 using PhiSharp.Cli.Commands;
+using PhiSharp.Cli.Commands.Models;
 
 var root = new RootCommand("phi — run Microsoft Phi models in pure .NET");
 root.Subcommands.Add(InfoCommand.Create());
@@ -12,5 +13,8 @@ root.Subcommands.Add(QuantizeCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(RagCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(PullCommand.Create());
+root.Subcommands.Add(ListCommand.Create());
+root.Subcommands.Add(RemoveCommand.Create());
 var parse = root.Parse(args);
 return CommandLineErrors.Failed(parse) ? CommandLineErrors.Report(parse) : await parse.InvokeAsync();

@@ -1,15 +1,23 @@
 using System.CommandLine;
 using PhiSharp;
+using PhiSharp.Cli.Commands.Models;
+using PhiSharp.Hub;
 
 namespace PhiSharp.Cli.Commands;
 
 /// <summary>The options every model-loading command shares, and the one place their errors become messages.</summary>
 static class ModelArguments
 {
+    // Not required by the parser: without it the command says how to get a model (ModelLocator).
     public static readonly Option<string> Model = new("--model", "-m")
     {
-        Description = "A GGUF file or a Hugging Face model folder (config.json, *.safetensors, tokenizer.json)",
-        Required = true,
+        Description = "A GGUF file, a Hugging Face model folder (config.json, *.safetensors, tokenizer.json), or a name " +
+                      "downloaded on first use: an alias (phi3, phi4-mini, ...), a repository id or repo:file.gguf (docs/MODELS.md)",
+    };
+
+    public static readonly Option<bool> Offline = new("--offline")
+    {
+        Description = "Load a named model only from the cache (as HF_HUB_OFFLINE=1): never download",
     };
 
     public static readonly Option<int> Threads = new Option<int>("--threads", "-t")
@@ -60,14 +68,18 @@ static class ModelArguments
         command.Options.Add(Mmap);
         command.Options.Add(Quantize);
         command.Options.Add(KvCache);
+        command.Options.Add(Offline);
         command.Validators.Add(result =>
         {
             if (result.GetValue(NoMmap) && result.GetValue(Mmap)) result.AddError("--mmap and --no-mmap exclude each other.");
         });
     }
 
-    public static LanguageModel Load(ParseResult parse) =>
-        LanguageModel.Load(parse.GetValue(Model)!, new LoadOptions
+    /// <summary>Loads --model: a path as it is, a name pulled first (progress as plain lines on stderr when
+    /// <paramref name="plainProgress"/>, as for --json output).</summary>
+    public static LanguageModel Load(ParseResult parse, bool plainProgress = false, CancellationToken cancellation = default) =>
+        LanguageModel.Load(ModelLocator.ResolveAsync(parse.GetValue(Model), parse.GetValue(Offline), plainProgress, cancellation).GetAwaiter().GetResult(),
+            new LoadOptions
         {
             Threads = parse.GetValue(Threads),
             UseMemoryMap = parse.GetValue(Mmap) ? true : parse.GetValue(NoMmap) ? false : null,
@@ -97,7 +109,7 @@ static class ModelArguments
         }
         catch (Exception e) when (e is ModelFormatException or UnsupportedModelException or FileNotFoundException
                                        or DirectoryNotFoundException or ArgumentException or InvalidOperationException
-                                       or IOException or UnauthorizedAccessException or FormatException)
+                                       or IOException or UnauthorizedAccessException or FormatException or HubException)
         {
             Console.Error.WriteLine($"error: {Sentence(e)}");
             return 1;

@@ -35,7 +35,7 @@ static class ServeCommand
             options.Validate();
             using var embedder = parse.GetValue(embedModel) is { } embedPath ? BertEmbeddingGenerator.Load(embedPath) : null;
             using var store = parse.GetValue(ragDb) is { } db ? RagStore.Open(db, create: false) : null;
-            using var model = ModelArguments.Load(parse);
+            using var model = ModelArguments.Load(parse, cancellation: cancel);
             await using var server = PhiServer.Create(model, options, embedder, store);
             await server.StartAsync(cancel);
             Console.WriteLine($"phi serve: '{server.ModelId}' at {server.Address} (chat page at /, API at /v1"

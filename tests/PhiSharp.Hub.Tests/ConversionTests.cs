@@ -1,0 +1,105 @@
+using PhiSharp.Quantization;
+
+using PhiSharp.Tests;
+
+namespace PhiSharp.Hub.Tests;
+
+/// <summary>A repository with only safetensors (most of Microsoft's Phi repositories) is downloaded as a folder and
+/// converted once to GGUF by `phi quantize`'s code, into the converted folder beside the cache.</summary>
+public sealed class ConversionTests : IAsyncLifetime
+{
+    static readonly string Source = Fixtures.Path("transformers", "phi3-mini-4k-f32");
+    HubFixture _f = null!;
+    FakeRepo _repo = null!;
+
+    public async Task InitializeAsync()
+    {
+        _f = await HubFixture.StartAsync();
+        _repo = _f.Hub.AddRepo("microsoft/Phi-3.5-mini-instruct");
+        foreach (string file in Directory.GetFiles(Source))
+            _repo.Add(Path.GetFileName(file), File.ReadAllBytes(file), lfs: file.EndsWith(".safetensors"));
+        _repo.Add("README.md", "# Phi-3.5"u8.ToArray(), lfs: false);
+    }
+
+    public async Task DisposeAsync() => await _f.DisposeAsync();
+
+    [Fact]
+    public async Task An_alias_of_a_safetensors_repository_is_converted_to_the_q4_k_m_file_phi_quantize_writes()
+    {
+        var reports = new List<PullProgress>();
+        using var puller = new ModelPuller(_f.Options);
+        var pulled = await puller.PullAsync("phi3.5", new Progress(reports.Add));
+
+        Assert.True(pulled.Converted);
+        Assert.Equal(Path.Combine(_f.Home, "phisharp", "converted", "models--microsoft--Phi-3.5-mini-instruct", _repo.Commit,
+            "Phi-3.5-mini-instruct-q4_k_m.gguf"), pulled.Path);
+        // phi quantize on the same files in a folder named as the repository (the model's general.name).
+        string named = Directory.CreateDirectory(Path.Combine(_f.Home, "expected", "Phi-3.5-mini-instruct")).FullName;
+        foreach (string file in Directory.GetFiles(Source)) File.Copy(file, Path.Combine(named, Path.GetFileName(file)));
+        string expected = Path.Combine(_f.Home, "expected.gguf");
+        GgufQuantizer.Quantize(named, expected, QuantizationScheme.Parse("q4_k_m"), threads: 1);
+        Assert.Equal(File.ReadAllBytes(expected), File.ReadAllBytes(pulled.Path));
+
+        // The folder is in the cache as huggingface_hub would have it (the README is not needed, so not fetched).
+        string snapshot = Path.Combine(_f.Cache, "models--microsoft--Phi-3.5-mini-instruct", "snapshots", _repo.Commit);
+        Assert.Equal(Directory.GetFiles(Source).Select(Path.GetFileName).Order(), _f.FilesUnder(snapshot));
+        Assert.Contains(reports, r => r.Stage == PullStage.Convert && r.Done == r.Total && r.Item == "Phi-3.5-mini-instruct-q4_k_m");
+    }
+
+    [Fact]
+    public async Task The_conversion_is_made_once_and_found_again_offline()
+    {
+        using var puller = new ModelPuller(_f.Options);
+        var first = await puller.PullAsync("phi3.5");
+        var written = File.GetLastWriteTimeUtc(first.Path);
+        int requests = _f.Hub.Requests.Count;
+
+        using var offline = new ModelPuller(_f.Options with { Offline = true });
+        var again = await offline.PullAsync("phi3.5");
+
+        Assert.Equal(first.Path, again.Path);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(again.Path));
+        Assert.Equal(requests, _f.Hub.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Another_quantization_tag_is_another_conversion()
+    {
+        using var puller = new ModelPuller(_f.Options);
+        var q8 = await puller.PullAsync("phi3.5:q8_0");
+        Assert.EndsWith("Phi-3.5-mini-instruct-q8_0.gguf", q8.Path);
+        using var model = LanguageModel.Load(q8.Path);
+        Assert.Contains("q8_0", model.Info.TensorTypes.Keys);
+    }
+
+    [Fact]
+    public async Task A_repository_phi_quantize_cannot_convert_is_given_as_the_folder_to_load_as_it_is()
+    {
+        var phi2 = _f.Hub.AddRepo("someone/phi-2-copy");
+        foreach (string file in Directory.GetFiles(Fixtures.Path("transformers", "phi2")))
+            phi2.Add(Path.GetFileName(file), File.ReadAllBytes(file), lfs: file.EndsWith(".safetensors"));
+        using var puller = new ModelPuller(_f.Options);
+
+        var pulled = await puller.PullAsync("someone/phi-2-copy");
+        Assert.False(pulled.Converted);
+        Assert.Equal(Path.Combine(_f.Cache, "models--someone--phi-2-copy", "snapshots", phi2.Commit), pulled.Path);
+        using (var model = LanguageModel.Load(pulled.Path)) Assert.Equal("PhiForCausalLM", model.Info.Architecture);
+
+        var error = await Assert.ThrowsAsync<HubException>(() => puller.PullAsync("someone/phi-2-copy:q8_0"));
+        Assert.Contains("architecture 'PhiForCausalLM' cannot be converted", error.Message);
+    }
+
+    [Fact]
+    public async Task A_folder_that_does_not_fit_is_refused_before_any_file_is_downloaded()
+    {
+        using var puller = new ModelPuller(_f.Options with { FreeBytes = _ => 1_000_000 });
+        var error = await Assert.ThrowsAsync<HubException>(() => puller.PullAsync("phi3.5"));
+        Assert.StartsWith("not enough disk space for 'microsoft/Phi-3.5-mini-instruct': its files need 2.8 MiB", error.Message);
+        Assert.DoesNotContain(_f.Hub.Requests, r => r.Path.Contains("/resolve/"));
+    }
+
+    sealed class Progress(Action<PullProgress> report) : IProgress<PullProgress>
+    {
+        public void Report(PullProgress value) => report(value);
+    }
+}
