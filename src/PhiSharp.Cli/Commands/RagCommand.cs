@@ -140,7 +140,7 @@ static class RagCommand
             foreach (var k in RetrievalEvaluation.CutOffs) table.AddColumn($"recall@{k}");
             table.AddColumn("MRR");
             string lexical = store is PostgresRagStore ? "lexical (ts_rank_cd)" : "lexical (BM25)";
-            string label = mode switch { RetrievalMode.Lexical => lexical, RetrievalMode.Vector => "vector (cosine)", _ => "hybrid (RRF)" };
+            string label = mode switch { RetrievalMode.Lexical => lexical, RetrievalMode.Vector => "vector (cosine)", _ => "hybrid" };
             table.AddRow([ label, result.Questions.ToString(), .. RetrievalEvaluation.CutOffs.Select(k => result.RecallAt[k].ToString("F3")), result.Mrr.ToString("F3") ]);
             AnsiConsole.Write(table);
             return 0;
