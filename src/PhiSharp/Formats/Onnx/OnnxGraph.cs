@@ -112,7 +112,7 @@ public sealed class OnnxGraph
             switch (field)
             {
                 case 1: r.ReadInt64s(wire, dims); break;
-                case 2: dataType = checked((int)r.ReadInt64()); break;
+                case 2: dataType = (int)r.ReadInt64(); break;   // an unknown value is only OnnxDataType.Other
                 case 4 when wire == WireType.LengthDelimited: packedFloats = r.ReadBytes(); break;
                 case 5: r.ReadInt64s(wire, int32s); break;
                 case 7: r.ReadInt64s(wire, int64s); break;

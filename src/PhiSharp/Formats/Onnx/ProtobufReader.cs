@@ -21,9 +21,9 @@ internal struct ProtobufReader(ReadOnlyMemory<byte> message, string source)
         wire = default;
         if (AtEnd) return false;
         ulong key = ReadVarint();
-        field = checked((int)(key >> 3));
+        if (key >> 3 is 0 or > int.MaxValue) throw Error($"field number {key >> 3}");
+        field = (int)(key >> 3);
         wire = (WireType)(key & 7);
-        if (field == 0) throw Error("field number 0");
         return true;
     }
 
