@@ -28,7 +28,7 @@ static class RagAskCommand
             options.Sampling.Validate();
             using var store = RagStore.Open(parse.GetValue(db)!, create: false);
             IReadOnlyList<RetrievedChunk> hits;
-            using (var embedder = RagEmbedding.Load(parse))
+            using (var embedder = RagEmbedding.ForSearch(parse, store))
                 hits = await new Retriever(store, embedder).SearchAsync(text, parse.GetValue(top), parse.GetValue(RagEmbedding.Mode),
                     parse.GetValue(RagEmbedding.Mmr), cancel);
             if (hits.Count == 0)

@@ -49,7 +49,7 @@ static class RagCommand
             var given = parse.GetValue(paths)!;
             var found = Ingestor.FindFiles(given, exclude: PostgresUrl.IsPostgres(db) ? null : db);
             var folders = given.Where(Directory.Exists).ToList();
-            using var embedder = RagEmbedding.Load(parse);
+            using var embedder = RagEmbedding.ForIngest(parse);
             using var store = RagStore.Open(db, create: true);
             var ingestor = new Ingestor(store, chunker, embedder);
             IngestReport report = null!;
@@ -63,7 +63,8 @@ static class RagCommand
                 AnsiConsole.MarkupLineInterpolated($"[yellow]skipped[/] {DocumentPath.Display(skipped.Path)}: {skipped.Reason}");
             var counts = store.Counts();
             AnsiConsole.WriteLine($"{report.Added} added, {report.Updated} updated, {report.Unchanged} unchanged, {report.Removed} removed, {report.Skipped.Count} skipped; " +
-                                  $"{report.Chunks} chunks written; the database holds {counts.Documents} documents in {counts.Chunks} chunks");
+                                  $"{report.Chunks} chunks written; the database holds {counts.Documents} documents in {counts.Chunks} chunks" +
+                                  (embedder is null ? " (no vectors: lexical search only)" : $", {counts.Vectors} with vectors by '{embedder.Metadata.DefaultModelId}'"));
             return 0;
         }));
         return command;
@@ -83,8 +84,8 @@ static class RagCommand
         command.Arguments.Add(query);
         command.SetAction((parse, cancel) => Guard(async () =>
         {
-            using var embedder = RagEmbedding.Load(parse);
             using var store = RagStore.Open(parse.GetValue(Db)!, create: false);
+            using var embedder = RagEmbedding.ForSearch(parse, store);
             var hits = await new Retriever(store, embedder).SearchAsync(parse.GetValue(query)!, parse.GetValue(Top), parse.GetValue(RagEmbedding.Mode),
                 parse.GetValue(RagEmbedding.Mmr), cancel);
             if (parse.GetValue(json))
@@ -122,8 +123,8 @@ static class RagCommand
         command.SetAction((parse, cancel) => Guard(async () =>
         {
             var set = RetrievalEvaluation.ReadQuestions(parse.GetValue(questions)!);
-            using var embedder = RagEmbedding.Load(parse);
             using var store = RagStore.Open(parse.GetValue(Db)!, create: false);
+            using var embedder = RagEmbedding.ForSearch(parse, store);
             var retriever = new Retriever(store, embedder);
             var mode = parse.GetValue(RagEmbedding.Mode) ?? retriever.DefaultMode;
             var result = await RetrievalEvaluation.RunAsync(retriever, set, mode, parse.GetValue(RagEmbedding.Mmr), cancel);
@@ -140,7 +141,7 @@ static class RagCommand
             foreach (var k in RetrievalEvaluation.CutOffs) table.AddColumn($"recall@{k}");
             table.AddColumn("MRR");
             string lexical = store is PostgresRagStore ? "lexical (ts_rank_cd)" : "lexical (BM25)";
-            string label = mode switch { RetrievalMode.Lexical => lexical, RetrievalMode.Vector => "vector (cosine)", _ => "hybrid (RRF)" };
+            string label = mode switch { RetrievalMode.Lexical => lexical, RetrievalMode.Vector => "vector (cosine)", _ => "hybrid" };
             table.AddRow([ label, result.Questions.ToString(), .. RetrievalEvaluation.CutOffs.Select(k => result.RecallAt[k].ToString("F3")), result.Mrr.ToString("F3") ]);
             AnsiConsole.Write(table);
             return 0;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PhiSharp.Models.Bert;
+using PhiSharp.Rag.Embedding;
 using PhiSharp.Rag.Storage;
 using PhiSharp.Server;
 
@@ -15,7 +16,7 @@ static class ServeCommand
         var parallel = new Option<int>("--parallel") { Description = "Requests decoded at once, each with its own KV cache (all of them must fit the available memory)", DefaultValueFactory = _ => 1 };
         var queue = new Option<int>("--queue") { Description = "Requests that may wait for a slot before new ones get 503", DefaultValueFactory = _ => 64 };
         var context = new Option<int?>("--ctx") { Description = "Context length of each slot in tokens, at most the model's (default: the model's, at most 4096)" };
-        var embedModel = new Option<string?>("--embed-model") { Description = "Embedding model (GGUF bert / nomic-bert, or a Hugging Face folder) served at /v1/embeddings" };
+        var embedModel = new Option<string?>("--embed-model") { Description = "Embedding model (GGUF bert / nomic-bert, or a Hugging Face folder) served at /v1/embeddings and used by --rag-db; with --rag-db the default is the built-in all-MiniLM-L6-v2 ('none': lexical retrieval only)" };
         var ragDb = new Option<string?>("--rag-db") { Description = "RAG database (SQLite file or postgres:// URL, from `phi rag ingest`) for chat requests with \"rag\"" };
         var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API, with a chat page at /");
         ModelArguments.AddTo(command);
@@ -33,14 +34,22 @@ static class ServeCommand
                 ContextLength = parse.GetValue(context),
             };
             options.Validate();
-            using var embedder = parse.GetValue(embedModel) is { } embedPath ? BertEmbeddingGenerator.Load(embedPath) : null;
             using var store = parse.GetValue(ragDb) is { } db ? RagStore.Open(db, create: false) : null;
+            // Grounded chat retrieves with the store's model: the built-in one unless another (or none) is named.
+            using var embedder = parse.GetValue(embedModel) switch
+            {
+                RagEmbedding.None => null,
+                { } embedPath => BertEmbeddingGenerator.Load(embedPath),
+                null when store is not null && store.Counts().Vectors > 0 => BuiltInEmbeddingModel.Load(),
+                null => null,
+            };
             using var model = ModelArguments.Load(parse, cancellation: cancel);
             await using var server = PhiServer.Create(model, options, embedder, store);
             await server.StartAsync(cancel);
             Console.WriteLine($"phi serve: '{server.ModelId}' at {server.Address} (chat page at /, API at /v1"
                 + (embedder is null ? "" : $", embeddings by '{embedder.Metadata.DefaultModelId}'")
-                + (store is null ? "" : ", grounded chat with \"rag\"") + ") · Ctrl+C stops");
+                + (store is null ? "" : ", grounded chat with \"rag\"" + (embedder is null ? " (lexical: no vectors)" : ""))
+                + ") · Ctrl+C stops");
             // Completions still work; say now, not at the first chat request, why chat will not.
             if (model.ChatTemplate.Problem is { } problem) Console.Error.WriteLine($"warning: /v1/chat/completions will fail: {problem}");
             try

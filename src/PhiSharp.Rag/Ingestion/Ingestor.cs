@@ -17,7 +17,8 @@ public sealed record IngestReport(int Added, int Updated, int Unchanged, int Rem
 /// bytes: an unchanged file costs one hash and no write; a changed one has all its chunks replaced in one
 /// transaction, so a run that dies part-way leaves every file either fully old or fully new, and the next run
 /// picks up where it stopped. An unchanged file stored without vectors is re-ingested when an embedding model is
-/// given, and documents under an ingested folder whose files no longer exist are removed.
+/// given (stored documents outside the given paths too, so that vector search misses none), and documents under an
+/// ingested folder whose files no longer exist are removed.
 /// </summary>
 public sealed class Ingestor(IRagStore store, Chunker chunker, IEmbeddingGenerator<string, Embedding<float>>? embedder = null,
     VectorEncoding encoding = VectorEncoding.Float32)
@@ -38,7 +39,7 @@ public sealed class Ingestor(IRagStore store, Chunker chunker, IEmbeddingGenerat
         EmbeddingModelRecord.CheckForIngest(store, embedder);
         int added = 0, updated = 0, unchanged = 0, chunkCount = 0;
         var skipped = new List<SkippedFile>(found.Skipped);
-        var files = found.Files;
+        var files = embedder is null ? found.Files : [.. found.Files, .. StoredWithoutVectorsElsewhere(found.Files)];
         for (int i = 0; i < files.Count; i++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -70,6 +71,15 @@ public sealed class Ingestor(IRagStore store, Chunker chunker, IEmbeddingGenerat
         }
         int removed = RemoveVanished(folders ?? [], skipped);
         return new IngestReport(added, updated, unchanged, removed, chunkCount, skipped);
+    }
+
+    /// <summary>Stored documents without vectors that this run was not given, whose files still exist: the store's first
+    /// ingest with a model gives them vectors too. (One whose file is gone is left as it is: only an ingest of its
+    /// folder removes it.)</summary>
+    IEnumerable<string> StoredWithoutVectorsElsewhere(IReadOnlyList<string> given)
+    {
+        var set = given.ToHashSet(StringComparer.Ordinal);
+        return store.DocumentsLackingVectors().Where(path => !set.Contains(path) && File.Exists(path));
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using PhiSharp.Rag.Embedding;
 using PhiSharp.Rag.Storage;
 
 namespace PhiSharp.Rag.Retrieval;
@@ -24,7 +25,7 @@ public static class EmbeddingModelRecord
         {
             if (recorded is not null)
                 throw new ArgumentException($"the documents in this database have vectors from the embedding model '{recorded}': " +
-                    $"ingest with --embed-model set to that model, so that new and changed files get vectors too");
+                    $"ingest with {HowToName(recorded)}, so that new and changed files get vectors too");
             return;
         }
         if (recorded is null) store.RecordEmbeddingModel(IdOf(embedder));
@@ -45,6 +46,10 @@ public static class EmbeddingModelRecord
         string id = IdOf(embedder);
         if (id != recorded)
             throw new ArgumentException($"the documents in this database were embedded with '{recorded}', not '{id}': " +
-                $"vectors of different models cannot be compared; use --embed-model with '{recorded}', or ingest into a new database");
+                $"vectors of different models cannot be compared; use {HowToName(recorded)}, or ingest into a new database");
     }
+
+    static string HowToName(string recorded) => recorded == BuiltInEmbeddingModel.ModelId
+        ? $"the built-in model '{recorded}' (leave out --embed-model)"
+        : $"--embed-model set to '{recorded}'";
 }

@@ -8,7 +8,7 @@ public enum RetrievalMode { Lexical, Vector, Hybrid }
 
 /// <summary>
 /// Finds the chunks for a query: the store's full-text ranking, its cosine ranking when an embedder is given,
-/// and both fused by reciprocal rank (hybrid, the default when vectors are available).
+/// and both fused by weighted, normalised scores (<see cref="HybridFusion"/>; hybrid, the default when vectors are available).
 /// </summary>
 public sealed class Retriever(IRagStore store, IEmbeddingGenerator<string, Embedding<float>>? embedder = null)
 {
@@ -63,8 +63,7 @@ public sealed class Retriever(IRagStore store, IEmbeddingGenerator<string, Embed
         if (use == RetrievalMode.Vector) return WithScores(vectorHits.Select(h => (h.ChunkId, (double)h.Score)).ToList());
 
         var lexical = store.SearchLexical(query, candidates);
-        var fused = ReciprocalRankFusion.Fuse([lexical.Select(h => h.ChunkId).ToList(), vectorHits.Select(h => h.ChunkId).ToList()]);
-        return WithScores(fused.Take(top).ToList());
+        return WithScores(HybridFusion.Fuse(query, lexical, vectorHits).Take(top).ToList());
     }
 
     async Task<IReadOnlyList<(long ChunkId, float Score)>> VectorSearchAsync(string query, int top, CancellationToken cancel)

@@ -29,6 +29,9 @@ public interface IRagStore : IDisposable
     /// <summary>Whether some chunk of <paramref name="path"/> has no vector (it was ingested without an embedding model).</summary>
     bool LacksVectors(string path);
 
+    /// <summary>Every stored document some chunk of which has no vector, by path.</summary>
+    IReadOnlyList<string> DocumentsLackingVectors();
+
     /// <summary>The embedding model the stored vectors were made with (its id, as recorded by the first ingest that
     /// had one), or null.</summary>
     string? EmbeddingModel();

@@ -193,6 +193,15 @@ public sealed class SqliteRagStore : IRagStore
         return paths;
     }
 
+    public IReadOnlyList<string> DocumentsLackingVectors()
+    {
+        using var command = Command("SELECT DISTINCT d.path FROM documents d JOIN chunks c ON c.document_id = d.id WHERE c.embedding IS NULL ORDER BY d.path", null);
+        using var reader = command.ExecuteReader();
+        var paths = new List<string>();
+        while (reader.Read()) paths.Add(reader.GetString(0));
+        return paths;
+    }
+
     public bool LacksVectors(string path) => Scalar<long>(
         "SELECT EXISTS (SELECT 1 FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.path = $p AND c.embedding IS NULL)",
         ("$p", path)) != 0;

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using PhiSharp.Generation;
 using PhiSharp.Rag.Answering;
+using PhiSharp.Rag.Embedding;
 using PhiSharp.Rag.Retrieval;
 using PhiSharp.Rag.Storage;
 using PhiSharp.Rag.Tests.Cli;
@@ -29,6 +30,7 @@ internal static class RagPipeline
         var (exit, output, error) = Phi.Run(dir.Path, "rag", "ingest", corpus, "--db", db);
         Assert.True(exit == 0, error);
         Assert.Contains("35 added", output);
+        Assert.Contains($"with vectors by '{BuiltInEmbeddingModel.ModelId}'", output);   // the built-in model, by default
 
         var (searchExit, json, searchError) = Phi.Run(dir.Path, "rag", "search", "--db", db, "--json", "--top", $"{Top}", Question);
         Assert.True(searchExit == 0, searchError);
@@ -47,9 +49,10 @@ internal static class RagPipeline
         Assert.Equal(expected + "\n\n" + block, answer.ReplaceLineEndings("\n"));
         Assert.Equal(hitPaths, sources.Select(s => DocumentPath.Display(s.Chunk.Path)));
 
-        // Nothing in the corpus shares a word with this question: "I don't know." without loading the model.
+        // Nothing in the corpus shares a word with this question: a lexical search finds nothing, so "I don't know."
+        // without loading the model. (Vectors always find some nearest chunk; then the model says whether it answers.)
         var (unknownExit, unknown, unknownError) = Phi.Run(dir.Path, "rag", "ask", "--db", db, "--model", dir.File("no-such-model.gguf"),
-            "zebra xylophone quasar");
+            "--mode", "lexical", "zebra xylophone quasar");
         Assert.True(unknownExit == 0, unknownError);
         Assert.StartsWith(GroundedPrompt.Unknown, unknown);
     }
@@ -58,7 +61,8 @@ internal static class RagPipeline
     static async Task<(string Answer, IReadOnlyList<Source> Sources)> LibraryAnswerAsync(string db, string modelPath)
     {
         using var store = RagStore.Open(db, create: false);
-        var hits = await new Retriever(store).SearchAsync(Question, Top);
+        using var embedder = BuiltInEmbeddingModel.Load();
+        var hits = await new Retriever(store, embedder).SearchAsync(Question, Top);
         using var model = LanguageModel.Load(modelPath);
         var (prompt, sources) = GroundedPrompt.ForModel(Question, hits, model, Context - MaxTokens);
         var answer = new StringBuilder();

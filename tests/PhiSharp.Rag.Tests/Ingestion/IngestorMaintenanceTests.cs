@@ -35,6 +35,23 @@ public sealed class IngestorMaintenanceTests : IDisposable
     }
 
     [Fact]
+    public async Task The_first_ingest_with_a_model_gives_vectors_to_stored_documents_it_was_not_given()
+    {
+        _dir.Write("docs/a.txt", "cats purr");
+        string elsewhere = _dir.Write("notes/b.txt", "volcano basalt lava");
+        string gone = _dir.Write("notes/c.txt", "heron shallow water");
+        using var store = SqliteRagStore.Open(_dir.File("rag.db"), create: true);
+        await new Ingestor(store, new Chunker(64, 8)).IngestAsync(Ingestor.FindFiles([Docs, _dir.File("notes")]));
+        File.Delete(gone);
+
+        var report = await Ingest(store, new HashingEmbedder());   // only docs/ named
+
+        Assert.Equal((0, 2, 0), (report.Added, report.Updated, report.Unchanged));
+        Assert.False(store.LacksVectors(elsewhere));
+        Assert.Equal([gone], store.DocumentsLackingVectors());   // its file is gone: kept, not re-read
+    }
+
+    [Fact]
     public async Task Another_model_or_none_is_refused_once_vectors_are_stored()
     {
         _dir.Write("docs/a.txt", "cats purr");

@@ -44,16 +44,6 @@ public sealed class VectorSearchTests
         Assert.Equal(expected, VectorMath.Dot(a, b));
     }
 
-    [Fact]
-    public void Rrf_adds_reciprocal_ranks()
-    {
-        // 7 is 1st and 3rd: 1/61 + 1/63; 8 is 2nd and 1st: 1/62 + 1/61 (more); 9 is 2nd once: 1/62.
-        var fused = ReciprocalRankFusion.Fuse([[7, 8], [8, 9, 7]]);
-        Assert.Equal([8L, 7L, 9L], fused.Select(f => f.Id));
-        Assert.Equal(1.0 / 61 + 1.0 / 62, fused[0].Score, 1e-12);
-        Assert.Equal(1.0 / 61 + 1.0 / 63, fused[1].Score, 1e-12);
-    }
-
     [Theory]
     [InlineData(VectorEncoding.Float32)]
     [InlineData(VectorEncoding.Int8)]

@@ -26,7 +26,8 @@ public sealed class PostgresKilledIngestTests(PgliteServer server, ITestOutputHe
 
         // PGlite runs every connection's queries in one session, so the progress is watched on the child's output
         // rather than through a second connection (which would see the child's open transaction).
-        using (var process = Process.Start(Phi.StartInfo(_dir.Path, "rag", "ingest", _dir.File("docs"), "--db", _url))!)
+        // Without vectors (--embed-model none): the test is about commits, and 1,500 files' vectors would take minutes.
+        using (var process = Process.Start(Phi.StartInfo(_dir.Path, "rag", "ingest", _dir.File("docs"), "--db", _url, "--embed-model", "none"))!)
         {
             _ = process.StandardError.ReadToEndAsync();
             var watch = Stopwatch.StartNew();
@@ -47,7 +48,7 @@ public sealed class PostgresKilledIngestTests(PgliteServer server, ITestOutputHe
         Assert.Equal(documents * 2, chunks); // every committed document has all its chunks (two sections each)
         Assert.Equal(0L, server.Admin("SELECT count(*) FROM chunks c LEFT JOIN documents d ON d.id = c.document_id WHERE d.id IS NULL"));
 
-        var (exit, report, error) = Phi.Run(_dir.Path, "rag", "ingest", _dir.File("docs"), "--db", _url);
+        var (exit, report, error) = Phi.Run(_dir.Path, "rag", "ingest", _dir.File("docs"), "--db", _url, "--embed-model", "none");
         Assert.True(exit == 0, error);
         Assert.Contains($"{files - documents} added, 0 updated, {documents} unchanged", report);
         Assert.Equal((long)files, Count("documents"));
