@@ -8,8 +8,8 @@ namespace PhiSharp.Tests.Models;
 /// made by tools/reference/transformers/logit_fixtures.py with transformers' own Phi3ForCausalLM / PhiForCausalLM in
 /// float32, eager attention): the shapes of Phi-3-mini-4k (F32, F16, BF16 weights; a prompt past the sliding window),
 /// Phi-3-mini-128k and Phi-3.5-mini (LongRoPE, prompts inside and beyond the original context), Phi-3-medium (4:1
-/// grouped-query attention, sliding window), Phi-4-mini (partial rotary, tied embeddings) and Phi-2 (a 1500-token
-/// prompt; qk_layernorm).
+/// grouped-query attention, sliding window), Phi-4-mini (partial rotary, tied embeddings), Phi-4 (4:1 grouped-query
+/// attention, rope_theta 250000, no window) and Phi-2 (a 1500-token prompt; qk_layernorm).
 /// </summary>
 public class LogitsMatchTransformersTests(ITestOutputHelper output)
 {

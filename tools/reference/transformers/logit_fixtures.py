@@ -4,7 +4,8 @@
 Each model is a complete Hugging Face folder (config.json written by transformers itself, model.safetensors,
 tokenizer.json) with the shape of a released model scaled down: Phi-3-mini-4k (F32, F16 and BF16 weights),
 Phi-3-mini-128k (LongRoPE, old "su" type), Phi-3-medium (4:1 grouped-query attention, sliding window),
-Phi-3.5-mini (LongRoPE), Phi-4-mini (partial rotary, tied embeddings, LongRoPE) and Phi-2 (PhiForCausalLM, with and
+Phi-3.5-mini (LongRoPE), Phi-4-mini (partial rotary, tied embeddings, LongRoPE), Phi-4 (4:1 grouped-query
+attention, rope_theta 250000, no window) and Phi-2 (PhiForCausalLM, with and
 without qk_layernorm). Weights come from a seeded xorshift generator, rounded to the folder's dtype; transformers
 evaluates them in float32 on the CPU with eager attention.
 
@@ -89,10 +90,10 @@ def build(name, config, model_class, seed, dtype):
 
 
 def phi3_config(*, hidden, heads, kv_heads, ff, layers, max_positions, sliding_window=None, rope_scaling=None,
-                original=None, partial_rotary=1.0, tied=False):
+                original=None, partial_rotary=1.0, tied=False, rope_theta=10000.0):
     return Phi3Config(vocab_size=VOCAB, hidden_size=hidden, intermediate_size=ff, num_hidden_layers=layers,
                       num_attention_heads=heads, num_key_value_heads=kv_heads, max_position_embeddings=max_positions,
-                      original_max_position_embeddings=original or max_positions, rope_theta=10000.0,
+                      original_max_position_embeddings=original or max_positions, rope_theta=rope_theta,
                       rms_norm_eps=1e-5, sliding_window=sliding_window, rope_scaling=rope_scaling,
                       partial_rotary_factor=partial_rotary, tie_word_embeddings=tied, hidden_act="silu",
                       bos_token_id=1, eos_token_id=2, pad_token_id=0)
@@ -183,6 +184,15 @@ def main():
     logits_case(name + "-short", name, m, prompt(141, 40))
     logits_case(name + "-long", name, m, prompt(142, 120))
     greedy_case(name + "-greedy", name, m, prompt(143, 56))
+
+    # Phi-4 (14B): 40 heads of 128, 10 KV heads (4:1), rope_theta 250000, no rope_scaling, no sliding window
+    # (null), untied output matrix; BF16 as released -> 4 heads of 128, 1 KV head; one layer keeps the folder small.
+    name = "phi4"
+    m = build(name, phi3_config(hidden=512, heads=4, kv_heads=1, ff=256, layers=1, max_positions=16384,
+                                rope_theta=250000.0), Phi3ForCausalLM, seed=18, dtype=torch.bfloat16)
+    logits_case(name, name, m, prompt(181, 40))
+    logits_case(name + "-long", name, m, prompt(182, 300))
+    greedy_case(name + "-greedy", name, m, prompt(183, 24))
 
     # Phi-2 (F16 weights as released), a 1500-token prompt included; and the qk_layernorm option.
     name = "phi2"
