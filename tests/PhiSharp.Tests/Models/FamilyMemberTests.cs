@@ -43,6 +43,16 @@ public sealed class FamilyMemberTests : IDisposable
     static readonly string Phi3Medium4k = Phi3(5120, 17920, 40, 40, 10, 32064, 4096);
     static readonly string Phi3Medium128k = Phi3(5120, 17920, 40, 40, 10, 32064, 131072, LongRope(64));
     static readonly string Phi4 = Phi3(5120, 17920, 40, 40, 10, 100352, 16384);
+    // microsoft/phi-4's config.json as published, every field (rope_theta 250000, no rope_scaling, no window, untied).
+    const string Phi4Released = """
+        {"architectures": ["Phi3ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0, "auto_map": {},
+         "bos_token_id": 100257, "embd_pdrop": 0.0, "eos_token_id": 100257, "hidden_act": "silu", "hidden_size": 5120,
+         "initializer_range": 0.02, "intermediate_size": 17920, "max_position_embeddings": 16384, "model_type": "phi3",
+         "num_attention_heads": 40, "num_hidden_layers": 40, "num_key_value_heads": 10,
+         "original_max_position_embeddings": 16384, "pad_token_id": 100257, "resid_pdrop": 0.0, "rms_norm_eps": 1e-05,
+         "rope_scaling": null, "rope_theta": 250000, "sliding_window": null, "tie_word_embeddings": false,
+         "torch_dtype": "bfloat16", "transformers_version": "4.47.0", "use_cache": true, "vocab_size": 100352}
+        """;
     static readonly string Phi4Reasoning = Phi3(5120, 17920, 40, 40, 10, 100352, 32768);
     static readonly string Phi4Mini = Phi3(3072, 8192, 32, 24, 8, 200064, 131072,
         LongRope(48) + """, "partial_rotary_factor": 0.75, "tie_word_embeddings": true""");
@@ -58,6 +68,7 @@ public sealed class FamilyMemberTests : IDisposable
         { "Phi-3-medium-4k-instruct", Phi3Medium4k, "Phi-3-medium-4k" },
         { "Phi-3-medium-128k-instruct", Phi3Medium128k, "Phi-3-medium-128k" },
         { "phi-4", Phi4, "Phi-4" },
+        { "model", Phi4Released, "Phi-4" },                 // 16k context, no name needed
         { "Phi-4-reasoning", Phi4Reasoning, "Phi-4-reasoning" },
         { "model", Phi4Reasoning, "Phi-4-reasoning" },      // 32k context: the config tells
         { "Phi-4-reasoning-plus", Phi4Reasoning, "Phi-4-reasoning-plus" },
