@@ -21,8 +21,12 @@ import os
 import sys
 
 import torch
-import transformers
-from transformers import Phi3Config, Phi3ForCausalLM, PhiConfig, PhiForCausalLM
+
+# Debian's python3-torchvision (0.14) lacks what transformers 4.52's image utilities read at import; these text models
+# never use it, so it is hidden from transformers (find_spec answers None for a None entry in sys.modules).
+sys.modules.setdefault("torchvision", None)
+import transformers  # noqa: E402
+from transformers import Phi3Config, Phi3ForCausalLM, PhiConfig, PhiForCausalLM  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "llamacpp"))

@@ -37,7 +37,3 @@ for _name in ("float8_e4m3fn", "float8_e5m2", "uint16", "uint32", "uint64"):
 # torch 1.13's FSDP modules do not import on Python 3.11, so distributed support is reported absent.
 sys.modules.setdefault("torch.distributed.tensor", types.ModuleType("torch.distributed.tensor"))
 torch.distributed.is_available = lambda: False
-
-# Debian's python3-torchvision (0.14, installed for other fixtures) lacks what transformers' image utilities read at
-# import; the text models never use it, so it is reported absent (find_spec returns None for a None entry).
-sys.modules.setdefault("torchvision", None)
