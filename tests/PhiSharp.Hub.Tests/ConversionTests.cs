@@ -89,6 +89,26 @@ public sealed class ConversionTests : IAsyncLifetime
         Assert.Contains("architecture 'PhiForCausalLM' cannot be converted", error.Message);
     }
 
+    /// <summary>Microsoft's Phi-3-small repositories ship cl100k_base.tiktoken and remote code, no tokenizer.json.</summary>
+    [Fact]
+    public async Task Phi3_small_is_converted_with_the_tokenizer_of_its_tiktoken_file()
+    {
+        var repo = _f.Hub.AddRepo("microsoft/Phi-3-small-8k-instruct");
+        string source = PhiSharp.Tests.Models.Phi3Small.TinyPhi3SmallFolder.Write(Path.Combine(_f.Home, "source"));
+        foreach (string file in Directory.GetFiles(source))
+            repo.Add(Path.GetFileName(file), File.ReadAllBytes(file), lfs: !file.EndsWith(".json"));
+        repo.Add("tokenization_phi3_small.py", "# the remote tokenizer (not needed)"u8.ToArray(), lfs: false);
+        using var puller = new ModelPuller(_f.Options);
+
+        var pulled = await puller.PullAsync("phi3-small:q8_0");   // 64-wide rows: whole Q8_0 blocks, not Q4_K's 256
+
+        Assert.True(pulled.Converted);
+        Assert.EndsWith("Phi-3-small-8k-instruct-q8_0.gguf", pulled.Path);
+        using var model = LanguageModel.Load(pulled.Path);
+        Assert.Equal("phi3small", model.Info.Architecture);
+        Assert.Equal([100262, 9906, 100266], model.Tokenizer.Encode("<|user|>Hello<|end|>", parseSpecial: true));
+    }
+
     [Fact]
     public async Task A_folder_that_does_not_fit_is_refused_before_any_file_is_downloaded()
     {

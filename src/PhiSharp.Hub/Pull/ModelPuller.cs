@@ -14,11 +14,12 @@ public sealed class ModelPuller : IDisposable
 {
     const string Revision = "main";
 
-    /// <summary>What a safetensors folder needs besides its weights (tokenizer.model for SentencePiece-only repositories).</summary>
+    /// <summary>What a safetensors folder needs besides its weights (tokenizer.model for SentencePiece-only repositories,
+    /// cl100k_base.tiktoken for Phi-3-small's, which have no tokenizer.json).</summary>
     static readonly string[] FolderFiles =
     [
         "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "tokenizer.model",
-        "special_tokens_map.json", "added_tokens.json", "model.safetensors.index.json",
+        "special_tokens_map.json", "added_tokens.json", "model.safetensors.index.json", "cl100k_base.tiktoken",
     ];
 
     readonly HubOptions _options;
@@ -45,8 +46,6 @@ public sealed class ModelPuller : IDisposable
         {
             case ModelName.RepositoryFile f:
                 return await FileAsync(f.RepoId, f.FileName, progress, cancellation);
-            case ModelName.Alias { Entry.Unsupported: { } reason }:
-                throw new HubException(reason);
             case ModelName.Alias { Entry: { GgufRepo: { } repo, GgufFiles: { } files } } a when files.TryGetValue(a.Quantization, out string? file):
                 return await FileAsync(repo, file, progress, cancellation);
             case ModelName.Alias { Entry.FolderAsIs: true } a:
