@@ -95,6 +95,20 @@ public class ByteLevelGgufVocabularyTests
         AssertEncodesLikeReference(ModelLoader.GgufTokenizer(gguf), reference);
     }
 
+    /// <summary>Phi-2's GPT-2 tokenizer.json (ByteLevel pre-tokenizer with GPT-2's regex; CodeGen's whitespace runs as
+    /// added tokens that are not special, so USER_DEFINED). llama.cpp's converter names it "phi-2" (its hash counts the
+    /// whitespace tokens), PhiSharp "gpt-2": the same pattern to llama.cpp, and the vocabulary case recorded under both.</summary>
+    [Fact]
+    public void Phi_2_s_tokenizer_json_with_user_defined_tokens_is_stored_as_llama_cpp_read_it_and_encodes_like_hf()
+    {
+        using var dir = new TempDirectory();
+        Gpt2Vocabulary.WriteTokenizerJson(dir.Path);
+        using var gguf = GgufFile.Open(WriteGguf(dir, dir.Path, 51200));   // Phi-2's embedding rows
+        AssertArraysLlamaCppRead(gguf, "gpt2", 51200);
+        Assert.Contains(4, gguf.GetInt32Array("tokenizer.ggml.token_type"));
+        AssertEncodesLikeReference(ModelLoader.GgufTokenizer(gguf), "gpt2.ids.jsonl");
+    }
+
     [Fact]
     public void A_tiktoken_rank_file_is_stored_as_llama_cpp_read_it()
     {
