@@ -7,10 +7,8 @@ namespace PhiSharp.Hub;
 /// </summary>
 /// <param name="Name">The alias, with its variant after a colon (phi3:128k).</param>
 /// <param name="GgufFiles">Quantization tag → file in <see cref="GgufRepo"/>.</param>
-/// <param name="FolderAsIs">The safetensors folder is loaded as it is (F16/BF16, or --quantize at load) because
-/// <c>phi quantize</c> cannot convert its architecture yet.</param>
 public sealed record ModelAlias(string Name, string SourceRepo, string? GgufRepo = null,
-    IReadOnlyDictionary<string, string>? GgufFiles = null, bool FolderAsIs = false);
+    IReadOnlyDictionary<string, string>? GgufFiles = null);
 
 /// <summary>The alias table; docs/MODELS.md lists the same entries.</summary>
 public static class ModelAliases
@@ -31,7 +29,7 @@ public static class ModelAliases
         // microsoft/phi-4-gguf holds phi-4-q4.gguf (Q4_K_M) and phi-4-fp16.gguf.
         new("phi4", "microsoft/phi-4", "microsoft/phi-4-gguf",
             new Dictionary<string, string> { ["q4_k_m"] = "phi-4-q4.gguf", ["f16"] = "phi-4-fp16.gguf" }),
-        new("phi2", "microsoft/phi-2", FolderAsIs: true),
+        new("phi2", "microsoft/phi-2"),
     ];
 
     public static ModelAlias? Find(string name) => All.FirstOrDefault(a => a.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
