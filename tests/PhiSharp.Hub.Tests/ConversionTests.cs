@@ -72,21 +72,59 @@ public sealed class ConversionTests : IAsyncLifetime
         Assert.Contains("q8_0", model.Info.TensorTypes.Keys);
     }
 
+    /// <summary>Phi-2 with qk_layernorm (a Phi-1.5-style variant): llama.cpp's phi2 GGUF has no place for its query/key
+    /// LayerNorms, so the folder is given to load as it is.</summary>
     [Fact]
     public async Task A_repository_phi_quantize_cannot_convert_is_given_as_the_folder_to_load_as_it_is()
     {
-        var phi2 = _f.Hub.AddRepo("someone/phi-2-copy");
-        foreach (string file in Directory.GetFiles(Fixtures.Path("transformers", "phi2")))
+        var phi2 = _f.Hub.AddRepo("someone/phi-2-qk-layernorm");
+        foreach (string file in Directory.GetFiles(Fixtures.Path("transformers", "phi2-qk-layernorm")))
             phi2.Add(Path.GetFileName(file), File.ReadAllBytes(file), lfs: file.EndsWith(".safetensors"));
         using var puller = new ModelPuller(_f.Options);
 
-        var pulled = await puller.PullAsync("someone/phi-2-copy");
+        var pulled = await puller.PullAsync("someone/phi-2-qk-layernorm");
         Assert.False(pulled.Converted);
-        Assert.Equal(Path.Combine(_f.Cache, "models--someone--phi-2-copy", "snapshots", phi2.Commit), pulled.Path);
+        Assert.Equal(Path.Combine(_f.Cache, "models--someone--phi-2-qk-layernorm", "snapshots", phi2.Commit), pulled.Path);
         using (var model = LanguageModel.Load(pulled.Path)) Assert.Equal("PhiForCausalLM", model.Info.Architecture);
 
-        var error = await Assert.ThrowsAsync<HubException>(() => puller.PullAsync("someone/phi-2-copy:q8_0"));
-        Assert.Contains("architecture 'PhiForCausalLM' cannot be converted", error.Message);
+        var error = await Assert.ThrowsAsync<HubException>(() => puller.PullAsync("someone/phi-2-qk-layernorm:q8_0"));
+        Assert.Contains("qk_layernorm cannot be converted", error.Message);
+    }
+
+    [Fact]
+    public async Task The_phi2_alias_is_converted()
+    {
+        var repo = _f.Hub.AddRepo("microsoft/phi-2");
+        foreach (string file in Directory.GetFiles(Fixtures.Path("transformers", "phi2")))
+            repo.Add(Path.GetFileName(file), File.ReadAllBytes(file), lfs: file.EndsWith(".safetensors"));
+        using var puller = new ModelPuller(_f.Options);
+
+        var pulled = await puller.PullAsync("phi2:q8_0");   // 160-wide rows: whole Q8_0 blocks, not Q4_K's 256
+
+        Assert.True(pulled.Converted);
+        Assert.EndsWith("phi-2-q8_0.gguf", pulled.Path);
+        using var model = LanguageModel.Load(pulled.Path);
+        Assert.Equal("phi2", model.Info.Architecture);
+    }
+
+    /// <summary>Microsoft's Phi-3-small repositories ship cl100k_base.tiktoken and remote code, no tokenizer.json.</summary>
+    [Fact]
+    public async Task Phi3_small_is_converted_with_the_tokenizer_of_its_tiktoken_file()
+    {
+        var repo = _f.Hub.AddRepo("microsoft/Phi-3-small-8k-instruct");
+        string source = PhiSharp.Tests.Models.Phi3Small.TinyPhi3SmallFolder.Write(Path.Combine(_f.Home, "source"));
+        foreach (string file in Directory.GetFiles(source))
+            repo.Add(Path.GetFileName(file), File.ReadAllBytes(file), lfs: !file.EndsWith(".json"));
+        repo.Add("tokenization_phi3_small.py", "# the remote tokenizer (not needed)"u8.ToArray(), lfs: false);
+        using var puller = new ModelPuller(_f.Options);
+
+        var pulled = await puller.PullAsync("phi3-small:q8_0");   // 64-wide rows: whole Q8_0 blocks, not Q4_K's 256
+
+        Assert.True(pulled.Converted);
+        Assert.EndsWith("Phi-3-small-8k-instruct-q8_0.gguf", pulled.Path);
+        using var model = LanguageModel.Load(pulled.Path);
+        Assert.Equal("phi3small", model.Info.Architecture);
+        Assert.Equal([100262, 9906, 100266], model.Tokenizer.Encode("<|user|>Hello<|end|>", parseSpecial: true));
     }
 
     [Fact]

@@ -260,9 +260,7 @@ public sealed class PullTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("phi3-small", "Phi-3-small (Phi3SmallForCausalLM: block-sparse attention, muP) is not supported by PhiSharp yet")]
     [InlineData("phi5", "unknown model 'phi5': give a file or folder that exists, a Hugging Face repository id")]
-    [InlineData("phi2:q8_0", "phi2 cannot be converted to GGUF yet")]
     [InlineData("someone/absent", "repository 'someone/absent' not found on")]
     [InlineData("microsoft/Phi-3-mini-4k-instruct-gguf:absent.gguf", "'microsoft/Phi-3-mini-4k-instruct-gguf/absent.gguf' not found: the repository has no such file (404)")]
     public async Task Names_that_cannot_be_pulled_get_one_line_saying_why(string name, string message)

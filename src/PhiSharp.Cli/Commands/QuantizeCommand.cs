@@ -9,7 +9,7 @@ static class QuantizeCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model", "-m") { Description = "A GGUF file or a Hugging Face Phi-3 folder", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "A GGUF file, or a Hugging Face folder of a Phi-3-family model (Phi-3, 3.5, 4, 4-mini, Phi-3-small)", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "The GGUF file to write", Required = true };
         var type = new Option<string>("--type", "-t")
         {

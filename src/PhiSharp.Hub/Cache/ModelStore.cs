@@ -68,8 +68,8 @@ public sealed class ModelStore(HubOptions options)
                 pointers.AddRange(Pointers(ggufRepo, f => f == file));
                 break;
             case ModelName.Alias a:
-                if (!a.Entry.FolderAsIs) converted.AddRange(ConvertedFiles(a.Entry.SourceRepo, a.Quantization));
-                if (a.Entry.FolderAsIs || converted.Count > 0) pointers.AddRange(Pointers(a.Entry.SourceRepo, _ => true));
+                converted.AddRange(ConvertedFiles(a.Entry.SourceRepo, a.Quantization));
+                if (converted.Count > 0) pointers.AddRange(Pointers(a.Entry.SourceRepo, _ => true));
                 break;
         }
         if (pointers.Count == 0 && converted.Count == 0)
@@ -173,7 +173,6 @@ public sealed class ModelStore(HubOptions options)
     {
         foreach (var alias in ModelAliases.All)
         {
-            if (file is null && alias.FolderAsIs && alias.SourceRepo == repoId) return alias.Name;
             if (file is not null && alias.GgufRepo == repoId && alias.GgufFiles!.FirstOrDefault(f => f.Value == file) is { Key: { } q })
                 return q == ModelName.DefaultQuantization ? alias.Name : $"{alias.Name}:{q}";
         }

@@ -14,11 +14,12 @@ public sealed class ModelPuller : IDisposable
 {
     const string Revision = "main";
 
-    /// <summary>What a safetensors folder needs besides its weights (tokenizer.model for SentencePiece-only repositories).</summary>
+    /// <summary>What a safetensors folder needs besides its weights (tokenizer.model for SentencePiece-only repositories,
+    /// cl100k_base.tiktoken for Phi-3-small's, which have no tokenizer.json).</summary>
     static readonly string[] FolderFiles =
     [
         "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "tokenizer.model",
-        "special_tokens_map.json", "added_tokens.json", "model.safetensors.index.json",
+        "special_tokens_map.json", "added_tokens.json", "model.safetensors.index.json", "cl100k_base.tiktoken",
     ];
 
     readonly HubOptions _options;
@@ -45,14 +46,8 @@ public sealed class ModelPuller : IDisposable
         {
             case ModelName.RepositoryFile f:
                 return await FileAsync(f.RepoId, f.FileName, progress, cancellation);
-            case ModelName.Alias { Entry.Unsupported: { } reason }:
-                throw new HubException(reason);
             case ModelName.Alias { Entry: { GgufRepo: { } repo, GgufFiles: { } files } } a when files.TryGetValue(a.Quantization, out string? file):
                 return await FileAsync(repo, file, progress, cancellation);
-            case ModelName.Alias { Entry.FolderAsIs: true } a:
-                if (a.QuantizationGiven)
-                    throw new HubException($"{a.Entry.Name} cannot be converted to GGUF yet; pull '{a.Entry.Name}' and load it with --quantize q4_0 or q8_0");
-                return await FolderAsync(a.Entry.SourceRepo, await FilesAsync(a.Entry.SourceRepo, cancellation), progress, cancellation);
             case ModelName.Alias a:
                 return await RepositoryAsync(a.Entry.SourceRepo, a.Quantization, a.QuantizationGiven, progress, cancellation);
             case ModelName.Repository r:
@@ -90,8 +85,8 @@ public sealed class ModelPuller : IDisposable
         }
         catch (HubException e) when (e.InnerException is UnsupportedModelException && !quantizationGiven)
         {
-            // An architecture phi quantize cannot convert yet (Phi-2) may still load as a folder; a quantization that
-            // was asked for cannot be had, and says so.
+            // A checkpoint phi quantize cannot convert (an architecture or a variant llama.cpp's GGUF has no place for) may
+            // still load as a folder; a quantization that was asked for cannot be had, and says so.
             return folder;
         }
         return new PulledModel(converted, repoId, folder.Commit, Converted: true);

@@ -2,7 +2,7 @@ using PhiSharp.Formats;
 using PhiSharp.Formats.Gguf;
 using PhiSharp.Formats.HuggingFace;
 using PhiSharp.Models.Decoder;
-using PhiSharp.Tokenizers;
+using PhiSharp.Tokenizers.ByteLevel;
 
 namespace PhiSharp.Models;
 
@@ -30,9 +30,9 @@ internal abstract class ModelArchitecture
     /// <summary>The output head's tensor in a Hugging Face checkpoint (`--quantize` gives it llama.cpp's head type).</summary>
     public virtual string HfOutputTensor => "lm_head.weight";
 
-    /// <summary>The tokenizer of a Hugging Face folder that has no tokenizer.json (Phi-3-small's tiktoken file), or null
-    /// when the architecture needs one.</summary>
-    public virtual ITokenizer? TokenizerWithoutTokenizerJson(string folder) => null;
+    /// <summary>The tokenizer files of a Hugging Face folder that has no tokenizer.json (Phi-3-small's tiktoken rank file
+    /// and special-token table), or null when the architecture needs one. The loader and `phi quantize` both read them.</summary>
+    public virtual TiktokenFiles? TiktokenWithoutTokenizerJson(string folder) => null;
 
     /// <summary>Reads the configuration from GGUF metadata and binds the file's tensors (llama.cpp's names).</summary>
     public abstract DecoderNetwork FromGguf(GgufFile gguf, LoadOptions options);

@@ -100,7 +100,7 @@ internal static class ModelLoader
 
         string tokenizerPath = Path.Combine(folder, "tokenizer.json");
         var tokenizer = File.Exists(tokenizerPath) ? HfTokenizer(tokenizerPath)
-            : architecture.TokenizerWithoutTokenizerJson(folder) ?? throw new ModelFormatException(folder, "no tokenizer.json in the model folder");
+            : architecture.TiktokenWithoutTokenizerJson(folder)?.Load() ?? throw new ModelFormatException(folder, "no tokenizer.json in the model folder");
         string? chatTemplate = File.Exists(Path.Combine(folder, HfTokenizerConfig.FileName)) ? HfTokenizerConfig.Load(folder).ChatTemplate : null;
         var template = Template(chatTemplate, $"{HfTokenizerConfig.FileName} of {ModelName.Of(folder)}", tokenizer, options);
         var stops = new HashSet<int>(tokenizer.EosIds);

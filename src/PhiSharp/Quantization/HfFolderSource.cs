@@ -9,8 +9,8 @@ using PhiSharp.Tensors;
 namespace PhiSharp.Quantization;
 
 /// <summary>
-/// A Hugging Face folder (config.json, safetensors in BF16 / F16 / F32, tokenizer.json) seen as the GGUF that
-/// llama.cpp's convert_hf_to_gguf.py makes of it: its architecture's <see cref="GgufConversion"/> gives the tensor
+/// A Hugging Face folder (config.json, safetensors in BF16 / F16 / F32, tokenizer.json or its architecture's tiktoken
+/// files) seen as the GGUF that llama.cpp's convert_hf_to_gguf.py makes of it: its architecture's <see cref="GgufConversion"/> gives the tensor
 /// names, the tensors computed from the config and the architecture's keys; vectors are stored as F32, and the
 /// tokenizer metadata comes from <see cref="HfTokenizerMetadata"/>.
 /// </summary>
@@ -19,6 +19,7 @@ internal sealed unsafe class HfFolderSource : IQuantizationSource
     readonly string _folder;
     readonly SafetensorsCheckpoint _weights;
     readonly GgufConversion _conversion;
+    readonly ModelArchitecture _architecture;
     readonly Dictionary<string, string> _hfNameByGguf = new(StringComparer.Ordinal);
     readonly Dictionary<string, float[]> _computed = new(StringComparer.Ordinal);
     readonly List<byte[]> _pinned = [];
@@ -27,9 +28,10 @@ internal sealed unsafe class HfFolderSource : IQuantizationSource
     public int LayerCount => _conversion.LayerCount;
     public long ByteCount { get; }
 
-    HfFolderSource(string folder, SafetensorsCheckpoint weights, GgufConversion conversion)
+    HfFolderSource(string folder, SafetensorsCheckpoint weights, ModelArchitecture architecture, GgufConversion conversion)
     {
         _folder = folder;
+        _architecture = architecture;
         _weights = weights;
         _conversion = conversion;
         var tensors = new List<(string, long[], GgmlType)>();
@@ -62,7 +64,7 @@ internal sealed unsafe class HfFolderSource : IQuantizationSource
         var weights = SafetensorsCheckpoint.Open(folder, new TensorFileOptions { UseMemoryMap = true });
         try
         {
-            return new HfFolderSource(folder, weights, conversion);
+            return new HfFolderSource(folder, weights, architecture, conversion);
         }
         catch
         {
@@ -74,7 +76,7 @@ internal sealed unsafe class HfFolderSource : IQuantizationSource
     public void WriteMetadata(GgufWriter writer, QuantizationScheme scheme)
     {
         _conversion.WriteMetadata(writer, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(_folder))), scheme.FileType);
-        HfTokenizerMetadata.Write(writer, _folder, _conversion.VocabSize);
+        HfTokenizerMetadata.Write(writer, _folder, _conversion.VocabSize, _architecture);
         writer.AddMetadata("general.quantization_version", GgufQuantizer.QuantizationVersion);
     }
 

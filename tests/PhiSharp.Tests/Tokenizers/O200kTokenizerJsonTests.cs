@@ -1,7 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using PhiSharp.Tokenizers;
-using PhiSharp.Tokenizers.ByteLevel;
 
 namespace PhiSharp.Tests.Tokenizers;
 
@@ -16,37 +14,9 @@ public class O200kTokenizerJsonTests
 
     static readonly Lazy<ByteLevelBpeTokenizer> Tokenizer = new(() =>
     {
-        var (texts, merges) = Gpt2Vocabulary.TiktokenTables("o200k_base");
-        var vocab = new JsonObject();
-        for (int id = 0; id < texts.Length; id++) vocab[texts[id]] = id;
-        JsonObject Added(int id, string content) => new()
-        {
-            ["id"] = id, ["content"] = content, ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false,
-            ["normalized"] = false, ["special"] = true,
-        };
-        var json = new JsonObject
-        {
-            ["added_tokens"] = new JsonArray(Added(199999, "<|endoftext|>"), Added(200018, "<|endofprompt|>")),
-            ["normalizer"] = null,
-            ["pre_tokenizer"] = new JsonObject
-            {
-                ["type"] = "Sequence",
-                ["pretokenizers"] = new JsonArray(
-                    new JsonObject { ["type"] = "Split", ["pattern"] = new JsonObject { ["Regex"] = KnownPatterns.O200kHf }, ["behavior"] = "Isolated", ["invert"] = false },
-                    new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = false, ["use_regex"] = false }),
-            },
-            ["post_processor"] = null,
-            ["decoder"] = new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = true, ["trim_offsets"] = true, ["use_regex"] = true },
-            ["model"] = new JsonObject
-            {
-                ["type"] = "BPE", ["ignore_merges"] = true, ["vocab"] = vocab,
-                ["merges"] = new JsonArray(merges.Select(m => (JsonNode)JsonValue.Create(m)!).ToArray()),
-            },
-        };
         using var dir = new Formats.TempDirectory();
-        string path = dir.File("tokenizer.json");
-        File.WriteAllText(path, json.ToJsonString());
-        return ByteLevelBpeTokenizer.FromTokenizerJson(path);
+        return ByteLevelBpeTokenizer.FromTokenizerJson(
+            ByteLevelTokenizerJson.Write(dir.Path, "o200k_base", [(199999, "<|endoftext|>"), (200018, "<|endofprompt|>")]));
     });
 
     [Fact]

@@ -11,7 +11,7 @@ static class PullCommand
     {
         var name = new Argument<string>("name")
         {
-            Description = "An alias (phi3, phi3:128k, phi3.5, phi3-medium, phi4-mini, phi4, phi2; add :q8_0 etc. for another " +
+            Description = "An alias (phi3, phi3:128k, phi3.5, phi3-medium, phi3-small, phi4-mini, phi4, phi2; add :q8_0 etc. for another " +
                           "quantization), a repository id (microsoft/Phi-3-mini-4k-instruct-gguf) or repo:file.gguf",
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON object: name, path, repo, commit, converted (progress as plain lines on stderr)" };

@@ -2,7 +2,7 @@ using PhiSharp.Formats;
 using PhiSharp.Formats.Gguf;
 using PhiSharp.Formats.HuggingFace;
 using PhiSharp.Models.Decoder;
-using PhiSharp.Tokenizers;
+using PhiSharp.Tokenizers.ByteLevel;
 
 namespace PhiSharp.Models.Phi3Small;
 
@@ -20,7 +20,7 @@ internal sealed class Phi3SmallArchitecture : ModelArchitecture
         new Phi3SmallNetwork(weights, Phi3SmallConfigReader.FromHuggingFace(config), Phi3SmallTensorNames.HuggingFace);
 
     /// <summary>The repository ships cl100k_base.tiktoken, not tokenizer.json.</summary>
-    public override ITokenizer? TokenizerWithoutTokenizerJson(string folder) => Phi3SmallTokenizer.FromFolder(folder);
+    public override TiktokenFiles? TiktokenWithoutTokenizerJson(string folder) => Phi3SmallTokenizer.Files(folder);
 
     public override GgufConversion ToGguf(HfModelConfig hf)
     {

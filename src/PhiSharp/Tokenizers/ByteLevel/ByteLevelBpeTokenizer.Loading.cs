@@ -16,19 +16,7 @@ public sealed partial class ByteLevelBpeTokenizer
     {
         ArgumentNullException.ThrowIfNull(pattern);
         ArgumentNullException.ThrowIfNull(specialTokens);
-        if (!File.Exists(path)) throw new FileNotFoundException($"No tiktoken file at '{path}'.", path);
-        var ranks = new List<(byte[] Bytes, int Rank)>();
-        int lineNumber = 0;
-        foreach (string line in File.ReadLines(path))
-        {
-            lineNumber++;
-            if (line.Length == 0) continue;
-            string[] parts = line.Split(' ');
-            byte[]? bytes = null;
-            if (parts.Length != 2 || !int.TryParse(parts[1], out int rank) || rank < 0 || !TryBase64(parts[0], out bytes))
-                throw new ModelFormatException(path, $"line {lineNumber} is '{Shorten(line)}', expected '<base64 bytes> <rank>'");
-            ranks.Add((bytes!, rank));
-        }
+        var ranks = TiktokenFiles.ReadRanks(path);
         var vocabulary = ByteLevelVocabulary.FromRanks(path, ranks);
         var added = specialTokens.Select(s => new AddedToken(s.Value, s.Key, Special: true, Normalized: false)).ToArray();
         int? endOfText = specialTokens.TryGetValue("<|endoftext|>", out int eot) ? eot : null;
@@ -51,8 +39,9 @@ public sealed partial class ByteLevelBpeTokenizer
         if (json.Decoder is { } decoder && decoder.GetString("type") != "ByteLevel")
             throw new UnsupportedModelException(path, $"decoder type '{decoder.GetString("type")}' is not supported by byte-level BPE (supported: ByteLevel)");
         var vocabulary = ByteLevelVocabulary.FromTexts(path, json.Vocab, json.Merges);
-        var (splitter, addPrefixSpace) = PreTokenizer(path, json.PreTokenizer);
-        return new ByteLevelBpeTokenizer(vocabulary, json.AddedTokens, TextNormalizer.FromJson(json.Normalizer), splitter,
+        var (pattern, addPrefixSpace) = PreTokenizer(path, json.PreTokenizer);
+        return new ByteLevelBpeTokenizer(vocabulary, json.AddedTokens, TextNormalizer.FromJson(json.Normalizer),
+            pattern is null ? null : WordSplitter.FromPattern(pattern),
             addPrefixSpace, ignoreMerges: json.Model.TryGetBool("ignore_merges", out bool ignore) && ignore,
             json.PrefixIds, json.SuffixIds, json.BosId, json.EosIds);
     }
@@ -108,7 +97,35 @@ public sealed partial class ByteLevelBpeTokenizer
             "(supported: gpt-2, phi-2, gpt-4o, llama4, dbrx, smaug-bpe, llama-bpe, llama3, llama-v3)"),
     };
 
-    static (WordSplitter? Splitter, bool AddPrefixSpace) PreTokenizer(string path, HfJsonObject? spec)
+    /// <summary>
+    /// The <c>tokenizer.ggml.pre</c> llama.cpp's converter writes for a byte-level tokenizer.json: it names the model whose
+    /// pre-tokenizer hash it recognises, and for the Phi family the hash follows the split pattern — GPT-2's "gpt-2"
+    /// (Phi-2's own whitespace tokens make its hash "phi-2", the same pattern), cl100k's "dbrx" (Phi-4, and Phi-3-small's
+    /// tiktoken ranks), o200k's "gpt-4o" (Phi-4-mini). The inverse of <see cref="GgufPreTokenizer"/>; a pattern or step
+    /// llama.cpp's byte-level tokenizer cannot reproduce (a normalizer, a prefix space) is refused.
+    /// </summary>
+    internal static string GgufPreTokenizerName(TokenizerJson json)
+    {
+        if (json.Normalizer is not null)
+            throw new UnsupportedModelException(json.FilePath, "a byte-level tokenizer with a normalizer cannot be stored in GGUF (llama.cpp's byte-level BPE has none)");
+        var (pattern, addPrefixSpace) = PreTokenizer(json.FilePath, json.PreTokenizer);
+        if (addPrefixSpace)
+            throw new UnsupportedModelException(json.FilePath, "a ByteLevel pre-tokenizer with add_prefix_space cannot be stored in GGUF (llama.cpp adds no prefix space)");
+        return GgufPreTokenizerName(pattern, json.FilePath);
+    }
+
+    /// <summary>The <c>tokenizer.ggml.pre</c> name of a split pattern (see the overload above).</summary>
+    internal static string GgufPreTokenizerName(string? pattern, string source) => pattern switch
+    {
+        KnownPatterns.Gpt2 => "gpt-2",
+        KnownPatterns.Cl100kHf or KnownPatterns.Cl100kTiktoken => "dbrx",
+        _ when pattern == KnownPatterns.O200kHf => "gpt-4o",
+        _ => throw new UnsupportedModelException(source, pattern is null
+            ? "a byte-level tokenizer without a split pattern cannot be stored in GGUF"
+            : $"the split pattern '{Shorten(pattern)}' has no tokenizer.ggml.pre name in llama.cpp (supported: GPT-2's, cl100k's, o200k's)"),
+    };
+
+    static (string? Pattern, bool AddPrefixSpace) PreTokenizer(string path, HfJsonObject? spec)
     {
         if (spec is null) return (null, false);
         string type = spec.GetString("type");
@@ -121,26 +138,18 @@ public sealed partial class ByteLevelBpeTokenizer
             if (!pattern.TryGetString("Regex", out string regex) || behavior != "Isolated" || (split.TryGetBool("invert", out bool inv) && inv))
                 throw new UnsupportedModelException(path, "only a Split pre-tokenizer with a Regex pattern, behavior Isolated and no invert is supported");
             var (_, prefixSpace) = ByteLevelStep(byteLevel, regexAllowed: false);
-            return (WordSplitter.FromPattern(regex), prefixSpace);
+            return (regex, prefixSpace);
         }
         throw new UnsupportedModelException(path, $"pre_tokenizer '{type}' is not supported by byte-level BPE (supported: ByteLevel, Sequence of Split and ByteLevel)");
     }
 
-    static (WordSplitter? Splitter, bool AddPrefixSpace) ByteLevelStep(HfJsonObject spec, bool regexAllowed)
+    static (string? Pattern, bool AddPrefixSpace) ByteLevelStep(HfJsonObject spec, bool regexAllowed)
     {
         bool useRegex = !spec.TryGetBool("use_regex", out bool r) || r;
         bool prefixSpace = spec.TryGetBool("add_prefix_space", out bool p) && p;
         if (useRegex && !regexAllowed)
             throw new UnsupportedModelException(spec.FilePath, "a ByteLevel pre-tokenizer with use_regex after a Split is not supported");
-        return (useRegex ? WordSplitter.FromPattern(KnownPatterns.Gpt2) : null, prefixSpace);
-    }
-
-    static bool TryBase64(string text, out byte[] bytes)
-    {
-        bytes = new byte[text.Length];
-        if (!Convert.TryFromBase64String(text, bytes, out int written)) return false;
-        bytes = bytes[..written];
-        return true;
+        return (useRegex ? KnownPatterns.Gpt2 : null, prefixSpace);
     }
 
     static string Shorten(string s) => s.Length <= 60 ? s : s[..60] + "…";
