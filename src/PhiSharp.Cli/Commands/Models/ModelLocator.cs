@@ -16,7 +16,7 @@ static class ModelLocator
         if (File.Exists(model) || Directory.Exists(model) || LooksLikePath(model)) return model;
         var name = ModelName.Parse(model);
         using var puller = new ModelPuller(options);
-        var pulled = await PullDisplay.RunAsync(plainProgress, progress => puller.PullAsync(name, progress, cancellation));
+        var pulled = await ProgressDisplay.PullAsync(plainProgress, progress => puller.PullAsync(name, progress, cancellation));
         return pulled.Path;
     }
 
