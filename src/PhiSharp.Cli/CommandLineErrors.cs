@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
+using PhiSharp.Cli.Commands;
+using PhiSharp.Cli.Commands.Models;
 
 namespace PhiSharp.Cli;
 
@@ -18,6 +20,12 @@ static class CommandLineErrors
     public static int Report(ParseResult parse)
     {
         foreach (var message in Describe(parse).Distinct()) Console.Error.WriteLine($"error: {message}");
+        // A first try such as bare `phi run` fails on its other options; it also learns where a model comes from.
+        var command = parse.CommandResult.Command;
+        if (command.Options.Contains(ModelArguments.Model) && parse.GetResult(ModelArguments.Model) is null)
+            Console.Error.WriteLine($"error: {ModelLocator.NoModelMessage()}");
+        else if (parse.CommandResult.Parent is null && parse.UnmatchedTokens.Count == 0 && ModelLocator.FirstStepsHint() is { } hint)
+            Console.Error.WriteLine(hint);
         return 1;
     }
 

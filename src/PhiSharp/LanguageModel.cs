@@ -50,7 +50,15 @@ public sealed record LoadOptions
 
     /// <summary>Attend to every earlier key even when the config has a sliding window (llama.cpp's behaviour).</summary>
     public bool IgnoreSlidingWindow { get; init; }
+
+    /// <summary>Told how far the weights are read into memory, file by file (nothing when they are mapped). Reports
+    /// come from the reading threads, in no fixed order.</summary>
+    public IProgress<LoadProgress>? Progress { get; init; }
 }
+
+/// <summary>How much of a weight file has been read into memory.</summary>
+/// <param name="File">The file's name (without its folder).</param>
+public sealed record LoadProgress(string File, long BytesRead, long TotalBytes);
 
 /// <summary>What a loaded model is, for `phi info` and for sizing caches.</summary>
 public sealed record ModelInfo

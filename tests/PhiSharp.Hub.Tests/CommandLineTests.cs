@@ -58,7 +58,9 @@ public sealed class CommandLineTests : IAsyncLifetime
         (exit, output, error) = Phi("rm", "phi3");
         Assert.True(exit == 0, error);
         Assert.StartsWith("removed phi3: 1 file(s)", output);
-        Assert.Equal(["CACHEDIR.TAG"], _f.FilesUnder(_f.Cache)); // the repository is gone; the cache stays tagged
+        // The repository is gone; the cache stays tagged, and the blob's lock file stays, as huggingface_hub leaves them
+        // (deleting a lock file another process may be waiting on would let two holders in).
+        Assert.Equal(["CACHEDIR.TAG"], _f.FilesUnder(_f.Cache).Where(f => !f.StartsWith(".locks")));
     }
 
     [Fact]
@@ -109,6 +111,25 @@ public sealed class CommandLineTests : IAsyncLifetime
         Assert.Equal(1, exit);
         Assert.StartsWith("error: no model given and none downloaded yet: pass --model phi3", error);
         Assert.Single(error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void A_first_try_without_any_option_also_says_how_to_get_a_model()
+    {
+        var (exit, _, error) = Phi("run");
+        Assert.Equal(1, exit);
+        Assert.Equal(["error: Give exactly one of --prompt or --ids.", "error: no model given and none downloaded yet: pass --model phi3 " +
+            "(downloads Phi-3-mini, 2.4 GB, on first use), --model with a GGUF file or a Hugging Face folder, or run `phi pull phi3` " +
+            "first (more names: docs/MODELS.md)"], error.Trim().Split('\n'));
+
+        (exit, _, error) = Phi();
+        Assert.Equal(1, exit);
+        Assert.Equal(["error: give a command; see phi --help", "no model downloaded yet: `phi pull phi3` gets Phi-3-mini (2.4 GB), " +
+            "then `phi chat --model phi3` (names: docs/MODELS.md)"], error.Trim().Split('\n'));
+
+        Assert.Equal(0, Phi("pull", "phi3").Exit);
+        Assert.Equal("error: give a command; see phi --help", Phi().Err.Trim()); // a model is there: nothing to add
+        Assert.StartsWith("error: no model given: pass --model with one of the downloaded models (phi3", Phi("chat").Err);
     }
 
     [Fact]

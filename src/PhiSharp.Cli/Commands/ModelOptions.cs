@@ -77,28 +77,50 @@ static class ModelArguments
 
     /// <summary>Loads --model: a path as it is, a name pulled first (progress as plain lines on stderr when
     /// <paramref name="plainProgress"/>, as for --json output).</summary>
-    public static LanguageModel Load(ParseResult parse, bool plainProgress = false, CancellationToken cancellation = default) =>
-        LanguageModel.Load(ModelLocator.ResolveAsync(parse.GetValue(Model), parse.GetValue(Offline), plainProgress, cancellation).GetAwaiter().GetResult(),
-            new LoadOptions
+    public static LanguageModel Load(ParseResult parse, bool plainProgress = false, CancellationToken cancellation = default)
+    {
+        string path = ModelLocator.ResolveAsync(parse.GetValue(Model), parse.GetValue(Offline), plainProgress, cancellation).GetAwaiter().GetResult();
+        var options = Options(parse);
+        if (WeightBytes(path) < LargeModelBytes) return LanguageModel.Load(path, options);
+        return ProgressDisplay.RunAsync(plainProgress, announceEnd: false, progress => Task.Run(() => LanguageModel.Load(path, options with
         {
-            Threads = parse.GetValue(Threads),
-            UseMemoryMap = parse.GetValue(Mmap) ? true : parse.GetValue(NoMmap) ? false : null,
-            KvCache = parse.GetValue(KvCache) switch
-            {
-                "f16" => KvCacheType.F16,
-                "f32" => KvCacheType.F32,
-                var other => throw new ArgumentException($"--kv-cache takes f16 or f32, not '{other}'"),
-            },
-            ChatFormat = parse.CommandResult.Command.Options.Contains(ChatFormat) && parse.GetValue(ChatFormat) is { } format
-                ? Tokenizers.ChatFormats.Parse(format) : null,
-            Quantize = parse.GetValue(Quantize) switch
-            {
-                null => null,
-                "q4_0" => Tensors.GgmlType.Q4_0,
-                "q8_0" => Tensors.GgmlType.Q8_0,
-                var other => throw new ArgumentException($"--quantize takes q4_0 or q8_0, not '{other}'"),
-            },
-        });
+            Progress = new LoadRelay(p => progress.Report(new WorkProgress("loading", p.File, p.BytesRead, p.TotalBytes, WorkUnit.Bytes))),
+        }))).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Reading this much takes seconds (a Phi-3-mini Q4_K_M is 2.4 GB), so its load shows progress.</summary>
+    const long LargeModelBytes = 256L << 20;
+
+    /// <summary>The bytes a load may read: the GGUF file, or a folder's safetensors files.</summary>
+    static long WeightBytes(string path) =>
+        File.Exists(path) ? new FileInfo(path).Length
+        : Directory.Exists(path) ? new DirectoryInfo(path).EnumerateFiles("*.safetensors").Sum(f => f.Length) : 0;
+
+    sealed class LoadRelay(Action<LoadProgress> report) : IProgress<LoadProgress>
+    {
+        public void Report(LoadProgress value) => report(value);
+    }
+
+    static LoadOptions Options(ParseResult parse) => new()
+    {
+        Threads = parse.GetValue(Threads),
+        UseMemoryMap = parse.GetValue(Mmap) ? true : parse.GetValue(NoMmap) ? false : null,
+        KvCache = parse.GetValue(KvCache) switch
+        {
+            "f16" => KvCacheType.F16,
+            "f32" => KvCacheType.F32,
+            var other => throw new ArgumentException($"--kv-cache takes f16 or f32, not '{other}'"),
+        },
+        ChatFormat = parse.CommandResult.Command.Options.Contains(ChatFormat) && parse.GetValue(ChatFormat) is { } format
+            ? Tokenizers.ChatFormats.Parse(format) : null,
+        Quantize = parse.GetValue(Quantize) switch
+        {
+            null => null,
+            "q4_0" => Tensors.GgmlType.Q4_0,
+            "q8_0" => Tensors.GgmlType.Q8_0,
+            var other => throw new ArgumentException($"--quantize takes q4_0 or q8_0, not '{other}'"),
+        },
+    };
 
     /// <summary>Runs a command body, turning the errors a user can cause into one line on stderr and exit code 1.</summary>
     public static async Task<int> Guard(Func<Task<int>> body)

@@ -26,21 +26,11 @@ static class QuantizeCommand
         {
             var scheme = QuantizationScheme.Parse(parse.GetValue(type)!);
             var clock = Stopwatch.StartNew();
-            QuantizeResult result = null!;
-            AnsiConsole.Progress().AutoClear(true).Columns(
-                    new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .Start(context =>
-                {
-                    var task = context.AddTask("quantizing", maxValue: 1);
-                    var progress = new SynchronousProgress(p =>
-                    {
-                        task.MaxValue = p.ElementsTotal;
-                        task.Value = p.ElementsDone;
-                        task.Description = Markup.Escape($"{p.TensorsDone}/{p.TensorCount} {p.Name}");
-                    });
-                    result = GgufQuantizer.Quantize(parse.GetValue(model)!, parse.GetValue(output)!, scheme, progress,
-                        parse.GetValue(threads), cancel);
-                });
+            string input = parse.GetValue(model)!;
+            var result = ProgressDisplay.RunAsync(plain: false, announceEnd: false, progress => Task.Run(() => GgufQuantizer.Quantize(input,
+                parse.GetValue(output)!, scheme, new SynchronousProgress(p => progress.Report(new WorkProgress("quantizing",
+                    Path.GetFileName(Path.TrimEndingDirectorySeparator(input)), p.ElementsDone, p.ElementsTotal, WorkUnit.Weights))),
+                parse.GetValue(threads), cancel))).GetAwaiter().GetResult();
             var types = result.Tensors.GroupBy(t => t.TargetType).OrderBy(g => g.Key)
                 .Select(g => $"{PhiSharp.Tensors.GgmlTypeInfo.Name(g.Key)} × {g.Count()}");
             AnsiConsole.WriteLine($"wrote {result.OutputPath}: {result.OutputBytes / 1e9:F3} GB from {result.InputBytes / 1e9:F3} GB of " +

@@ -52,13 +52,8 @@ static class RagCommand
             using var embedder = RagEmbedding.ForIngest(parse);
             using var store = RagStore.Open(db, create: true);
             var ingestor = new Ingestor(store, chunker, embedder);
-            IngestReport report = null!;
-            await AnsiConsole.Progress().AutoClear(true).StartAsync(async context =>
-            {
-                var task = context.AddTask("ingesting", maxValue: found.Files.Count);
-                var progress = new SynchronousProgress(p => task.Value = p.Done);
-                report = await ingestor.IngestAsync(found, folders, progress, cancel);
-            });
+            var report = await ProgressDisplay.RunAsync(plain: false, announceEnd: false, progress => ingestor.IngestAsync(found, folders,
+                new SynchronousProgress(p => progress.Report(new WorkProgress("ingesting", "", p.Done, p.Total, WorkUnit.Files))), cancel));
             foreach (var skipped in report.Skipped)
                 AnsiConsole.MarkupLineInterpolated($"[yellow]skipped[/] {DocumentPath.Display(skipped.Path)}: {skipped.Reason}");
             var counts = store.Counts();

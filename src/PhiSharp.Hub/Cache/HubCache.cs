@@ -4,7 +4,8 @@ namespace PhiSharp.Hub;
 /// The Hugging Face cache, laid out as huggingface_hub's file_download.py writes it:
 /// <c>models--org--name/blobs/&lt;etag&gt;</c> holds each file's bytes once, <c>snapshots/&lt;commit&gt;/&lt;file&gt;</c> is a
 /// relative symlink to its blob, and <c>refs/&lt;revision&gt;</c> holds the commit a branch or tag pointed to when last
-/// seen. A download in progress is <c>blobs/&lt;etag&gt;.incomplete</c>.
+/// seen. A download in progress is <c>blobs/&lt;etag&gt;.incomplete</c>, under the lock
+/// <c>.locks/models--org--name/&lt;etag&gt;.lock</c> (<see cref="BlobLock"/>).
 /// </summary>
 public sealed class HubCache(string root)
 {
@@ -14,6 +15,10 @@ public sealed class HubCache(string root)
     public string RepoFolder(string repoId) => Path.Combine(Root, "models--" + repoId.Replace("/", "--"));
 
     public string BlobPath(string repoId, string etag) => Path.Combine(RepoFolder(repoId), "blobs", etag);
+
+    /// <summary>huggingface_hub's lock file for a blob: under the cache's <c>.locks</c>, per repository folder.</summary>
+    public string LockPath(string repoId, string etag) =>
+        Path.Combine(Root, ".locks", Path.GetFileName(RepoFolder(repoId)), etag + ".lock");
 
     public string SnapshotFolder(string repoId, string commit) => Path.Combine(RepoFolder(repoId), "snapshots", commit);
 

@@ -5,7 +5,7 @@ namespace PhiSharp.Hub;
 /// <summary>
 /// hf_hub_download into the cache, for one file: HEAD for the commit, etag and size; nothing to do when the snapshot
 /// already has the file; a link when the blob is there; otherwise a download into <c>blobs/&lt;etag&gt;.incomplete</c>,
-/// verified, then renamed to the blob. Unlike huggingface_hub today (which gives each attempt its own temporary file)
+/// verified, then renamed to the blob, all under the blob's lock (<see cref="BlobLock"/>). Unlike huggingface_hub today (which gives each attempt its own temporary file)
 /// the <c>.incomplete</c> file is kept when a download is interrupted and the next pull continues it with a
 /// <c>Range</c> request, as huggingface_hub did before its pull request #4228; a download that fails verification or meets a full disk
 /// leaves no file behind.
@@ -34,8 +34,12 @@ sealed class FileDownloader(HubOptions options, HubClient client, HubCache cache
         string blob = cache.BlobPath(repoId, metadata.Etag);
         if (!File.Exists(pointer))
         {
-            if (!File.Exists(blob)) await FetchBlobAsync(repoId, file, metadata, blob, progress, cancellation);
-            cache.Link(repoId, metadata.Commit, file, metadata.Etag);
+            using (await BlobLock.AcquireAsync(cache.LockPath(repoId, metadata.Etag), cancellation))
+            {
+                // Checked again under the lock: another process may have fetched and linked the file while this one waited.
+                if (!File.Exists(blob)) await FetchBlobAsync(repoId, file, metadata, blob, progress, cancellation);
+                if (!File.Exists(pointer)) cache.Link(repoId, metadata.Commit, file, metadata.Etag);
+            }
         }
         cache.WriteRef(repoId, revision, metadata.Commit);
         return pointer;

@@ -32,7 +32,7 @@ internal sealed unsafe class FileBytes : IDisposable
         try
         {
             if (options?.UseMemoryMap ?? true) bytes.Map(stream);
-            else bytes.ReadAll(stream);
+            else bytes.ReadAll(stream, options.Progress);
         }
         catch
         {
@@ -57,7 +57,7 @@ internal sealed unsafe class FileBytes : IDisposable
         Pointer = pointer + _view.PointerOffset;
     }
 
-    private void ReadAll(FileStream stream)
+    private void ReadAll(FileStream stream, IProgress<LoadProgress>? progress)
     {
         // 2 MiB-aligned and marked for transparent huge pages on Linux: streaming gigabytes of weights through 4 KiB
         // pages costs a TLB miss per page, which is expensive under virtualisation (docs/PERFORMANCE.md: generation 5.0 →
@@ -69,6 +69,9 @@ internal sealed unsafe class FileBytes : IDisposable
         // Chunks in parallel: much of a read's time is the kernel providing fresh zeroed pages, which scales with cores.
         var handle = stream.SafeFileHandle;
         nint start = (nint)Pointer;
+        string name = System.IO.Path.GetFileName(Path);
+        long bytesRead = 0; // over all chunks, for progress
+        progress?.Report(new LoadProgress(name, 0, Length));
         try
         {
             Parallel.For(0, (int)((Length + ReadChunk - 1) / ReadChunk), chunk =>
@@ -80,6 +83,7 @@ internal sealed unsafe class FileBytes : IDisposable
                     if (read == 0) throw new ModelFormatException(Path, $"file shrank while being read ({done} of {Length} bytes)");
                     done += read;
                 }
+                progress?.Report(new LoadProgress(name, Interlocked.Add(ref bytesRead, end - chunk * (long)ReadChunk), Length));
             });
         }
         catch (AggregateException e)

@@ -10,6 +10,10 @@ public sealed class TensorFileOptions
     /// cannot evict weights and make decoding re-read the disk.</summary>
     public bool UseMemoryMap { get; init; } = true;
 
+    /// <summary>Told how much of a file has been read into memory (not when it is mapped: that costs no time). Reports
+    /// come from the reading threads, in no fixed order; the largest is the total.</summary>
+    public IProgress<LoadProgress>? Progress { get; init; }
+
     /// <summary>The choice <see cref="PhiSharp.LoadOptions.UseMemoryMap"/> = null stands for: read a file into memory
     /// when it takes at most half of the memory the runtime may use, else map it.</summary>
     public static bool MapByDefault(long fileBytes) => fileBytes > GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;

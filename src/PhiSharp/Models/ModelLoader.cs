@@ -27,7 +27,7 @@ internal static class ModelLoader
         if (options.Quantize is not null)
             throw new ArgumentException("--quantize applies to Hugging Face folders; a GGUF file is quantized with `phi quantize`.");
         bool map = options.UseMemoryMap ?? TensorFileOptions.MapByDefault(new FileInfo(path).Length);
-        var gguf = GgufFile.Open(path, new TensorFileOptions { UseMemoryMap = map });
+        var gguf = GgufFile.Open(path, new TensorFileOptions { UseMemoryMap = map, Progress = options.Progress });
         try
         {
             var architecture = ArchitectureRegistry.ForGguf(gguf);
@@ -108,7 +108,7 @@ internal static class ModelLoader
             stops.UnionWith(HfGenerationConfig.Load(folder).EosTokenIds);
 
         // Float checkpoints gain nothing from a private copy (no Q4_0 to rearrange): mapped unless asked otherwise.
-        var checkpoint = SafetensorsCheckpoint.Open(folder, new TensorFileOptions { UseMemoryMap = options.UseMemoryMap ?? true });
+        var checkpoint = SafetensorsCheckpoint.Open(folder, new TensorFileOptions { UseMemoryMap = options.UseMemoryMap ?? true, Progress = options.Progress });
         ITensorSource weights = checkpoint;
         try
         {

@@ -26,7 +26,7 @@ static class PullCommand
             if (parse.GetValue(offline)) options = options with { Offline = true };
             var model = ModelName.Parse(parse.GetValue(name)!);
             using var puller = new ModelPuller(options);
-            var pulled = await PullDisplay.RunAsync(parse.GetValue(json), progress => puller.PullAsync(model, progress, cancel));
+            var pulled = await ProgressDisplay.PullAsync(parse.GetValue(json), progress => puller.PullAsync(model, progress, cancel));
             if (parse.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
