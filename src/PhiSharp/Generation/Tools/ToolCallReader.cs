@@ -75,10 +75,11 @@ public sealed class ToolCallReader
         foreach (char c in text)
         {
             if (_json) Step(c);
+            else if (_syntax == ToolCallSyntax.Json) break;
             else _pending.Append(c);
             if (!_json && _pending.Length > 0 && c is '>' or '[') FindMarker();
         }
-        if (!_json) EmitText(final: false);
+        if (!_json && _syntax == ToolCallSyntax.ToolCallTokens) EmitText(final: false);
         FlushPieces(final: false);
         return [.. _updates];
     }
@@ -88,7 +89,7 @@ public sealed class ToolCallReader
     {
         _updates.Clear();
         if (_scalar) { _scalar = false; ValueEnded(); }
-        if (!_json) EmitText(final: true);
+        if (!_json && _syntax == ToolCallSyntax.ToolCallTokens) EmitText(final: true);
         FlushPieces(final: true);
         if (_syntax == ToolCallSyntax.Json && !_sawReply && _raw.ToString().Trim() is { Length: > 0 } raw)
             _updates.Add(new(ToolCallUpdateKind.Content, 0, raw));
@@ -177,6 +178,12 @@ public sealed class ToolCallReader
             // Not a call list after all: back to text.
             _json = false;
             _pending.Append(c);
+            return;
+        }
+        if (top is null && _syntax == ToolCallSyntax.Json && (c != '{' || _sawReply))
+        {
+            // Not a generic reply (unconstrained output): Finish gives it as text. After the reply: ignored.
+            _json = _sawReply;
             return;
         }
         switch (c)
