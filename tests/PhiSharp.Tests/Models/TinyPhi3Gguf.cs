@@ -9,7 +9,7 @@ namespace PhiSharp.Tests.Models;
 /// byte tokens, a few pieces). For loader, CLI and error-path tests; numerical correctness is tested on the llama.cpp
 /// and HF fixtures, not on this file.
 /// </summary>
-static class TinyPhi3Gguf
+public static class TinyPhi3Gguf
 {
     public const int Hidden = 32, Heads = 4, KvHeads = 2, FeedForward = 48, Layers = 1;
 
@@ -21,11 +21,16 @@ static class TinyPhi3Gguf
     /// <summary>The special tokens of Phi-4-mini's tool format and chat template, for a Phi-4-mini-like model.</summary>
     public static readonly string[] Phi4MiniTokens = ["<|system|>", "<|tool|>", "<|/tool|>", "<|tool_call|>", "<|/tool_call|>", "<|tool_response|>"];
 
-    /// <summary>Writes a Phi-4-mini-like model: Phi-4-mini's chat template and its tool tokens.</summary>
-    public static void WritePhi4MiniLike(string path, uint contextLength = 1024) => Write(path, o =>
+    /// <summary>Makes the model Phi-4-mini-like: Phi-4-mini's chat template and its tool tokens.</summary>
+    public static void Phi4MiniLike(Options o)
     {
         o.ChatTemplate = PhiSharp.Tokenizers.ChatFormats.Template(PhiSharp.Tokenizers.ChatFormat.Phi4Mini);
         o.ExtraPieces.AddRange(Phi4MiniTokens);
+    }
+
+    public static void WritePhi4MiniLike(string path, uint contextLength = 1024) => Write(path, o =>
+    {
+        Phi4MiniLike(o);
         o.ContextLength = contextLength;
     });
 
