@@ -174,6 +174,18 @@ public sealed class ToolCallTests(ToolServers servers) : IClassFixture<ToolServe
         Assert.Contains(message, body.GetProperty("error").GetProperty("message").GetString());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_max_tokens_too_small_for_a_required_call_is_a_400(bool phi4MiniLike)
+    {
+        var request = Request("required");
+        request["max_tokens"] = 10;
+        var (status, body) = await servers.Of(phi4MiniLike).PostJsonAsync("/v1/chat/completions", request);
+        Assert.Equal(400, status);
+        Assert.Equal("max_tokens_too_small", body.GetProperty("error").GetProperty("code").GetString());
+    }
+
     [Fact]
     public async Task A_tool_message_without_its_call_id_is_a_400()
     {
