@@ -34,14 +34,25 @@ internal static class ChatClientMessages
         }
     }
 
-    /// <summary>A call's arguments (a JSON object's text) as name → JsonElement, which AIFunction binds to parameters.</summary>
-    public static Dictionary<string, object?> Arguments(string json)
+    /// <summary>
+    /// A call with its arguments (a JSON object's text) as name → JsonElement, which AIFunction binds to parameters.
+    /// Constrained calls always parse; arguments that do not (a variant the model wrote unconstrained) are reported as
+    /// the call's Exception, which FunctionInvokingChatClient hands back to the model.
+    /// </summary>
+    public static FunctionCallContent Call(string callId, string name, string json)
     {
         var arguments = new Dictionary<string, object?>();
-        using var document = JsonDocument.Parse(json.Length == 0 ? "{}" : json);
-        if (document.RootElement.ValueKind == JsonValueKind.Object)
-            foreach (var p in document.RootElement.EnumerateObject()) arguments[p.Name] = p.Value.Clone();
-        return arguments;
+        try
+        {
+            using var document = JsonDocument.Parse(json.Length == 0 ? "{}" : json);
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+                foreach (var p in document.RootElement.EnumerateObject()) arguments[p.Name] = p.Value.Clone();
+        }
+        catch (JsonException e)
+        {
+            return new FunctionCallContent(callId, name) { Exception = new InvalidOperationException($"The arguments of the call of '{name}' are not JSON: {json}", e) };
+        }
+        return new FunctionCallContent(callId, name, arguments);
     }
 
     static string Result(object? result) => result switch

@@ -103,7 +103,7 @@ public sealed class PhiChatClient : IChatClient
                 case ToolCallUpdateKind.Arguments: calls[u.Index].Arguments.Append(u.Text); break;
                 case ToolCallUpdateKind.End:
                     var (callId, name, arguments) = calls[u.Index];
-                    update.Contents.Add(new FunctionCallContent(callId, name, ChatClientMessages.Arguments(arguments.ToString())));
+                    update.Contents.Add(ChatClientMessages.Call(callId, name, arguments.ToString()));
                     break;
             }
     }

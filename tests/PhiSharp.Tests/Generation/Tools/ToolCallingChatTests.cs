@@ -3,6 +3,8 @@ using System.Text.Json;
 using Json.Schema;
 using Microsoft.Extensions.AI;
 using PhiSharp.Generation;
+using PhiSharp.Generation.Tools;
+using PhiSharp.Tokenizers;
 using PhiSharp.Tests.Formats;
 using PhiSharp.Tests.Models;
 using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
@@ -108,6 +110,42 @@ public sealed class ToolCallingChatTests : IDisposable
         });
         Assert.Empty(response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
         Assert.NotEqual(ChatFinishReason.ToolCalls, response.FinishReason);
+    }
+
+    [Fact]
+    public async Task A_historys_calls_and_results_are_rendered_as_the_templates_tool_calls_and_tool_turns()
+    {
+        var (model, client) = Tiny(phi4MiniLike: true);
+        var arguments = new Dictionary<string, object?> { ["city"] = "Oslo" };
+        List<AiChatMessage> history =
+        [
+            new(ChatRole.User, "How warm is Oslo?"),
+            new(ChatRole.Assistant, [new FunctionCallContent("call_1", "get_temperature", arguments)]),
+            new(ChatRole.Tool, [new FunctionResultContent("call_1", 4.5)]),
+        ];
+        var options = new ChatOptions { Tools = [Temperature], ToolMode = ChatToolMode.None, MaxOutputTokens = 12 };
+        var response = await client.GetResponseAsync(history, options);
+
+        // The same conversation in the engine's own shapes, rendered by the template and generated greedily.
+        var tools = new[] { new ChatTool("get_temperature", Temperature.Description, Temperature.JsonSchema) };
+        PhiSharp.Tokenizers.ChatMessage[] turns =
+        [
+            new("user", "How warm is Oslo?"),
+            new("assistant", "") { ToolCalls = [new ChatToolCall("call_1", "get_temperature", """{"city":"Oslo"}""")] },
+            new("tool", "4.5") { ToolCallId = "call_1", Name = "get_temperature" },
+        ];
+        string prompt = model.ChatTemplate.Format(turns, addGenerationPrompt: true, tools);
+        Assert.Contains("<|tool_call|>[{\"name\": \"get_temperature\", \"arguments\": {\"city\": \"Oslo\"}}]<|/tool_call|>", prompt);
+        Assert.Contains("<|tool_response|>4.5<|end|>", prompt);
+        var format = ToolCallFormat.For(model.ChatTemplate, model.Tokenizer, tools, ToolChoice.None);
+        var expected = model.Generator.Generate(model.Tokenizer.Encode(prompt, parseSpecial: true), new GenerationOptions
+        {
+            MaxTokens = 12,
+            Grammar = format.Grammar,
+            GrammarTrigger = format.Trigger,
+        });
+        Assert.Equal(string.Concat(expected.Select(t => t.Text)), response.Text);
+        Assert.Equal(response.Usage!.InputTokenCount, model.Tokenizer.Encode(prompt, parseSpecial: true).Length);
     }
 
     /// <summary>Sets the tool mode of each round of FunctionInvokingChatClient's loop: the temperature, then the
