@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PhiSharp.Generation;
+using PhiSharp.Generation.Tools;
 using PhiSharp.Server.Rag;
 using PhiSharp.Tokenizers;
 
@@ -9,23 +10,39 @@ namespace PhiSharp.Server;
 
 /// <summary>
 /// POST /v1/chat/completions: OpenAI's chat.completion object, or a stream of chat.completion.chunk events; with
-/// "rag", answered from the server's documents (<see cref="GroundedChat"/>).
+/// "rag", answered from the server's documents (<see cref="GroundedChat"/>); with "tools", calls in "tool_calls" (streamed as
+/// OpenAI's deltas: a call's index, id and name, then its arguments piece by piece) and finish_reason "tool_calls".
 /// </summary>
 static class ChatCompletionsEndpoint
 {
-    static readonly HashSet<string> Roles = ["system", "developer", "user", "assistant"];
+    static readonly HashSet<string> Roles = ["system", "developer", "user", "assistant", "tool"];
 
     public static async Task HandleAsync(HttpContext http, ServedModel served)
     {
         var ct = http.RequestAborted;
         var reader = await RequestReader.ReadAsync(http.Request, served.Options.MaxRequestBytes, ct);
         var messages = ReadMessages(reader);
+        var tools = ToolsRequest.Read(reader, served);
         var grounded = await GroundedChat.ReadAsync(reader, served, messages, ct);
+        if (grounded is not null && tools is not null)
+            throw ApiException.BadRequest("'rag' cannot be combined with 'tools'.", "tools", "invalid_value");
         bool unknown = grounded is { Hits.Count: 0 };
         var request = CompletionRequest.Read(reader, served, "messages", maxTokens => grounded is null || unknown
-            ? served.Model.Tokenizer.Encode(Format(served, messages), parseSpecial: true)
+            ? served.Model.Tokenizer.Encode(Format(served, messages, tools?.Tools), parseSpecial: true)
             : grounded.Prompt(served, maxTokens), defaultMaxTokens: null);
-        if (ResponseFormat.Read(reader) is { } grammar)
+        var responseFormat = ResponseFormat.Read(reader);
+        if (tools is not null && responseFormat is not null && tools.Choice.Kind != Generation.Tools.ToolChoiceKind.None)
+            throw ApiException.BadRequest("'response_format' can be combined with 'tools' only when 'tool_choice' is none.", "response_format", "invalid_value");
+        if (tools is not null && responseFormat is null)
+        {
+            int shortest = tools.ShortestReply(served.Model.Generator);
+            if (request.Options.MaxTokens < shortest)
+                throw ApiException.BadRequest($"max_tokens allows {request.Options.MaxTokens} tokens; a tool call here needs up to {shortest}.",
+                    "max_tokens", "max_tokens_too_small");
+            request = request with { Options = request.Options with { Grammar = tools.Format.Grammar, GrammarTrigger = tools.Format.Trigger } };
+        }
+        else tools = null;
+        if (responseFormat is { } grammar)
         {
             int shortest = served.Model.Generator.ShortestCompletion(grammar);
             if (request.Options.MaxTokens < shortest)
@@ -37,21 +54,21 @@ static class ChatCompletionsEndpoint
         if (unknown)
         {
             // Nothing in the documents shares a word with the question: answer as `phi rag ask` does, without the model.
-            await ReplyAsync(http, served, request, GroundedChat.Unknown(), grounded, modelRan: false, ct);
+            await ReplyAsync(http, served, request, GroundedChat.Unknown(), grounded, null, modelRan: false, ct);
             return;
         }
         using var lease = await served.Slots.AcquireAsync(request.Prompt, ct);
         var tokens = served.Model.Generator.GenerateAsync(lease.Session, request.Prompt, request.Options, ct);
-        await ReplyAsync(http, served, request, tokens, grounded, modelRan: true, ct);
+        await ReplyAsync(http, served, request, tokens, grounded, tools?.Format, modelRan: true, ct);
     }
 
     /// <summary>The model's chat template over <paramref name="messages"/>: a template the conversation breaks (one that
     /// raises on roles it does not take) is the request's fault; a model without a usable template is the server's.</summary>
-    static string Format(ServedModel served, IReadOnlyList<ChatMessage> messages)
+    static string Format(ServedModel served, IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools)
     {
         try
         {
-            return served.Model.ChatTemplate.Format(messages, addGenerationPrompt: true);
+            return served.Model.ChatTemplate.Format(messages, addGenerationPrompt: true, tools);
         }
         catch (Tokenizers.Templates.TemplateException e)
         {
@@ -64,7 +81,7 @@ static class ChatCompletionsEndpoint
     /// "sources" array; a reply the model did not write has zero usage.
     /// </summary>
     static async Task ReplyAsync(HttpContext http, ServedModel served, CompletionRequest request, IAsyncEnumerable<GeneratedToken> tokens,
-        GroundedChat? grounded, bool modelRan, CancellationToken ct)
+        GroundedChat? grounded, ToolCallFormat? tools, bool modelRan, CancellationToken ct)
     {
         string id = "chatcmpl-" + Guid.NewGuid().ToString("N");
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -79,6 +96,7 @@ static class ChatCompletionsEndpoint
         if (!request.Stream)
         {
             var (text, count, finish) = await CollectAsync(tokens);
+            var (content, calls) = tools?.Parse(text) ?? (text, []);
             await http.Response.WriteAsJsonAsync(WithSources(new
             {
                 id,
@@ -91,9 +109,9 @@ static class ChatCompletionsEndpoint
                     new
                     {
                         index = 0,
-                        message = new { role = "assistant", content = text, refusal = (string?)null },
+                        message = Message(content, calls),
                         logprobs = (object?)null,
-                        finish_reason = FinishText(finish),
+                        finish_reason = calls.Count > 0 ? "tool_calls" : FinishText(finish),
                     },
                 },
                 usage = UsageOf(count),
@@ -116,14 +134,27 @@ static class ChatCompletionsEndpoint
         int generated = 0;
         FinishReason? last = null;
         var answer = new StringBuilder();
+        var reader = tools?.CreateReader();
+        bool called = false;
         await foreach (var token in tokens)
         {
             generated++;
             last = token.Finish;
             answer.Append(token.Text);
-            if (token.Text.Length > 0) await sse.WriteAsync(Chunk(new { content = token.Text }, null), ct);
+            if (reader is null)
+            {
+                if (token.Text.Length > 0) await sse.WriteAsync(Chunk(new { content = token.Text }, null), ct);
+                continue;
+            }
+            var read = reader.Push(token.Text);
+            if (token.Finish is not null) read = [.. read, .. reader.Finish()];
+            foreach (var u in read)
+            {
+                called |= u.Kind == ToolCallUpdateKind.Start;
+                if (ToolCallDelta(u) is { } delta) await sse.WriteAsync(Chunk(delta, null), ct);
+            }
         }
-        await sse.WriteAsync(WithSources(Chunk(new { }, FinishText(last)), answer.ToString()), ct);
+        await sse.WriteAsync(WithSources(Chunk(new { }, called ? "tool_calls" : FinishText(last)), answer.ToString()), ct);
         if (request.IncludeUsage)
             await sse.WriteAsync(new
             {
@@ -137,6 +168,26 @@ static class ChatCompletionsEndpoint
             }, ct);
         await sse.DoneAsync(ct);
     }
+
+    /// <summary>The reply message: content null when there are calls and no text, as OpenAI writes it.</summary>
+    static object Message(string content, IReadOnlyList<ChatToolCall> calls) => calls.Count == 0
+        ? new { role = "assistant", content = (string?)content, refusal = (string?)null }
+        : new
+        {
+            role = "assistant",
+            content = content.Length > 0 ? content : null,
+            refusal = (string?)null,
+            tool_calls = calls.Select(c => new { id = c.Id, type = "function", function = new { name = c.Name, arguments = c.Arguments } }).ToArray(),
+        };
+
+    /// <summary>A streamed piece as OpenAI's delta: text, a call's start (index, id, name) or a piece of its arguments.</summary>
+    static object? ToolCallDelta(ToolCallUpdate u) => u.Kind switch
+    {
+        ToolCallUpdateKind.Content when u.Text.Length > 0 => new { content = u.Text },
+        ToolCallUpdateKind.Start => new { tool_calls = new[] { new { index = u.Index, id = u.Id, type = "function", function = new { name = u.Text, arguments = "" } } } },
+        ToolCallUpdateKind.Arguments => new { tool_calls = new[] { new { index = u.Index, function = new { arguments = u.Text } } } },
+        _ => null,
+    };
 
     public static object Usage(int prompt, int completion) =>
         new { prompt_tokens = prompt, completion_tokens = completion, total_tokens = prompt + completion };
@@ -174,10 +225,23 @@ static class ChatCompletionsEndpoint
                 throw ApiException.BadRequest($"'{at}.role' is required and must be a string.", $"{at}.role", "invalid_type");
             string roleName = role.GetString()!;
             if (!Roles.Contains(roleName))
-                throw ApiException.BadRequest($"'{at}.role' must be one of system, developer, user, assistant; got '{roleName}'.", $"{at}.role", "invalid_value");
+                throw ApiException.BadRequest($"'{at}.role' must be one of system, developer, user, assistant, tool; got '{roleName}'.", $"{at}.role", "invalid_value");
+            var calls = roleName == "assistant" ? ToolsRequest.Calls(m, at) : null;
             string content = m.TryGetProperty("content", out var c) ? Content(c, $"{at}.content", roleName) : Content(default, $"{at}.content", roleName);
+            string? callId = null;
+            if (roleName == "tool")
+            {
+                if (!m.TryGetProperty("tool_call_id", out var tid) || tid.ValueKind != JsonValueKind.String)
+                    throw ApiException.BadRequest($"'{at}.tool_call_id' is required on a tool message.", $"{at}.tool_call_id", "missing_required_parameter");
+                callId = tid.GetString();
+            }
             // Phi's chat formats know a system turn; a "developer" message is OpenAI's newer name for it.
-            messages.Add(new ChatMessage(roleName == "developer" ? "system" : roleName, content));
+            messages.Add(new ChatMessage(roleName == "developer" ? "system" : roleName, content)
+            {
+                ToolCalls = calls,
+                ToolCallId = callId,
+                Name = callId is null ? null : messages.SelectMany(p => p.ToolCalls ?? []).LastOrDefault(t => t.Id == callId)?.Name,
+            });
         }
         return messages;
     }

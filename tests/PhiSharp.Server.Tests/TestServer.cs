@@ -26,11 +26,15 @@ public sealed class TestServer : IAsyncDisposable
     public Uri Address => _server.Address;
     public string ModelId => _server.ModelId;
 
-    TestServer(ServerOptions options, TimeSpan stepDelay, string? embedModel, IRagStore? ragStore)
+    TestServer(ServerOptions options, TimeSpan stepDelay, string? embedModel, IRagStore? ragStore, Action<TinyPhi3Gguf.Options>? model)
     {
         string path = Path.Combine(_directory, "tiny-phi3.gguf");
         // Grounded prompts carry sources, and every byte is a token to this vocabulary.
-        TinyPhi3Gguf.Write(path, o => o.ContextLength = ragStore is null ? 256u : 4096u);
+        TinyPhi3Gguf.Write(path, o =>
+        {
+            o.ContextLength = ragStore is null ? 256u : 4096u;
+            model?.Invoke(o);
+        });
         _loaded = LanguageModel.Load(path, new LoadOptions { Threads = 1 });
         Network = new InstrumentedNetwork(_loaded.Network, stepDelay);
         Model = new LanguageModel
@@ -59,10 +63,11 @@ public sealed class TestServer : IAsyncDisposable
 
     /// <param name="embedModel">An embedding model to serve at /v1/embeddings (the server's --embed-model).</param>
     /// <param name="ragStore">The documents for chat with "rag" (the server's --rag-db); the caller disposes it.</param>
+    /// <param name="model">Changes the tiny model (a Phi-4-mini-like one, a longer context).</param>
     public static async Task<TestServer> StartAsync(ServerOptions? options = null, TimeSpan stepDelay = default, string? embedModel = null,
-        IRagStore? ragStore = null)
+        IRagStore? ragStore = null, Action<TinyPhi3Gguf.Options>? model = null)
     {
-        var server = new TestServer(options ?? new ServerOptions { Parallel = 2 }, stepDelay, embedModel, ragStore);
+        var server = new TestServer(options ?? new ServerOptions { Parallel = 2 }, stepDelay, embedModel, ragStore, model);
         await server._server.StartAsync();
         server.Http.BaseAddress = server.Address;
         return server;

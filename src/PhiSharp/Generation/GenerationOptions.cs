@@ -21,6 +21,26 @@ public sealed record GenerationOptions
     /// grammar's shortest output (<see cref="Generator.ShortestCompletion"/>).
     /// </summary>
     public Grammar? Grammar { get; init; }
+
+    /// <summary>
+    /// Makes <see cref="Grammar"/> apply only after a special token (Phi-4-mini's <c>&lt;|tool_call|&gt;</c>): the text
+    /// before it is free, the grammar's output is closed by the trigger's end token, and generation stops there.
+    /// </summary>
+    public GrammarTrigger? GrammarTrigger { get; init; }
+}
+
+/// <summary>Where a triggered grammar starts and ends: two special tokens of the vocabulary, by their text.</summary>
+/// <param name="Use">Whether the output may, must (as its first token) or may not contain the start token.</param>
+public sealed record GrammarTrigger(string StartToken, string EndToken, GrammarTriggerUse Use = GrammarTriggerUse.Optional);
+
+public enum GrammarTriggerUse
+{
+    /// <summary>Free text, which may switch to the grammar with the start token.</summary>
+    Optional,
+    /// <summary>The output starts with the start token: all of it is the grammar's.</summary>
+    Immediate,
+    /// <summary>The start token is never generated: the output is free text.</summary>
+    Forbidden,
 }
 
 public enum FinishReason

@@ -84,10 +84,12 @@ public sealed class Generator(ICausalLanguageModel network, ITokenizer tokenizer
     public int ShortestCompletion(Grammar grammar) =>
         new GrammarConstraint(grammar, tokenizer, stopTokenIds, network.VocabSize).ShortestCompletion;
 
-    GrammarConstraint? Constrain(GenerationOptions options, int budget)
+    IOutputConstraint? Constrain(GenerationOptions options, int budget)
     {
         if (options.Grammar is null) return null;
-        var constraint = new GrammarConstraint(options.Grammar, tokenizer, stopTokenIds, network.VocabSize);
+        IOutputConstraint constraint = options.GrammarTrigger is { } trigger
+            ? new TriggeredGrammarConstraint(options.Grammar, trigger, tokenizer, network.VocabSize)
+            : new GrammarConstraint(options.Grammar, tokenizer, stopTokenIds, network.VocabSize);
         if (budget < constraint.ShortestCompletion)
             throw new ArgumentException(budget < options.MaxTokens
                 ? $"The context leaves room for {budget} tokens; the grammar's shortest output needs up to {constraint.ShortestCompletion}."
@@ -95,7 +97,7 @@ public sealed class Generator(ICausalLanguageModel network, ITokenizer tokenizer
         return constraint;
     }
 
-    IEnumerable<GeneratedToken> Run(int context, IReadOnlyList<int> prompt, GenerationOptions options, GrammarConstraint? constraint, CancellationToken ct)
+    IEnumerable<GeneratedToken> Run(int context, IReadOnlyList<int> prompt, GenerationOptions options, IOutputConstraint? constraint, CancellationToken ct)
     {
         using var session = network.CreateSession(context);
         foreach (var token in Continue(session, prompt, options, constraint, ct))
@@ -103,7 +105,7 @@ public sealed class Generator(ICausalLanguageModel network, ITokenizer tokenizer
     }
 
     IEnumerable<GeneratedToken> Continue(IInferenceSession session, IReadOnlyList<int> prompt, GenerationOptions options,
-        GrammarConstraint? constraint, CancellationToken ct)
+        IOutputConstraint? constraint, CancellationToken ct)
     {
         var sampler = new Sampler(options.Sampling, network.VocabSize);
         var decoder = new StreamingDecoder(tokenizer);
@@ -122,7 +124,7 @@ public sealed class Generator(ICausalLanguageModel network, ITokenizer tokenizer
             constraint?.Mask(logits, Math.Min(options.MaxTokens - produced, session.ContextLength - session.Length + 1));
             int id = sampler.Sample(logits, session.Tokens);
             constraint?.Accept(id);
-            if (stopTokenIds.Contains(id))
+            if (stopTokenIds.Contains(id) || constraint?.Ends(id) == true)
             {
                 yield return new GeneratedToken(id, stops.Push(decoder.Flush()) + stops.Flush(), FinishReason.Stop);
                 yield break;

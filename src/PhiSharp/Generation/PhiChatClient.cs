@@ -2,9 +2,11 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.AI;
 using PhiSharp.Generation.Constraints;
+using PhiSharp.Generation.Tools;
 using PhiSharp.Models;
 using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
 using PhiChatMessage = PhiSharp.Tokenizers.ChatMessage;
+using ChatTool = PhiSharp.Tokenizers.ChatTool;
 
 namespace PhiSharp.Generation;
 
@@ -13,7 +15,10 @@ namespace PhiSharp.Generation;
 /// consumer of that abstraction. Messages are rendered with the model's chat template; ChatOptions map to
 /// <see cref="GenerationOptions"/> (MaxOutputTokens, Temperature, TopP, TopK, Seed, StopSequences, Instructions as a
 /// system turn, ResponseFormat as constrained decoding: Json any JSON object, ForJsonSchema output that validates
-/// against the schema, so GetResponseAsync&lt;T&gt; always gets a T). Calls take turns on one session, so a
+/// against the schema, so GetResponseAsync&lt;T&gt; always gets a T; Tools and ToolMode as constrained tool calls,
+/// returned as FunctionCallContent, each once its arguments are complete, with the finish reason ToolCalls;
+/// FunctionCallContent and FunctionResultContent in the history become the template's tool calls and tool turns,
+/// so FunctionInvokingChatClient's loop works). Calls take turns on one session, so a
 /// conversation's next turn reuses its cached history.
 /// </summary>
 public sealed class PhiChatClient : IChatClient
@@ -34,61 +39,50 @@ public sealed class PhiChatClient : IChatClient
     }
 
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<AiChatMessage> messages, ChatOptions? options = null,
-        CancellationToken cancellationToken = default)
-    {
-        var text = new StringBuilder();
-        ChatResponseUpdate? last = null;
-        UsageDetails? usage = null;
-        await foreach (var update in GetStreamingResponseAsync(messages, options, cancellationToken))
-        {
-            text.Append(update.Text);
-            usage = update.Contents.OfType<UsageContent>().FirstOrDefault()?.Details ?? usage;
-            last = update;
-        }
-        return new ChatResponse(new AiChatMessage(ChatRole.Assistant, text.ToString()))
-        {
-            FinishReason = last?.FinishReason,
-            ModelId = _metadata.DefaultModelId,
-            ResponseId = last?.ResponseId,
-            CreatedAt = last?.CreatedAt,
-            Usage = usage,
-        };
-    }
+        CancellationToken cancellationToken = default) =>
+        await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken);
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<AiChatMessage> messages,
         ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        int[] prompt = Prompt(messages, options);
-        var generation = Options(options);
+        var tools = Tools(options);
+        int[] prompt = Prompt(messages, options, tools?.Declared);
+        var generation = Options(options, tools?.Format);
+        var reader = options?.ResponseFormat is ChatResponseFormatJson ? null : tools?.Format.CreateReader();
         string id = Guid.NewGuid().ToString("N");
         var created = DateTimeOffset.UtcNow;
         await _turn.WaitAsync(cancellationToken);
         try
         {
             int count = 0;
+            var calls = new List<(string Id, string Name, StringBuilder Arguments)>();
             await foreach (var token in _model.Generator.GenerateAsync(_session, prompt, generation, cancellationToken))
             {
                 count++;
-                var update = new ChatResponseUpdate(ChatRole.Assistant, token.Text)
+                var update = new ChatResponseUpdate(ChatRole.Assistant, reader is null ? token.Text : null)
                 {
                     ResponseId = id,
                     MessageId = id,
                     CreatedAt = created,
                     ModelId = _metadata.DefaultModelId,
-                    FinishReason = token.Finish switch
-                    {
-                        FinishReason.Stop => ChatFinishReason.Stop,
-                        FinishReason.Length => ChatFinishReason.Length,
-                        _ => null,
-                    },
                 };
+                if (reader is not null)
+                {
+                    var read = reader.Push(token.Text);
+                    if (token.Finish is not null) read = [.. read, .. reader.Finish()];
+                    AddRead(update, read, calls);
+                }
                 if (token.Finish is not null)
+                {
+                    update.FinishReason = calls.Count > 0 ? ChatFinishReason.ToolCalls
+                        : token.Finish == FinishReason.Length ? ChatFinishReason.Length : ChatFinishReason.Stop;
                     update.Contents.Add(new UsageContent(new UsageDetails
                     {
                         InputTokenCount = prompt.Length,
                         OutputTokenCount = count,
                         TotalTokenCount = prompt.Length + count,
                     }));
+                }
                 yield return update;
             }
         }
@@ -98,21 +92,55 @@ public sealed class PhiChatClient : IChatClient
         }
     }
 
-    int[] Prompt(IEnumerable<AiChatMessage> messages, ChatOptions? options)
+    /// <summary>Reply text as text content; a call, once its arguments are complete, as a FunctionCallContent.</summary>
+    static void AddRead(ChatResponseUpdate update, IReadOnlyList<ToolCallUpdate> read, List<(string Id, string Name, StringBuilder Arguments)> calls)
+    {
+        foreach (var u in read)
+            switch (u.Kind)
+            {
+                case ToolCallUpdateKind.Content: update.Contents.Add(new TextContent(u.Text)); break;
+                case ToolCallUpdateKind.Start: calls.Add((u.Id!, u.Text, new StringBuilder())); break;
+                case ToolCallUpdateKind.Arguments: calls[u.Index].Arguments.Append(u.Text); break;
+                case ToolCallUpdateKind.End:
+                    var (callId, name, arguments) = calls[u.Index];
+                    update.Contents.Add(ChatClientMessages.Call(callId, name, arguments.ToString()));
+                    break;
+            }
+    }
+
+    /// <summary>The declared functions and their call format, when the options carry tools.</summary>
+    (IReadOnlyList<ChatTool> Declared, ToolCallFormat Format)? Tools(ChatOptions? options)
+    {
+        if (options?.Tools is not { Count: > 0 } tools) return null;
+        var declared = tools.Select(t => t is AIFunctionDeclaration f
+            ? new ChatTool(f.Name, f.Description, f.JsonSchema)
+            : throw new NotSupportedException($"PhiChatClient calls functions only; the tool '{t.Name}' is a {t.GetType().Name}.")).ToList();
+        var choice = options.ToolMode switch
+        {
+            NoneChatToolMode => ToolChoice.None,
+            RequiredChatToolMode { RequiredFunctionName: { } name } => ToolChoice.Function(name),
+            RequiredChatToolMode => ToolChoice.Required,
+            _ => ToolChoice.Auto,
+        };
+        return (declared, ToolCallFormat.For(_model.ChatTemplate, _model.Tokenizer, declared, choice, options.AllowMultipleToolCalls ?? true));
+    }
+
+    int[] Prompt(IEnumerable<AiChatMessage> messages, ChatOptions? options, IReadOnlyList<ChatTool>? tools)
     {
         var turns = new List<PhiChatMessage>();
         if (options?.Instructions is { Length: > 0 } instructions) turns.Add(new PhiChatMessage("system", instructions));
-        turns.AddRange(messages.Select(m => new PhiChatMessage(m.Role.Value, m.Text)));
+        turns.AddRange(ChatClientMessages.Turns(messages));
         if (turns.Count == 0) throw new ArgumentException("There are no messages.", nameof(messages));
-        var prompt = _model.Tokenizer.Encode(_model.ChatTemplate.Format(turns, addGenerationPrompt: true), parseSpecial: true);
+        var prompt = _model.Tokenizer.Encode(_model.ChatTemplate.Format(turns, addGenerationPrompt: true, tools), parseSpecial: true);
         if (prompt.Length >= _session.ContextLength)
             throw new ArgumentException($"The conversation has {prompt.Length} tokens; the context holds {_session.ContextLength}.", nameof(messages));
         return prompt;
     }
 
-    GenerationOptions Options(ChatOptions? options)
+    GenerationOptions Options(ChatOptions? options, ToolCallFormat? tools)
     {
-        if (options?.Tools is { Count: > 0 }) throw new NotSupportedException("PhiChatClient does not call tools.");
+        if (tools is not null && options?.ResponseFormat is ChatResponseFormatJson && options.ToolMode is not NoneChatToolMode)
+            throw new NotSupportedException("A JSON response format together with tools the model may call is not supported; set ToolMode to None or drop the format.");
         var sampling = new SamplingOptions
         {
             Temperature = options?.Temperature ?? 0f,
@@ -130,8 +158,9 @@ public sealed class PhiChatClient : IChatClient
             {
                 ChatResponseFormatJson { Schema: { } schema } => JsonSchemaGrammar.FromSchema(schema),
                 ChatResponseFormatJson => JsonSchemaGrammar.AnyJsonObject,
-                _ => null,
+                _ => tools?.Grammar,
             },
+            GrammarTrigger = options?.ResponseFormat is ChatResponseFormatJson ? null : tools?.Trigger,
         };
     }
 

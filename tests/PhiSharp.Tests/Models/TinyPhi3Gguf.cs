@@ -9,7 +9,7 @@ namespace PhiSharp.Tests.Models;
 /// byte tokens, a few pieces). For loader, CLI and error-path tests; numerical correctness is tested on the llama.cpp
 /// and HF fixtures, not on this file.
 /// </summary>
-static class TinyPhi3Gguf
+public static class TinyPhi3Gguf
 {
     public const int Hidden = 32, Heads = 4, KvHeads = 2, FeedForward = 48, Layers = 1;
 
@@ -18,15 +18,32 @@ static class TinyPhi3Gguf
     public static int VocabSize => 3 + 256 + Pieces.Length;
 
     /// <param name="mutate">Changes what is written: drop or reshape a tensor, change a key.</param>
+    /// <summary>The special tokens of Phi-4-mini's tool format and chat template, for a Phi-4-mini-like model.</summary>
+    public static readonly string[] Phi4MiniTokens = ["<|system|>", "<|tool|>", "<|/tool|>", "<|tool_call|>", "<|/tool_call|>", "<|tool_response|>"];
+
+    /// <summary>Makes the model Phi-4-mini-like: Phi-4-mini's chat template and its tool tokens.</summary>
+    public static void Phi4MiniLike(Options o)
+    {
+        o.ChatTemplate = PhiSharp.Tokenizers.ChatFormats.Template(PhiSharp.Tokenizers.ChatFormat.Phi4Mini);
+        o.ExtraPieces.AddRange(Phi4MiniTokens);
+    }
+
+    public static void WritePhi4MiniLike(string path, uint contextLength = 1024) => Write(path, o =>
+    {
+        Phi4MiniLike(o);
+        o.ContextLength = contextLength;
+    });
+
     public static void Write(string path, Action<Options>? mutate = null)
     {
         var o = new Options();
         mutate?.Invoke(o);
+        int vocabSize = VocabSize + o.ExtraPieces.Count;
         var tensors = new List<(string Name, long[] Dims)>
         {
-            ("token_embd.weight", [Hidden, VocabSize]),
+            ("token_embd.weight", [Hidden, vocabSize]),
             ("output_norm.weight", [Hidden]),
-            ("output.weight", [Hidden, VocabSize]),
+            ("output.weight", [Hidden, vocabSize]),
         };
         int headDim = Hidden / Heads, qkv = (Heads + 2 * KvHeads) * headDim;
         for (int i = 0; i < Layers; i++)
@@ -56,6 +73,7 @@ static class TinyPhi3Gguf
         var tokens = new List<string> { "<unk>", "<s>", "</s>" };
         tokens.AddRange(Enumerable.Range(0, 256).Select(b => $"<0x{b:X2}>"));
         tokens.AddRange(Pieces);
+        tokens.AddRange(o.ExtraPieces);
         var types = tokens.Select((t, i) => i == 0 ? 2 : i < 3 ? 3 : i < 259 ? 6 : t.StartsWith("<|") ? 3 : 1).ToArray();
         var scores = tokens.Select((_, i) => i < 259 ? 0f : -(float)i).ToArray();
         w.AddArray("tokenizer.ggml.tokens", tokens);
@@ -88,6 +106,9 @@ static class TinyPhi3Gguf
 
         /// <summary>The template a Phi-3 GGUF ships (Phi-3-mini's); null writes a model without one.</summary>
         public string? ChatTemplate { get; set; } = PhiSharp.Tokenizers.ChatFormats.Template(PhiSharp.Tokenizers.ChatFormat.Phi3);
+
+        /// <summary>Pieces after <see cref="Pieces"/>; those written <c>&lt;|…|&gt;</c> are special tokens.</summary>
+        public List<string> ExtraPieces { get; } = [];
 
         /// <summary>Positions the model takes; more for prompts that carry retrieved sources (every byte is a token).</summary>
         public uint ContextLength { get; set; } = 256;

@@ -11,8 +11,9 @@ namespace PhiSharp.Generation.Constraints;
 /// </summary>
 internal sealed partial class SchemaCompiler
 {
+    // "condition": Semantic Kernel (1.82) writes a kernel function's description under this name in its parameter schema.
     static readonly HashSet<string> Annotations =
-        ["title", "description", "$schema", "$id", "$comment", "default", "examples", "deprecated", "readOnly", "writeOnly", "$defs", "definitions"];
+        ["title", "description", "$schema", "$id", "$comment", "default", "examples", "deprecated", "readOnly", "writeOnly", "$defs", "definitions", "condition"];
     static readonly HashSet<string> Supported =
     [
         "type", "properties", "required", "additionalProperties", "items", "prefixItems", "enum", "const", "anyOf", "oneOf",

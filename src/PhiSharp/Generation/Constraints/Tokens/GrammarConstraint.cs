@@ -9,7 +9,7 @@ namespace PhiSharp.Generation.Constraints;
 /// the grammar after it fit in the tokens that remain (a byte is at most one token, since every byte the grammar
 /// may need has a single-byte token). Nothing is allocated per token once the states in use have been seen.
 /// </summary>
-internal sealed class GrammarConstraint
+internal sealed class GrammarConstraint : IOutputConstraint
 {
     /// <summary>Most memory the masks remembered per state may take.</summary>
     const long MaskCacheBytes = 64L << 20;
@@ -29,8 +29,11 @@ internal sealed class GrammarConstraint
     /// token (the farthest completion among its tokens), since then the budget excludes nothing.</summary>
     sealed record RememberedMask(ulong[] Bits, int Distance);
 
-    public GrammarConstraint(Grammar grammar, ITokenizer tokenizer, IReadOnlyCollection<int> endIds, int logitCount)
+    /// <param name="afterText">Whether output precedes the grammar's (a trigger token), so its first token is not
+    /// the start of the decoded text.</param>
+    public GrammarConstraint(Grammar grammar, ITokenizer tokenizer, IReadOnlyCollection<int> endIds, int logitCount, bool afterText = false)
     {
+        _started = afterText;
         _vocabulary = TokenVocabulary.For(tokenizer);
         var single = _vocabulary.SingleByteToken;
         _endIds = [.. endIds.Where(id => (uint)id < (uint)logitCount)];
@@ -137,6 +140,8 @@ internal sealed class GrammarConstraint
     }
 
     /// <summary>Advances over a sampled token (which the last mask allowed).</summary>
+    public bool Ends(int id) => false;
+
     public void Accept(int id)
     {
         if (Array.IndexOf(_endIds, id) >= 0) return;
