@@ -50,6 +50,11 @@ internal sealed class Phi3VisionEncoder
             Linear(prefix + "img_projection.0", merged, hidden), Linear(prefix + "img_projection.2", hidden, hidden), hidden);
     }
 
+    /// <summary>The types of the tower's and the projector's matrices (what `--quantize` leaves alone).</summary>
+    public IEnumerable<Tensors.GgmlType> MatrixTypes() =>
+        new[] { _clip.PatchEmbedding.Type, _project1.Weight.Type, _project2.Weight.Type }
+            .Concat(_clip.Layers.SelectMany(l => new[] { l.Query.Weight.Type, l.Key.Weight.Type, l.Value.Weight.Type, l.Output.Weight.Type, l.Up.Weight.Type, l.Down.Weight.Type }));
+
     /// <summary>The image's <see cref="Phi3VisionPixels.TokenCount"/> embedding rows (hidden size floats each).
     /// <paramref name="text"/> lends its worker pool and its forward lock: an image is encoded between, never during,
     /// other sessions' chunks.</summary>
