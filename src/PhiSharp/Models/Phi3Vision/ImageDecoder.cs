@@ -20,10 +20,24 @@ public sealed class ImageInputException(string message, Exception? inner = null)
 /// JPEG, PNG, WebP, GIF and BMP to 8-bit RGB through SixLabors.ImageSharp 2.1 (Apache-2.0). The header is read first
 /// (<c>Image.Identify</c>) and an image over <see cref="ImageLimits"/> is refused before its pixels are decoded, so a
 /// small file declaring a huge size (a decompression bomb) costs nothing. Alpha is dropped, as PIL's
-/// <c>convert("RGB")</c> does; grey and palette images become RGB.
+/// <c>convert("RGB")</c> does; grey and palette images become RGB. ImageSharp decodes a cut-off PNG or JPEG into
+/// a partly grey picture without complaint, so those two formats must end as the format says they do.
 /// </summary>
 public static class ImageDecoder
 {
+    /// <summary>A PNG ends with its IEND chunk; a JPEG's last scan (SOS, FF DA) is followed by EOI (FF D9). Inside
+    /// entropy-coded data a 0xFF byte is always followed by 0x00 or a restart marker, so FF D9 is the real end.</summary>
+    static void RefuseTruncated(byte[] bytes, string format, string name)
+    {
+        bool complete = format switch
+        {
+            "PNG" => bytes.AsSpan().LastIndexOf("IEND"u8) is int end && end >= 0 && end + 8 <= bytes.Length,
+            "JPEG" => bytes.AsSpan().LastIndexOf(new byte[] { 0xFF, 0xD9 }) > bytes.AsSpan().LastIndexOf(new byte[] { 0xFF, 0xDA }),
+            _ => true,
+        };
+        if (!complete) throw new ImageInputException($"{name} is cut off: the {format} data ends before its end marker.");
+    }
+
     public static RgbImage Decode(string path, ImageLimits? limits = null)
     {
         limits ??= ImageLimits.Default;
@@ -49,6 +63,7 @@ public static class ImageDecoder
                 throw new ImageInputException($"{name} declares an empty size {header.Width}×{header.Height}.");
             if (pixels > limits.MaxPixels)
                 throw new ImageInputException($"{name} declares {header.Width}×{header.Height} pixels; images are limited to {limits.MaxPixels} pixels.");
+            RefuseTruncated(bytes, format.Name, name);
             using var image = Image.Load<Rgb24>(bytes);
             var rgb = new byte[image.Width * image.Height * 3];
             image.CopyPixelDataTo(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Rgb24>(rgb.AsSpan()));
