@@ -14,7 +14,7 @@ public sealed record ImageLimits
 }
 
 /// <summary>An image that cannot be used: unknown format, corrupt data, or over the limits. The message says which.</summary>
-public sealed class ImageInputException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class ImageInputException(string message, Exception? inner = null) : FormatException(message, inner);
 
 /// <summary>
 /// JPEG, PNG, WebP, GIF and BMP to 8-bit RGB through SixLabors.ImageSharp 2.1 (Apache-2.0). The header is read first
