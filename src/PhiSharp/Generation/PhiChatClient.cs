@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.AI;
 using PhiSharp.Generation.Constraints;
 using PhiSharp.Models;
+using PhiSharp.Models.Phi3Vision;
 using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
 using PhiChatMessage = PhiSharp.Tokenizers.ChatMessage;
 
@@ -22,6 +23,7 @@ public sealed class PhiChatClient : IChatClient
     readonly IInferenceSession _session;
     readonly SemaphoreSlim _turn = new(1, 1);
     readonly ChatClientMetadata _metadata;
+    Phi3VisionModel? _vision;
 
     /// <param name="model">Owned by the caller; must outlive the client.</param>
     /// <param name="contextLength">Tokens of the client's KV cache; null takes the model's, at most 4096.</param>
@@ -58,13 +60,14 @@ public sealed class PhiChatClient : IChatClient
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<AiChatMessage> messages,
         ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        int[] prompt = Prompt(messages, options);
+        var (text, images) = Conversation(messages, options);
         var generation = Options(options);
         string id = Guid.NewGuid().ToString("N");
         var created = DateTimeOffset.UtcNow;
         await _turn.WaitAsync(cancellationToken);
         try
         {
+            int[] prompt = images.Count == 0 ? Tokens(text) : WithImages(text, images);
             int count = 0;
             await foreach (var token in _model.Generator.GenerateAsync(_session, prompt, generation, cancellationToken))
             {
@@ -98,17 +101,46 @@ public sealed class PhiChatClient : IChatClient
         }
     }
 
-    int[] Prompt(IEnumerable<AiChatMessage> messages, ChatOptions? options)
+    /// <summary>The conversation in the model's chat format, and its images (DataContent with an image/* media type)
+    /// in order: each message's images become <c>&lt;|image_n|&gt;</c> lines before its text, as Phi-3-vision's
+    /// prompts write them.</summary>
+    (string Text, List<RgbImage> Images) Conversation(IEnumerable<AiChatMessage> messages, ChatOptions? options)
     {
         var turns = new List<PhiChatMessage>();
+        var images = new List<RgbImage>();
         if (options?.Instructions is { Length: > 0 } instructions) turns.Add(new PhiChatMessage("system", instructions));
-        turns.AddRange(messages.Select(m => new PhiChatMessage(m.Role.Value, m.Text)));
+        foreach (var message in messages)
+        {
+            var tags = new StringBuilder();
+            foreach (var data in message.Contents.OfType<DataContent>())
+            {
+                if (!data.HasTopLevelMediaType("image"))
+                    throw new NotSupportedException($"PhiChatClient reads text and images; a message holds '{data.MediaType}' content.");
+                images.Add(ImageDecoder.Decode(data.Data.ToArray(), name: $"image {images.Count + 1}"));
+                tags.Append($"<|image_{images.Count}|>\n");
+            }
+            turns.Add(new PhiChatMessage(message.Role.Value, tags + message.Text));
+        }
         if (turns.Count == 0) throw new ArgumentException("There are no messages.", nameof(messages));
-        var prompt = _model.Tokenizer.Encode(_model.ChatTemplate.Format(turns, addGenerationPrompt: true), parseSpecial: true);
-        if (prompt.Length >= _session.ContextLength)
-            throw new ArgumentException($"The conversation has {prompt.Length} tokens; the context holds {_session.ContextLength}.", nameof(messages));
-        return prompt;
+        return (_model.ChatTemplate.Format(turns, addGenerationPrompt: true), images);
     }
+
+    int[] Tokens(string text) => Fitting(_model.Tokenizer.Encode(text, parseSpecial: true));
+
+    /// <summary>A prompt with images is evaluated whole (its placeholders say nothing of which pixels they stand for,
+    /// so no cached prefix past the first is trusted); generation then keeps all of it but the last token.</summary>
+    int[] WithImages(string text, List<RgbImage> images)
+    {
+        _vision ??= new Phi3VisionModel(_model);
+        var prompt = _vision.Prepare(text, images);
+        Fitting(prompt.Ids);
+        _session.Truncate(0);
+        _vision.Append(_session, prompt, new float[_model.Network.VocabSize]);
+        return prompt.Ids;
+    }
+
+    int[] Fitting(int[] prompt) => prompt.Length < _session.ContextLength ? prompt
+        : throw new ArgumentException($"The conversation has {prompt.Length} tokens; the context holds {_session.ContextLength}.", "messages");
 
     GenerationOptions Options(ChatOptions? options)
     {
