@@ -69,11 +69,15 @@ internal sealed class Phi3VisionEncoder
         using (text.ExclusiveTurn())
         {
             _tower ??= new DecoderModel(new BorrowedSource(_source), _network, text.Pool, kvCache: KvCacheType.F32);
+            // One session and one set of buffers serve every crop of the image.
+            using var session = _tower.CreateDecoderSession(ClipVisionNetwork.Positions);
+            var buffers = new CropBuffers(new float[Grid * Grid * ClipVisionWeights.PatchFloats], new float[ClipVisionNetwork.Positions * width],
+                new float[width], new int[ClipVisionNetwork.Positions], session);
             // Sub-crops first (crop 1.. in row order), each into its place of the (rows·12) × (columns·12 + 1) grid.
             for (int r = 0; r < rows; r++)
                 for (int c = 0; c < columns; c++)
                 {
-                    Features(pixels.Crop(1 + r * columns + c), features);
+                    Features(pixels.Crop(1 + r * columns + c), buffers, features);
                     for (int i = 0; i < Merged; i++)
                         for (int j = 0; j < Merged; j++)
                             MergeInto(features, i, j, merged.AsSpan(((r * Merged + i) * gridColumns + c * Merged + j) * Merge, Merge));
@@ -82,7 +86,7 @@ internal sealed class Phi3VisionEncoder
             for (int i = 0; i < subRows; i++) _rowSeparator.CopyTo(merged.AsSpan((i * gridColumns + gridColumns - 1) * Merge, Merge));
             int global = subRows * gridColumns;
             _globalSeparator.CopyTo(merged.AsSpan(global * Merge, Merge));
-            Features(pixels.Crop(0), features);
+            Features(pixels.Crop(0), buffers, features);
             for (int i = 0; i < Merged; i++)
             {
                 for (int j = 0; j < Merged; j++) MergeInto(features, i, j, merged.AsSpan((global + 1 + i * (Merged + 1) + j) * Merge, Merge));
@@ -109,11 +113,13 @@ internal sealed class Phi3VisionEncoder
 
     /// <summary>The tower's states after the feature layer for one crop: patch embedding (the 14 × 14 convolution as
     /// a matmul over patches), class token, positions, pre-LayerNorm, then the layers.</summary>
-    void Features(ReadOnlySpan<float> crop, float[] states)
+    readonly record struct CropBuffers(float[] Patches, float[] Embedded, float[] Position, int[] Placeholders, DecoderSession Session);
+
+    void Features(ReadOnlySpan<float> crop, in CropBuffers buffers, float[] states)
     {
         const int patch = ClipVisionWeights.PatchSize, floats = ClipVisionWeights.PatchFloats;
         int width = _clip.Width, count = Grid * Grid;
-        var patches = new float[count * floats];
+        var patches = buffers.Patches;
         for (int py = 0; py < Grid; py++)
             for (int px = 0; px < Grid; px++)
             {
@@ -122,19 +128,18 @@ internal sealed class Phi3VisionEncoder
                     for (int y = 0; y < patch; y++)
                         crop.Slice((channel * Crop + py * patch + y) * Crop + px * patch, patch).CopyTo(p.Slice((channel * patch + y) * patch, patch));
             }
-        var embedded = new float[ClipVisionNetwork.Positions * width];
+        var embedded = buffers.Embedded;
         _tower!.MatMul.Multiply(_clip.PatchEmbedding, patches, embedded.AsSpan(width), count);
         _clip.ClassEmbedding.CopyTo(embedded, 0);
-        var position = new float[width];
+        var position = buffers.Position;
         for (int t = 0; t < ClipVisionNetwork.Positions; t++)
         {
             var row = embedded.AsSpan(t * width, width);
             TensorPrimitives.Add(row, WeightRows.AsFloat(_clip.PositionEmbedding, t, position), row);
             Normalization.LayerNorm(row, _clip.PreNorm.Weight, _clip.PreNorm.Bias, 1e-5f, row);
         }
-        using var session = _tower!.CreateDecoderSession(ClipVisionNetwork.Positions);
-        var placeholders = new int[ClipVisionNetwork.Positions];
-        session.Append(new DecoderInput(placeholders, [new EmbeddingRows(0, embedded)]), states, allPositions: true);
+        buffers.Session.Truncate(0);
+        buffers.Session.Append(new DecoderInput(buffers.Placeholders, [new EmbeddingRows(0, embedded)]), states, allPositions: true);
     }
 
     void Project(in Projection projection, float[] x, float[] y, int rows)
