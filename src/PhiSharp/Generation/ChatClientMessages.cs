@@ -1,5 +1,7 @@
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using PhiSharp.Models.Phi3Vision;
 using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
 using PhiChatMessage = PhiSharp.Tokenizers.ChatMessage;
 
@@ -10,9 +12,11 @@ internal static class ChatClientMessages
 {
     /// <summary>
     /// One turn per message, except a tool message: one tool turn per FunctionResultContent (with the name of the call
-    /// it answers, found in the history). An assistant message's FunctionCallContents become its tool calls.
+    /// it answers, found in the history). An assistant message's FunctionCallContents become its tool calls. Images
+    /// (DataContent with an image/* media type) are decoded into <paramref name="images"/> in order and stand in their
+    /// message's text as <c>&lt;|image_n|&gt;</c> lines before it; other binary content is refused.
     /// </summary>
-    public static IEnumerable<PhiChatMessage> Turns(IEnumerable<AiChatMessage> messages)
+    public static IEnumerable<PhiChatMessage> Turns(IEnumerable<AiChatMessage> messages, List<RgbImage> images)
     {
         var names = new Dictionary<string, string>();
         foreach (var m in messages)
@@ -26,12 +30,25 @@ internal static class ChatClientMessages
                     yield return new PhiChatMessage("tool", Result(r.Result)) { ToolCallId = r.CallId, Name = names.GetValueOrDefault(r.CallId) };
                 continue;
             }
-            yield return new PhiChatMessage(m.Role.Value, m.Text)
+            yield return new PhiChatMessage(m.Role.Value, ImageTags(m, images) + m.Text)
             {
                 ToolCalls = calls.Count == 0 ? null
                     : calls.Select(c => new Tokenizers.ChatToolCall(c.CallId, c.Name, Json(c.Arguments ?? new Dictionary<string, object?>()))).ToList(),
             };
         }
+    }
+
+    static string ImageTags(AiChatMessage message, List<RgbImage> images)
+    {
+        var tags = new StringBuilder();
+        foreach (var data in message.Contents.OfType<DataContent>())
+        {
+            if (!data.HasTopLevelMediaType("image"))
+                throw new NotSupportedException($"PhiChatClient reads text and images; a message holds '{data.MediaType}' content.");
+            images.Add(ImageDecoder.Decode(data.Data.ToArray(), name: $"image {images.Count + 1}"));
+            tags.Append($"<|image_{images.Count}|>\n");
+        }
+        return tags.ToString();
     }
 
     /// <summary>

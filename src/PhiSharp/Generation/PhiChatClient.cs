@@ -4,6 +4,7 @@ using Microsoft.Extensions.AI;
 using PhiSharp.Generation.Constraints;
 using PhiSharp.Generation.Tools;
 using PhiSharp.Models;
+using PhiSharp.Models.Phi3Vision;
 using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
 using PhiChatMessage = PhiSharp.Tokenizers.ChatMessage;
 using ChatTool = PhiSharp.Tokenizers.ChatTool;
@@ -27,6 +28,7 @@ public sealed class PhiChatClient : IChatClient
     readonly IInferenceSession _session;
     readonly SemaphoreSlim _turn = new(1, 1);
     readonly ChatClientMetadata _metadata;
+    Phi3VisionModel? _vision;
 
     /// <param name="model">Owned by the caller; must outlive the client.</param>
     /// <param name="contextLength">Tokens of the client's KV cache; null takes the model's, at most 4096.</param>
@@ -46,7 +48,7 @@ public sealed class PhiChatClient : IChatClient
         ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var tools = Tools(options);
-        int[] prompt = Prompt(messages, options, tools?.Declared);
+        var (text, images) = Conversation(messages, options, tools?.Declared);
         var generation = Options(options, tools?.Format);
         var reader = options?.ResponseFormat is ChatResponseFormatJson ? null : tools?.Format.CreateReader();
         string id = Guid.NewGuid().ToString("N");
@@ -54,6 +56,7 @@ public sealed class PhiChatClient : IChatClient
         await _turn.WaitAsync(cancellationToken);
         try
         {
+            int[] prompt = images.Count == 0 ? Tokens(text) : WithImages(text, images);
             int count = 0;
             var calls = new List<(string Id, string Name, StringBuilder Arguments)>();
             await foreach (var token in _model.Generator.GenerateAsync(_session, prompt, generation, cancellationToken))
@@ -125,17 +128,35 @@ public sealed class PhiChatClient : IChatClient
         return (declared, ToolCallFormat.For(_model.ChatTemplate, _model.Tokenizer, declared, choice, options.AllowMultipleToolCalls ?? true));
     }
 
-    int[] Prompt(IEnumerable<AiChatMessage> messages, ChatOptions? options, IReadOnlyList<ChatTool>? tools)
+    /// <summary>The conversation in the model's chat format, and its images (DataContent with an image/* media type)
+    /// in order: each message's images become <c>&lt;|image_n|&gt;</c> lines before its text, as Phi-3-vision's
+    /// prompts write them.</summary>
+    (string Text, List<RgbImage> Images) Conversation(IEnumerable<AiChatMessage> messages, ChatOptions? options, IReadOnlyList<ChatTool>? tools)
     {
         var turns = new List<PhiChatMessage>();
+        var images = new List<RgbImage>();
         if (options?.Instructions is { Length: > 0 } instructions) turns.Add(new PhiChatMessage("system", instructions));
-        turns.AddRange(ChatClientMessages.Turns(messages));
+        turns.AddRange(ChatClientMessages.Turns(messages, images));
         if (turns.Count == 0) throw new ArgumentException("There are no messages.", nameof(messages));
-        var prompt = _model.Tokenizer.Encode(_model.ChatTemplate.Format(turns, addGenerationPrompt: true, tools), parseSpecial: true);
-        if (prompt.Length >= _session.ContextLength)
-            throw new ArgumentException($"The conversation has {prompt.Length} tokens; the context holds {_session.ContextLength}.", nameof(messages));
-        return prompt;
+        return (_model.ChatTemplate.Format(turns, addGenerationPrompt: true, tools), images);
     }
+
+    int[] Tokens(string text) => Fitting(_model.Tokenizer.Encode(text, parseSpecial: true));
+
+    /// <summary>A prompt with images is evaluated whole (its placeholders say nothing of which pixels they stand for,
+    /// so no cached prefix past the first is trusted); generation then keeps all of it but the last token.</summary>
+    int[] WithImages(string text, List<RgbImage> images)
+    {
+        _vision ??= new Phi3VisionModel(_model);
+        var prompt = _vision.Prepare(text, images);
+        Fitting(prompt.Ids);
+        _session.Truncate(0);
+        _vision.Append(_session, prompt, new float[_model.Network.VocabSize]);
+        return prompt.Ids;
+    }
+
+    int[] Fitting(int[] prompt) => prompt.Length < _session.ContextLength ? prompt
+        : throw new ArgumentException($"The conversation has {prompt.Length} tokens; the context holds {_session.ContextLength}.", "messages");
 
     GenerationOptions Options(ChatOptions? options, ToolCallFormat? tools)
     {

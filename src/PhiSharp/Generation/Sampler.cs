@@ -88,6 +88,7 @@ public sealed class Sampler
         _penaltyStamp++;
         foreach (int t in history)
         {
+            if ((uint)t >= (uint)logits.Length) continue;   // an image placeholder (Phi-3-vision's −n) has no logit
             if (_penalisedAt[t] == _penaltyStamp) continue;
             _penalisedAt[t] = _penaltyStamp;
             logits[t] = logits[t] < 0 ? logits[t] * penalty : logits[t] / penalty;

@@ -64,6 +64,12 @@ public static class Activations
         }
     }
 
+    /// <summary>CLIP's quick GELU, x · sigmoid(1.702 x); <paramref name="y"/> may be <paramref name="x"/> itself.</summary>
+    public static void QuickGelu(ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (int i = 0; i < x.Length; i++) y[i] = x[i] / (1 + MathF.Exp(-1.702f * x[i]));
+    }
+
     static double Erf(double z)
     {
         double a = Math.Abs(z);

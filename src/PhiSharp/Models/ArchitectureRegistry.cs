@@ -19,6 +19,7 @@ internal static class ArchitectureRegistry
         new Phi3Architecture(),
         new Phi2Architecture(),
         new Phi3SmallArchitecture(),
+        new Phi3Vision.Phi3VisionArchitecture(),
         new BertEncoderArchitecture(),
     ];
 

@@ -7,7 +7,7 @@ namespace PhiSharp.Models;
 /// <see cref="ModelName"/> (what the user calls the file). The configuration decides: architecture, hidden size,
 /// layers, attention and KV heads, vocabulary, and the context (4k/8k vs 128k; Phi-4's 16k vs the reasoning models'
 /// 32k). Names decide only between members that share a configuration: Phi-3-mini-128k vs Phi-3.5-mini, Phi-4-mini
-/// vs Phi-4-mini-reasoning, Phi-4-reasoning vs its -plus, Phi-1 vs Phi-1.5. Those names are the file's or folder's
+/// vs Phi-4-mini-reasoning, Phi-4-reasoning vs its -plus, Phi-1 vs Phi-1.5, Phi-3-vision vs Phi-3.5-vision. Those names are the file's or folder's
 /// and GGUF's general.name, compared without case, spaces or dashes ("Phi 3.5 Mini" and "phi-3.5-mini" agree;
 /// "phi-1_5" reads as phi-1.5). Any other shape is "unknown (architecture)".
 /// </summary>
@@ -33,6 +33,7 @@ internal static class FamilyMember
                 : Says("reasoning") || s.MaxPositions == 32768 ? "Phi-4-reasoning"
                 : "Phi-4",
             "phi3" when Shape(3072, 32, 24, 8, 200064) => Says("reasoning") ? "Phi-4-mini-reasoning" : "Phi-4-mini",
+            "phi3v" when Shape(3072, 32, 32, 32, 32064) => Says("phi3.5") ? "Phi-3.5-vision" : "Phi-3-vision",
             "phi3small" when Shape(4096, 32, 32, 8, 100352) => $"Phi-3-small-{Context(8192, "8k")}",
             "phi2" when Shape(2560, 32, 32, 32, 51200) => "Phi-2",
             "phi2" when Shape(2048, 24, 32, 32, 51200) =>

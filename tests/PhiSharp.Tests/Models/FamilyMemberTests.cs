@@ -122,6 +122,19 @@ public sealed class FamilyMemberTests : IDisposable
         Assert.Equal(expected, FamilyMember.Identify("phi3small", "phi3small", shape, ["model"]));
     }
 
+    [Theory]
+    [InlineData("Phi-3-vision-128k-instruct", "Phi-3-vision")]
+    [InlineData("Phi-3.5-vision-instruct", "Phi-3.5-vision")]
+    public void Phi3_vision_members_share_a_shape_and_are_told_apart_by_name(string folder, string expected)
+    {
+        var shape = new DecoderShape
+        {
+            HiddenSize = 3072, LayerCount = 32, HeadCount = 32, KeyValueHeadCount = 32, HeadDim = 96, VocabSize = 32064,
+            MaxPositions = 131072, OutputWidth = 32064, QkvWidth = 9216, FeedForwardWidth = 16384,
+        };
+        Assert.Equal(expected, FamilyMember.Identify("Phi3VForCausalLM", "phi3v", shape, [folder]));
+    }
+
     HfModelConfig HfConfig(string json)
     {
         string folder = Directory.CreateDirectory(_dir.File(Guid.NewGuid().ToString("N"))).FullName;

@@ -87,6 +87,10 @@ internal sealed class DecoderModel : ICausalLanguageModel
         }
     }
 
+    /// <summary>Holds the forward lock: no session's chunk runs until the scope ends (a vision tower sharing the
+    /// worker pool runs inside it).</summary>
+    internal Lock.Scope ExclusiveTurn() => _forwardLock.EnterScope();
+
     public void Dispose()
     {
         if (_ownsPool) Pool.Dispose();

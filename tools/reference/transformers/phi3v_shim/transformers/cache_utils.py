@@ -1,0 +1,6 @@
+class Cache:
+    pass
+
+
+class DynamicCache(Cache):
+    pass

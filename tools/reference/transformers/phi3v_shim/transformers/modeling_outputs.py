@@ -1,0 +1,1 @@
+BaseModelOutputWithPast = CausalLMOutputWithPast = SequenceClassifierOutputWithPast = TokenClassifierOutput = dict

@@ -1,0 +1,3 @@
+class ProcessorMixin:
+    def __init__(self, *args, **kwargs):
+        pass

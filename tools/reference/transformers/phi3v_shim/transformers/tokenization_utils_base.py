@@ -1,0 +1,1 @@
+PaddingStrategy = TruncationStrategy = TextInput = object
