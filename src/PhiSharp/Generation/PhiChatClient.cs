@@ -19,7 +19,7 @@ namespace PhiSharp.Generation;
 /// against the schema, so GetResponseAsync&lt;T&gt; always gets a T; Tools and ToolMode as constrained tool calls,
 /// returned as FunctionCallContent, each once its arguments are complete, with the finish reason ToolCalls;
 /// FunctionCallContent and FunctionResultContent in the history become the template's tool calls and tool turns,
-/// so FunctionInvokingChatClient's loop works). Calls take turns on one session, so a
+/// so FunctionInvokingChatClient's loop works; image DataContent for Phi-3-vision models). Calls take turns on one session, so a
 /// conversation's next turn reuses its cached history.
 /// </summary>
 public sealed class PhiChatClient : IChatClient
