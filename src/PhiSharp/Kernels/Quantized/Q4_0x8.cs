@@ -67,22 +67,22 @@ internal static unsafe class Q4_0x8
     static byte Code(byte* block, int j, int i) => block[CodesOffset + 32 * (i >> 2) + 4 * j + (i & 3)];
 
     /// <summary>y[t·yStride + j] = row j · token t for the group's 8 rows and each of <paramref name="tokens"/> tokens.</summary>
-    public static void DotTokens(SimdTier tier, byte* group, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
+    public static void DotTokens<TTier>(byte* group, int blocks, in Q8Batch batch, int tokens, float* y, long yStride) where TTier : struct, ISimdTier
     {
-        if (tier != SimdTier.Vector256)
+        if (TTier.Width != 256)
         {
             for (int t = 0; t < tokens; t++)
                 for (int j = 0; j < RowsPerGroup; j++)
-                    y[t * yStride + j] = tier == SimdTier.Vector128
+                    y[t * yStride + j] = TTier.Width == 128
                         ? RowVector128(group, blocks, j, batch.Row(t))
                         : RowScalar(group, blocks, j, batch.Row(t));
             return;
         }
         int done = 0;
         for (; done + 4 <= tokens; done += 4)
-            FourTokens(group, blocks, batch, done, y + done * yStride, yStride);
+            FourTokens<TTier>(group, blocks, batch, done, y + done * yStride, yStride);
         for (; done < tokens; done++)
-            OneToken(group, blocks, batch.Row(done), y + done * yStride);
+            OneToken<TTier>(group, blocks, batch.Row(done), y + done * yStride);
     }
 
     static float RowScalar(byte* group, int blocks, int j, Q8Row a)
@@ -138,24 +138,24 @@ internal static unsafe class Q4_0x8
     /// starts at −zero·Σa for codes stored with a zero point (8 for Q4_0). The eight codes are separate arguments so
     /// that they stay in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> Block(Vector256<byte> w0, Vector256<byte> w1, Vector256<byte> w2, Vector256<byte> w3,
+    internal static Vector256<float> Block<TTier>(Vector256<byte> w0, Vector256<byte> w1, Vector256<byte> w2, Vector256<byte> w3,
         Vector256<byte> w4, Vector256<byte> w5, Vector256<byte> w6, Vector256<byte> w7,
-        Vector256<float> rowScales, Q8Row a, int b, Vector256<float> acc, int zero = 8)
+        Vector256<float> rowScales, Q8Row a, int b, Vector256<float> acc, int zero = 8) where TTier : struct, ISimdTier
     {
         int* x = (int*)(a.Values + 32 * b);
         Vector256<int> dot;
-        if (AvxVnni.IsSupported)
+        if (TTier.Vnni)
         {
             // Two independent chains: the multiply-adds of one chain wait on each other (latency ≈ 4 cycles).
             var low = Vector256.Create(-zero * a.Sums[b]);
-            var high = IntegerDot.Add(Vector256<int>.Zero, w4, Vector256.Create(x[4]).AsSByte());
-            low = IntegerDot.Add(low, w0, Vector256.Create(x[0]).AsSByte());
-            high = IntegerDot.Add(high, w5, Vector256.Create(x[5]).AsSByte());
-            low = IntegerDot.Add(low, w1, Vector256.Create(x[1]).AsSByte());
-            high = IntegerDot.Add(high, w6, Vector256.Create(x[6]).AsSByte());
-            low = IntegerDot.Add(low, w2, Vector256.Create(x[2]).AsSByte());
-            high = IntegerDot.Add(high, w7, Vector256.Create(x[7]).AsSByte());
-            low = IntegerDot.Add(low, w3, Vector256.Create(x[3]).AsSByte());
+            var high = IntegerDot.Add<TTier>(Vector256<int>.Zero, w4, Vector256.Create(x[4]).AsSByte());
+            low = IntegerDot.Add<TTier>(low, w0, Vector256.Create(x[0]).AsSByte());
+            high = IntegerDot.Add<TTier>(high, w5, Vector256.Create(x[5]).AsSByte());
+            low = IntegerDot.Add<TTier>(low, w1, Vector256.Create(x[1]).AsSByte());
+            high = IntegerDot.Add<TTier>(high, w6, Vector256.Create(x[6]).AsSByte());
+            low = IntegerDot.Add<TTier>(low, w2, Vector256.Create(x[2]).AsSByte());
+            high = IntegerDot.Add<TTier>(high, w7, Vector256.Create(x[7]).AsSByte());
+            low = IntegerDot.Add<TTier>(low, w3, Vector256.Create(x[3]).AsSByte());
             dot = low + high;
         }
         else
@@ -173,7 +173,7 @@ internal static unsafe class Q4_0x8
         return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), rowScales * a.Scales[b], acc);
     }
 
-    static void OneToken(byte* group, int blocks, Q8Row a, float* y)
+    static void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier
     {
         var acc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++)
@@ -183,24 +183,20 @@ internal static unsafe class Q4_0x8
             var (w1, w5) = Chunk(block, 1);
             var (w2, w6) = Chunk(block, 2);
             var (w3, w7) = Chunk(block, 3);
-            acc = Block(w0, w1, w2, w3, w4, w5, w6, w7, RowScales(block), a, b, acc);
+            acc = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, RowScales(block), a, b, acc);
         }
         acc.Store(y);
     }
 
-    /// <summary>Whether <see cref="DotTokensTwoGroups"/> is the path: wherever there are 512-bit registers, AVX-VNNI or
-    /// not. With AVX-VNNI the 256-bit vpdpbusd does a block's products in fewer instructions, but 16 rows per
-    /// instruction in zmm with 16-bit sums before widening beat it: on an AMD Zen 5 with both, Q4_0's 512-token prompt
-    /// ran at 54 tok/s this way against 37 through 256-bit VNNI, and generation was unchanged (docs/PERFORMANCE.md).
-    /// .NET 10 has no 512-bit VNNI.</summary>
-    public static bool TwoGroupsAtOnce => Avx512BW.IsSupported;
-
     /// <summary>
-    /// <see cref="DotTokens"/> for two adjacent groups (16 rows, <paramref name="groupBytes"/> apart) in 512-bit
-    /// registers: each activation broadcast, multiply-add and scaling serves 16 rows, halving the instructions of the
-    /// 8-row path. y[t·yStride + j] for j in 0..15.
+    /// <see cref="DotTokens{TTier}"/> for two adjacent groups (16 rows, <paramref name="groupBytes"/> apart) in 512-bit
+    /// registers (the AVX-512 tiers): each activation broadcast, multiply-add and scaling serves 16 rows, halving the
+    /// instructions of the 8-row path. With AVX-VNNI the 256-bit vpdpbusd does a block's products in fewer
+    /// instructions, but 16 rows per instruction in zmm with 16-bit sums before widening beat it: on an AMD Zen 5 with
+    /// both, Q4_0's 512-token prompt ran at 54 tok/s this way against 37 through 256-bit VNNI, and generation was
+    /// unchanged (docs/PERFORMANCE.md). .NET 10 has no 512-bit VNNI. y[t·yStride + j] for j in 0..15.
     /// </summary>
-    public static void DotTokensTwoGroups(byte* first, long groupBytes, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
+    public static void DotTokensTwoGroups<TTier>(byte* first, long groupBytes, int blocks, in Q8Batch batch, int tokens, float* y, long yStride) where TTier : struct, ISimdTier
     {
         int done = 0;
         if (tokens >= 4)
@@ -212,8 +208,8 @@ internal static unsafe class Q4_0x8
         }
         for (; done < tokens; done++)
         {
-            OneToken(first, blocks, batch.Row(done), y + done * yStride);
-            OneToken(first + groupBytes, blocks, batch.Row(done), y + done * yStride + RowsPerGroup);
+            OneToken<TTier>(first, blocks, batch.Row(done), y + done * yStride);
+            OneToken<TTier>(first + groupBytes, blocks, batch.Row(done), y + done * yStride + RowsPerGroup);
         }
     }
 
@@ -275,7 +271,7 @@ internal static unsafe class Q4_0x8
     }
 
     /// <summary>Four tokens at once: each block's codes are unpacked once and used four times.</summary>
-    static void FourTokens(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+    static void FourTokens<TTier>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
@@ -287,10 +283,10 @@ internal static unsafe class Q4_0x8
             var (w2, w6) = Chunk(block, 2);
             var (w3, w7) = Chunk(block, 3);
             var scales = RowScales(block);
-            acc0 = Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a0, b, acc0);
-            acc1 = Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a1, b, acc1);
-            acc2 = Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a2, b, acc2);
-            acc3 = Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a3, b, acc3);
+            acc0 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a0, b, acc0);
+            acc1 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a1, b, acc1);
+            acc2 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a2, b, acc2);
+            acc3 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a3, b, acc3);
         }
         acc0.Store(y);
         acc1.Store(y + yStride);
