@@ -107,22 +107,8 @@ public sealed unsafe class MatMul : IParallelWork
         long rowBytes = GgmlTypeInfo.RowByteSize(_weight.Type, cols);
         if (_weight.RowsInterleaved)
         {
-            const int Group = InterleavedRows.Group;
-            int g = start;
-            if (TTier.TwoGroups && _weight.Type is GgmlType.Q4_0 or GgmlType.Q8_0 or GgmlType.Q4_K)
-            {
-                for (; g + 2 <= end; g += 2)
-                {
-                    byte* first = _weight.Data + g * Group * rowBytes;
-                    long groupBytes = Group * rowBytes;
-                    float* y = _y + g * Group;
-                    if (_weight.Type == GgmlType.Q4_0) Q4_0x8.DotTokensTwoGroups<TTier>(first, groupBytes, cols / 32, _batch, _tokens, y, rows);
-                    else if (_weight.Type == GgmlType.Q8_0) Q8_0x8.DotTokensTwoGroups<TTier>(first, groupBytes, cols / 32, _batch, _tokens, y, rows);
-                    else Q4_Kx8.DotTokensTwoGroups<TTier>(first, groupBytes, cols / 256, _batch, _tokens, y, rows);
-                }
-            }
-            for (; g < end; g++)
-                InterleavedRows.DotTokens<TTier>(_weight.Type, _weight.Data + g * Group * rowBytes, cols, _batch, _tokens, _y + g * Group, rows);
+            InterleavedRows.DotGroups<TTier>(_weight.Type, _weight.Data, InterleavedRows.Group * rowBytes, start, end, cols, _batch,
+                _tokens, _y, rows);
             return;
         }
         for (int r = start; r < end; r++)

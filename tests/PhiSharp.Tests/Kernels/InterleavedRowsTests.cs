@@ -138,7 +138,7 @@ public class InterleavedRowsTests
     [MemberData(nameof(TwoGroupCases))]
     public unsafe void Two_groups_at_once_equal_one_group_at_a_time(string file, string tierName)
     {
-        // The 512-bit paths (DotTokensTwoGroups, the AVX-512 tiers) against the 256-bit ones of the same tier, on rows
+        // The 512-bit paths (two groups at once, the AVX-512 tiers) against the 256-bit ones of the same tier, on rows
         // laid out for them (with AVX-512, Q8_0's codes stay signed even where there is AVX-VNNI).
         if (tierName == "none")
         {
@@ -179,11 +179,17 @@ public class InterleavedRowsTests
     {
         public void Run<TTier>() where TTier : struct, ISimdTier
         {
-            if (type == GgmlType.Q4_0) Q4_0x8.DotTokensTwoGroups<TTier>(group, groupBytes, cols / 32, batch, tokens, yPair, 16);
-            else if (type == GgmlType.Q8_0) Q8_0x8.DotTokensTwoGroups<TTier>(group, groupBytes, cols / 32, batch, tokens, yPair, 16);
-            else Q4_Kx8.DotTokensTwoGroups<TTier>(group, groupBytes, cols / 256, batch, tokens, yPair, 16);
-            InterleavedRows.DotTokens<TTier>(type, group, cols, batch, tokens, ySingle, 16);
-            InterleavedRows.DotTokens<TTier>(type, group + groupBytes, cols, batch, tokens, ySingle + 8, 16);
+            if (type == GgmlType.Q4_0) Both<Q4_0x8, TTier>();
+            else if (type == GgmlType.Q8_0) Both<Q8_0x8, TTier>();
+            else Both<Q4_Kx8, TTier>();
+        }
+
+        void Both<TKernel, TTier>() where TKernel : IGroupKernel where TTier : struct, ISimdTier
+        {
+            int blocks = cols / TKernel.BlockWeights;
+            InterleavedRows.TwoGroups<TKernel, TTier>(group, groupBytes, blocks, batch, tokens, yPair, 16);
+            InterleavedRows.OneGroup<TKernel, TTier>(group, blocks, batch, tokens, ySingle, 16);
+            InterleavedRows.OneGroup<TKernel, TTier>(group + groupBytes, blocks, batch, tokens, ySingle + 8, 16);
         }
     }
 

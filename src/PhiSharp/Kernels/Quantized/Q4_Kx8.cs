@@ -16,10 +16,16 @@ namespace PhiSharp.Kernels.Quantized;
 ///                                   4c.. of sub-block 2p; high nibbles: the same of sub-block 2p+1)
 /// </code>
 /// </summary>
-internal static unsafe class Q4_Kx8
+internal readonly unsafe struct Q4_Kx8 : IGroupKernel
 {
     const int RowsPerGroup = InterleavedRows.Group;
     const int BlockBytes = 144, GroupBlockBytes = RowsPerGroup * BlockBytes;
+
+    public static int BlockWeights => 256;
+    public static int RowBlockBytes => BlockBytes;
+    public static int GroupStride => GroupBlockBytes;
+    public static bool HasTwoGroups => true;
+    public static bool WidensScales => false;
     const int MinScalesOffset = 16, PackedScalesOffset = 32, CodesOffset = 128;
 
     /// <summary>Rewrites 8 row-major Q4_K rows at <paramref name="rows"/> into one interleaved group, in place;
@@ -46,7 +52,7 @@ internal static unsafe class Q4_Kx8
     }
 
     /// <summary>Row j's super-block b of a group, back in Q4_K's own 144-byte form.</summary>
-    public static void Extract(byte* group, int b, int j, byte* block)
+    public static void Extract(byte* group, int b, int j, byte* block, bool unsignedCodes)
     {
         byte* p = group + b * GroupBlockBytes;
         ((ushort*)block)[0] = ((ushort*)p)[j];
@@ -57,35 +63,11 @@ internal static unsafe class Q4_Kx8
                 *(uint*)(block + 16 + 32 * pair + 4 * c) = *(uint*)(p + CodesOffset + 256 * pair + 32 * c + 4 * j);
     }
 
-    /// <summary>y[t·yStride + j] = row j · token t for the group's 8 rows and each of <paramref name="tokens"/> tokens
-    /// (the 256-bit tiers; <see cref="InterleavedRows"/> runs the narrower ones through <see cref="BlockDot{TTier}"/>).</summary>
-    public static void DotTokens<TTier>(byte* group, int blocks, in Q8Batch batch, int tokens, float* y, long yStride) where TTier : struct, ISimdTier
-    {
-        int done = 0;
-        for (; done + 4 <= tokens; done += 4)
-            FourTokens<TTier>(group, blocks, batch, done, y + done * yStride, yStride);
-        for (; done < tokens; done++)
-            OneToken<TTier>(group, blocks, batch.Row(done), y + done * yStride);
-    }
-
-    /// <summary>
-    /// <see cref="DotTokens"/> for two adjacent groups (16 rows, <paramref name="groupBytes"/> apart) in 512-bit
-    /// registers (the AVX-512 tiers). y[t·yStride + j], j in 0..15.
-    /// </summary>
-    public static void DotTokensTwoGroups<TTier>(byte* first, long groupBytes, int blocks, in Q8Batch batch, int tokens, float* y, long yStride) where TTier : struct, ISimdTier
-    {
-        int done = 0;
-        for (; done + 4 <= tokens; done += 4)
-            FourTokensTwoGroups(first, first + groupBytes, blocks, batch, done, y + done * yStride, yStride);
-        for (; done < tokens; done++)
-        {
-            OneToken<TTier>(first, blocks, batch.Row(done), y + done * yStride);
-            OneToken<TTier>(first + groupBytes, blocks, batch.Row(done), y + done * yStride + RowsPerGroup);
-        }
-    }
+    public static float NarrowRow<TTier>(byte* group, int blocks, int j, Q8Row a) where TTier : struct, ISimdTier =>
+        InterleavedRows.RebuiltRow<Q4_Kx8, TTier>(group, blocks, j, a);
 
     /// <summary>FourTokens' non-VNNI sums for 16 rows: the two groups' codes, scales and minimums side by side.</summary>
-    static void FourTokensTwoGroups(byte* groupA, byte* groupB, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+    public static void FourTokensTwoGroups(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first, float* y, long yStride)
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
@@ -194,7 +176,7 @@ internal static unsafe class Q4_Kx8
     }
 
     /// <summary>Four tokens at once: each 32 bytes of codes are unpacked once and used four times.</summary>
-    static void FourTokens<TTier>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
+    public static void FourTokens<TTier>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
@@ -260,7 +242,7 @@ internal static unsafe class Q4_Kx8
         acc3.Store(y + 3 * yStride);
     }
 
-    static void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier
+    public static void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier
     {
         var acc = Vector256<float>.Zero;
         var mask = Vector256.Create((byte)0x0F);

@@ -18,10 +18,16 @@ namespace PhiSharp.Kernels.Quantized;
 ///   u8 qh[2][8][8][4]               half h, chunk e, row j: qh bytes 32h+4e..+3 of row j
 /// </code>
 /// </summary>
-internal static unsafe class Q6_Kx8
+internal readonly unsafe struct Q6_Kx8 : IGroupKernel
 {
     const int RowsPerGroup = InterleavedRows.Group;
     const int BlockBytes = 210, GroupBlockBytes = RowsPerGroup * BlockBytes;
+
+    public static int BlockWeights => 256;
+    public static int RowBlockBytes => BlockBytes;
+    public static int GroupStride => GroupBlockBytes;
+    public static bool HasTwoGroups => false;
+    public static bool WidensScales => false;
     const int ScalesOffset = 16, LowOffset = 144, HighOffset = 144 + 1024;
     // Offsets within a row-major Q6_K block.
     const int RowHigh = 128, RowScales = 192, RowScale = 208;
@@ -56,18 +62,15 @@ internal static unsafe class Q6_Kx8
     }
 
     /// <summary>Row j's super-block b of a group, back in Q6_K's own 210-byte form.</summary>
-    public static void Extract(byte* group, int b, int j, byte* block) => Move(block, group + b * GroupBlockBytes, j, toGroup: false);
+    public static void Extract(byte* group, int b, int j, byte* block, bool unsignedCodes) => Move(block, group + b * GroupBlockBytes, j, toGroup: false);
 
-    /// <summary>y[t·yStride + j] = row j · token t for the group's 8 rows and each of <paramref name="tokens"/> tokens
-    /// (the 256-bit tiers; <see cref="InterleavedRows"/> runs the narrower ones through <see cref="BlockDot{TTier}"/>).</summary>
-    public static void DotTokens<TTier>(byte* group, int blocks, in Q8Batch batch, int tokens, float* y, long yStride) where TTier : struct, ISimdTier
-    {
-        int done = 0;
-        for (; done + 4 <= tokens; done += 4)
-            FourTokens<TTier>(group, blocks, batch, done, y + done * yStride, yStride);
-        for (; done < tokens; done++)
-            OneToken<TTier>(group, blocks, batch.Row(done), y + done * yStride);
-    }
+    public static float NarrowRow<TTier>(byte* group, int blocks, int j, Q8Row a) where TTier : struct, ISimdTier =>
+        InterleavedRows.RebuiltRow<Q6_Kx8, TTier>(group, blocks, j, a);
+
+    /// <summary>No 16-row path: Q6_K's codes and scales fill the 512-bit registers' budget at 8 rows (the AVX-512 tiers run
+    /// its groups one at a time).</summary>
+    public static void FourTokensTwoGroups(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first,
+        float* y, long yStride) => throw new NotSupportedException("Q6_K has no two-groups path");
 
     /// <summary>The row-major kernel's product of one rebuilt super-block with super-block b of a token.</summary>
     public static float BlockDot<TTier>(byte* block, Q8Row a, int b) where TTier : struct, ISimdTier =>
@@ -125,7 +128,7 @@ internal static unsafe class Q6_Kx8
 
     /// <summary>Four tokens at once: each 4 codes of 8 rows are assembled once and used four times. Per 16 weights
     /// (one scale) each lane sums q·a in integers; the −32 offset is taken off once per super-block.</summary>
-    static void FourTokens<TTier>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
+    public static void FourTokens<TTier>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
@@ -194,7 +197,7 @@ internal static unsafe class Q6_Kx8
         acc3.Store(y + 3 * yStride);
     }
 
-    static void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier
+    public static void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier
     {
         var acc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++)

@@ -19,10 +19,16 @@ namespace PhiSharp.Kernels.Quantized;
 /// then multiplies |q| by the activation with q's sign moved onto it (at most 2·127·127 per 16-bit pair, so no
 /// saturation), as llama.cpp's AVX2 code does.
 /// </summary>
-internal static unsafe class Q8_0x8
+internal readonly unsafe struct Q8_0x8 : IGroupKernel
 {
     const int RowsPerGroup = InterleavedRows.Group;
     const int BlockBytes = 34, GroupBlockBytes = RowsPerGroup * BlockBytes, CodesOffset = 16;
+
+    public static int BlockWeights => 32;
+    public static int RowBlockBytes => BlockBytes;
+    public static int GroupStride => GroupBlockBytes;
+    public static bool HasTwoGroups => true;
+    public static bool WidensScales => true;
 
     /// <summary>Whether a tier reads the codes unsigned, q + 128: the 256-bit AVX-VNNI path without AVX-512 (see the
     /// class comment). With AVX-512 the two-groups path runs instead, and it reads signed codes.</summary>
@@ -57,39 +63,11 @@ internal static unsafe class Q8_0x8
         for (int i = 0; i < 32; i++) block[2 + i] = (byte)(p[CodesOffset + 32 * (i >> 2) + 4 * j + (i & 3)] ^ Bias(unsignedCodes));
     }
 
-    /// <summary>y[t·yStride + j] = row j · token t for the group's 8 rows and each of <paramref name="tokens"/> tokens
-    /// (the 256-bit tiers; <see cref="InterleavedRows"/> runs the narrower ones through <see cref="BlockDot{TTier}"/>).</summary>
-    public static void DotTokens<TTier>(byte* group, int blocks, in Q8Batch batch, int tokens, float* y, long yStride) where TTier : struct, ISimdTier
-    {
-        int done = 0;
-        for (; done + 4 <= tokens; done += 4)
-            FourTokens<TTier>(group, blocks, batch, done, y + done * yStride, yStride);
-        for (; done < tokens; done++)
-            OneToken<TTier>(group, blocks, batch.Row(done), y + done * yStride);
-    }
+    public static float NarrowRow<TTier>(byte* group, int blocks, int j, Q8Row a) where TTier : struct, ISimdTier =>
+        InterleavedRows.RebuiltRow<Q8_0x8, TTier>(group, blocks, j, a);
 
-    /// <summary>
-    /// <see cref="DotTokens"/> for two adjacent groups (16 rows, <paramref name="groupBytes"/> apart) in 512-bit
-    /// registers (the AVX-512 tiers): every sign, multiply-add and scaling serves 16 rows. y[t·yStride + j] for j in 0..15.
-    /// </summary>
-    public static void DotTokensTwoGroups<TTier>(byte* first, long groupBytes, int blocks, in Q8Batch batch, int tokens, float* y, long yStride) where TTier : struct, ISimdTier
-    {
-        int done = 0;
-        if (tokens >= 4)
-        {
-            float* scales = stackalloc float[2 * RowsPerGroup * blocks];
-            Q4_0x8.WidenScales(first, groupBytes, blocks, GroupBlockBytes, scales);
-            for (; done + 4 <= tokens; done += 4)
-                FourTokensTwoGroups(first, first + groupBytes, scales, blocks, batch, done, y + done * yStride, yStride);
-        }
-        for (; done < tokens; done++)
-        {
-            OneToken<TTier>(first, blocks, batch.Row(done), y + done * yStride);
-            OneToken<TTier>(first + groupBytes, blocks, batch.Row(done), y + done * yStride + RowsPerGroup);
-        }
-    }
-
-    static void FourTokensTwoGroups(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+    /// <summary>16 rows in 512-bit registers (the AVX-512 tiers): every sign, multiply-add and scaling serves 16 rows.</summary>
+    public static void FourTokensTwoGroups(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first, float* y, long yStride)
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
@@ -165,7 +143,7 @@ internal static unsafe class Q8_0x8
 
     static Vector256<sbyte> Signed(byte* block, int c) => Vector256.Load((sbyte*)block + CodesOffset + 32 * c);
 
-    static void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier
+    public static void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier
     {
         var acc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++)
@@ -185,8 +163,7 @@ internal static unsafe class Q8_0x8
         acc.Store(y);
     }
 
-    /// <summary>Four tokens at once: each block's codes are loaded once and used four times.</summary>
-    static void FourTokens<TTier>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
+    public static void FourTokens<TTier>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
