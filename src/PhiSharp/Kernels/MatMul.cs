@@ -111,30 +111,7 @@ public sealed unsafe class MatMul : IParallelWork
                 _tokens, _y, rows);
             return;
         }
-        for (int r = start; r < end; r++)
-        {
-            byte* row = _weight.Data + r * rowBytes;
-            if (_weight.Type == GgmlType.Q4_0)
-            {
-                Q4_0Dot.DotTokens<TTier>(row, cols / 32, _batch, _tokens, _y + r, rows);
-                continue;
-            }
-            if (_weight.Type == GgmlType.Q4_K)
-            {
-                Q4_KDot.DotTokens<TTier>(row, cols / 256, _batch, _tokens, _y + r, rows);
-                continue;
-            }
-            for (int t = 0; t < _tokens; t++)
-            {
-                var a = _batch.Row(t);
-                _y[(long)t * rows + r] = _weight.Type switch
-                {
-                    GgmlType.Q8_0 => Q8_0Dot.Dot<TTier>(row, cols / 32, a),
-                    GgmlType.Q5_K => Q5_KDot.Dot<TTier>(row, cols / 256, a),
-                    _ => Q6_KDot.Dot<TTier>(row, cols / 256, a),
-                };
-            }
-        }
+        RowMajorRows.DotRows<TTier>(_weight.Type, _weight.Data, start, end, cols, _batch, _tokens, _y, rows);
     }
 
     void ExecuteFloat(int start, int end)

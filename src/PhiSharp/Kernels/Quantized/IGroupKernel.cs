@@ -35,14 +35,12 @@ internal unsafe interface IGroupKernel
     static abstract void FourTokens<TTier>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride)
         where TTier : struct, ISimdTier;
 
-    /// <summary>Whether the type has a 16-row (two groups) path in 512-bit registers, <see cref="FourTokensTwoGroups"/>.</summary>
-    static abstract bool HasTwoGroups { get; }
-
     /// <summary>Whether <see cref="FourTokensTwoGroups"/> reads the 16 rows' block scales widened once per call
     /// (<see cref="InterleavedRows.WidenScales"/>, at the start of every group block).</summary>
     static abstract bool WidensScales { get; }
 
-    /// <summary>16 rows (groups A and B) · tokens first..first+3 in 512-bit registers, into y[t·yStride + j], j in 0..15.</summary>
-    static abstract void FourTokensTwoGroups(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first,
-        float* y, long yStride);
+    /// <summary>16 rows (groups A and B) · tokens first..first+3, into y[t·yStride + j], j in 0..15: in 512-bit
+    /// registers (the AVX-512 tiers), or as two <see cref="FourTokens"/> where the type has no such path.</summary>
+    static abstract void FourTokensTwoGroups<TTier>(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch,
+        int first, float* y, long yStride) where TTier : struct, ISimdTier;
 }

@@ -68,7 +68,7 @@ internal static unsafe class InterleavedRows
         float* y, long yStride) where TKernel : IGroupKernel where TTier : struct, ISimdTier
     {
         int blocks = columns / TKernel.BlockWeights, g = start;
-        if (TTier.TwoGroups && TKernel.HasTwoGroups)
+        if (TTier.TwoGroups)
             for (; g + 2 <= end; g += 2)
                 TwoGroups<TKernel, TTier>(data + g * groupBytes, groupBytes, blocks, batch, tokens, y + g * Group, yStride);
         for (; g < end; g++)
@@ -115,7 +115,7 @@ internal static unsafe class InterleavedRows
                 scales = widened;
             }
             for (; done + 4 <= tokens; done += 4)
-                TKernel.FourTokensTwoGroups(first, first + groupBytes, scales, blocks, batch, done, y + done * yStride, yStride);
+                TKernel.FourTokensTwoGroups<TTier>(first, first + groupBytes, scales, blocks, batch, done, y + done * yStride, yStride);
         }
         for (; done < tokens; done++)
         {

@@ -10,26 +10,16 @@ namespace PhiSharp.Kernels.Quantized;
 /// weights 0–15, high nibbles 16–31) with Q8_0 activation rows: Σ_b d_w·d_a·(Σ q·a − 8·Σ a), the inner sums exact
 /// in integers.
 /// </summary>
-internal static unsafe class Q4_0Dot
+internal readonly unsafe struct Q4_0Dot : IRowKernel
 {
     const int BlockBytes = 18;
 
-    /// <summary>y[t·yStride] = row · token t, for each of <paramref name="tokens"/> tokens.</summary>
-    public static void DotTokens<TTier>(byte* row, int blocks, in Q8Batch batch, int tokens, float* y, long yStride) where TTier : struct, ISimdTier
-    {
-        if (TTier.Width != 256)
-        {
-            for (int t = 0; t < tokens; t++) y[t * yStride] = Dot<TTier>(row, blocks, batch.Row(t));
-            return;
-        }
-        float* weightScales = stackalloc float[blocks];
-        HalfScales.Gather(row, blocks, BlockBytes, weightScales);
-        int done = 0;
-        for (; done + 4 <= tokens; done += 4)
-            FourTokens<TTier>(row, blocks, weightScales, batch, done, y + done * yStride, yStride);
-        for (; done < tokens; done++)
-            y[done * yStride] = OneToken<TTier>(row, blocks, weightScales, batch.Row(done));
-    }
+    public static int BlockWeights => 32;
+    public static int RowBlockBytes => BlockBytes;
+    public static bool GathersScales => true;
+
+    public static float OneToken<TTier>(byte* row, int blocks, float* rowScales, Q8Row a) where TTier : struct, ISimdTier =>
+        TTier.Width == 256 ? OneToken256<TTier>(row, blocks, rowScales, a) : Dot<TTier>(row, blocks, a);
 
     public static float Dot<TTier>(byte* row, int blocks, Q8Row a) where TTier : struct, ISimdTier => TTier.Width switch
     {
@@ -72,7 +62,7 @@ internal static unsafe class Q4_0Dot
     {
         float* weightScales = stackalloc float[blocks];
         HalfScales.Gather(row, blocks, BlockBytes, weightScales);
-        return OneToken<TTier>(row, blocks, weightScales, a);
+        return OneToken256<TTier>(row, blocks, weightScales, a);
     }
 
     /// <summary>The 32 codes of a block as bytes in weight order.</summary>
@@ -92,7 +82,7 @@ internal static unsafe class Q4_0Dot
         return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), Vector256.Create(weightScale * a.Scales[b]), acc);
     }
 
-    static float OneToken<TTier>(byte* row, int blocks, float* weightScales, Q8Row a) where TTier : struct, ISimdTier
+    static float OneToken256<TTier>(byte* row, int blocks, float* weightScales, Q8Row a) where TTier : struct, ISimdTier
     {
         // Two accumulators so consecutive blocks' multiply-adds do not wait on each other.
         Vector256<float> acc0 = Vector256<float>.Zero, acc1 = Vector256<float>.Zero;
@@ -106,8 +96,8 @@ internal static unsafe class Q4_0Dot
         return Vector256.Sum(acc0 + acc1);
     }
 
-    /// <summary>Four tokens at once: each block's codes are unpacked once and used four times.</summary>
-    static void FourTokens<TTier>(byte* row, int blocks, float* weightScales, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
+    /// <summary>Four tokens at once (256-bit tiers): each block's codes are unpacked once and used four times.</summary>
+    public static void FourTokens<TTier>(byte* row, int blocks, float* weightScales, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;

@@ -26,7 +26,6 @@ internal readonly unsafe struct Q4_0x8 : IGroupKernel
     public static int BlockWeights => 32;
     public static int RowBlockBytes => BlockBytes;
     public static int GroupStride => GroupBlockBytes;
-    public static bool HasTwoGroups => true;
     public static bool WidensScales => true;
 
     /// <summary>Rewrites 8 row-major Q4_0 rows at <paramref name="rows"/> into one interleaved group, in place;
@@ -198,7 +197,7 @@ internal readonly unsafe struct Q4_0x8 : IGroupKernel
         return Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(dot), rowScales * a.Scales[b], acc);
     }
 
-    public static void FourTokensTwoGroups(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+    public static void FourTokensTwoGroups<TTier>(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;

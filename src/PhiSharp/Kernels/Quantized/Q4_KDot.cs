@@ -11,21 +11,18 @@ namespace PhiSharp.Kernels.Quantized;
 /// per super-block d_a·(d·Σ_j s_j·Σ q·a − dmin·Σ_j m_j·Σ a), the inner sums exact in integers. Bytes 32p..32p+31
 /// of qs hold sub-block 2p in their low nibbles and 2p+1 in their high nibbles.
 /// </summary>
-internal static unsafe class Q4_KDot
+internal readonly unsafe struct Q4_KDot : IRowKernel
 {
     const int BlockBytes = 144;
 
-    /// <summary>y[t·yStride] = row · token t. The 256-bit tier unpacks each super-block once for four tokens.</summary>
-    public static void DotTokens<TTier>(byte* row, int blocks, in Q8Batch batch, int tokens, float* y, long yStride) where TTier : struct, ISimdTier
-    {
-        int done = 0;
-        if (TTier.Width == 256)
-            for (; done + 4 <= tokens; done += 4)
-                FourTokens<TTier>(row, blocks, batch, done, y + done * yStride, yStride);
-        for (; done < tokens; done++) y[done * yStride] = Dot<TTier>(row, blocks, batch.Row(done));
-    }
+    public static int BlockWeights => 256;
+    public static int RowBlockBytes => BlockBytes;
+    public static bool GathersScales => false;
 
-    static void FourTokens<TTier>(byte* row, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
+    public static float OneToken<TTier>(byte* row, int blocks, float* rowScales, Q8Row a) where TTier : struct, ISimdTier => Dot<TTier>(row, blocks, a);
+
+    /// <summary>Four tokens at once (256-bit tiers): each super-block's scales and codes unpacked once.</summary>
+    public static void FourTokens<TTier>(byte* row, int blocks, float* rowScales, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;

@@ -24,7 +24,6 @@ internal readonly unsafe struct Q4_Kx8 : IGroupKernel
     public static int BlockWeights => 256;
     public static int RowBlockBytes => BlockBytes;
     public static int GroupStride => GroupBlockBytes;
-    public static bool HasTwoGroups => true;
     public static bool WidensScales => false;
     const int MinScalesOffset = 16, PackedScalesOffset = 32, CodesOffset = 128;
 
@@ -67,7 +66,7 @@ internal readonly unsafe struct Q4_Kx8 : IGroupKernel
         InterleavedRows.RebuiltRow<Q4_Kx8, TTier>(group, blocks, j, a);
 
     /// <summary>FourTokens' non-VNNI sums for 16 rows: the two groups' codes, scales and minimums side by side.</summary>
-    public static void FourTokensTwoGroups(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+    public static void FourTokensTwoGroups<TTier>(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;

@@ -9,9 +9,18 @@ namespace PhiSharp.Kernels.Quantized;
 /// Q4_K with a fifth bit, weight = d·s_j·q − dmin·m_j) with a Q8_K activation row. Sub-blocks 2p and 2p+1 take their
 /// low 4 bits from the low and high nibbles of qs[32p + l] and their fifth bit from bits 2p and 2p+1 of qh[l].
 /// </summary>
-internal static unsafe class Q5_KDot
+internal readonly unsafe struct Q5_KDot : IRowKernel
 {
     const int BlockBytes = 176;
+
+    public static int BlockWeights => 256;
+    public static int RowBlockBytes => BlockBytes;
+    public static bool GathersScales => false;
+
+    public static float OneToken<TTier>(byte* row, int blocks, float* rowScales, Q8Row a) where TTier : struct, ISimdTier => Dot<TTier>(row, blocks, a);
+
+    public static void FourTokens<TTier>(byte* row, int blocks, float* rowScales, in Q8Batch batch, int first, float* y, long yStride)
+        where TTier : struct, ISimdTier => RowMajorRows.FourSingleTokens<Q5_KDot, TTier>(row, blocks, rowScales, batch, first, y, yStride);
 
     public static float Dot<TTier>(byte* row, int blocks, Q8Row a) where TTier : struct, ISimdTier
     {

@@ -8,9 +8,18 @@ namespace PhiSharp.Kernels.Quantized;
 /// sub-blocks of 16 with an 8-bit scale, weight = d·s·(q − 32), q six bits from a nibble of ql and two bits of qh)
 /// with a Q8_K activation row: d_a·d·(Σ_g s_g·Σ q·a − 32·Σ_g s_g·Σ a).
 /// </summary>
-internal static unsafe class Q6_KDot
+internal readonly unsafe struct Q6_KDot : IRowKernel
 {
     const int BlockBytes = 210;
+
+    public static int BlockWeights => 256;
+    public static int RowBlockBytes => BlockBytes;
+    public static bool GathersScales => false;
+
+    public static float OneToken<TTier>(byte* row, int blocks, float* rowScales, Q8Row a) where TTier : struct, ISimdTier => Dot<TTier>(row, blocks, a);
+
+    public static void FourTokens<TTier>(byte* row, int blocks, float* rowScales, in Q8Batch batch, int first, float* y, long yStride)
+        where TTier : struct, ISimdTier => RowMajorRows.FourSingleTokens<Q6_KDot, TTier>(row, blocks, rowScales, batch, first, y, yStride);
 
     public static float Dot<TTier>(byte* row, int blocks, Q8Row a) where TTier : struct, ISimdTier
     {

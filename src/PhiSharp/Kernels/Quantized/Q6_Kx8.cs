@@ -26,7 +26,6 @@ internal readonly unsafe struct Q6_Kx8 : IGroupKernel
     public static int BlockWeights => 256;
     public static int RowBlockBytes => BlockBytes;
     public static int GroupStride => GroupBlockBytes;
-    public static bool HasTwoGroups => false;
     public static bool WidensScales => false;
     const int ScalesOffset = 16, LowOffset = 144, HighOffset = 144 + 1024;
     // Offsets within a row-major Q6_K block.
@@ -67,10 +66,13 @@ internal readonly unsafe struct Q6_Kx8 : IGroupKernel
     public static float NarrowRow<TTier>(byte* group, int blocks, int j, Q8Row a) where TTier : struct, ISimdTier =>
         InterleavedRows.RebuiltRow<Q6_Kx8, TTier>(group, blocks, j, a);
 
-    /// <summary>No 16-row path: Q6_K's codes and scales fill the 512-bit registers' budget at 8 rows (the AVX-512 tiers run
-    /// its groups one at a time).</summary>
-    public static void FourTokensTwoGroups(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first,
-        float* y, long yStride) => throw new NotSupportedException("Q6_K has no two-groups path");
+    /// <summary>No 16-row path (Q6_K's codes and scales fill the registers at 8 rows): the two groups one after the other.</summary>
+    public static void FourTokensTwoGroups<TTier>(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first,
+        float* y, long yStride) where TTier : struct, ISimdTier
+    {
+        FourTokens<TTier>(groupA, blocks, batch, first, y, yStride);
+        FourTokens<TTier>(groupB, blocks, batch, first, y + RowsPerGroup, yStride);
+    }
 
     /// <summary>The row-major kernel's product of one rebuilt super-block with super-block b of a token.</summary>
     public static float BlockDot<TTier>(byte* block, Q8Row a, int b) where TTier : struct, ISimdTier =>

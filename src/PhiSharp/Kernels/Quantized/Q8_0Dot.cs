@@ -4,9 +4,18 @@ using PhiSharp.Tensors;
 namespace PhiSharp.Kernels.Quantized;
 
 /// <summary>Dot product of a Q8_0 weight row ({ fp16 d; i8 qs[32] }) with a Q8_0 activation row.</summary>
-internal static unsafe class Q8_0Dot
+internal readonly unsafe struct Q8_0Dot : IRowKernel
 {
     const int BlockBytes = 34;
+
+    public static int BlockWeights => 32;
+    public static int RowBlockBytes => BlockBytes;
+    public static bool GathersScales => false;
+
+    public static float OneToken<TTier>(byte* row, int blocks, float* rowScales, Q8Row a) where TTier : struct, ISimdTier => Dot<TTier>(row, blocks, a);
+
+    public static void FourTokens<TTier>(byte* row, int blocks, float* rowScales, in Q8Batch batch, int first, float* y, long yStride)
+        where TTier : struct, ISimdTier => RowMajorRows.FourSingleTokens<Q8_0Dot, TTier>(row, blocks, rowScales, batch, first, y, yStride);
 
     public static float Dot<TTier>(byte* row, int blocks, Q8Row a) where TTier : struct, ISimdTier => TTier.Width switch
     {

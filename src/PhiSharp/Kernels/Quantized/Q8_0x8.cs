@@ -27,7 +27,6 @@ internal readonly unsafe struct Q8_0x8 : IGroupKernel
     public static int BlockWeights => 32;
     public static int RowBlockBytes => BlockBytes;
     public static int GroupStride => GroupBlockBytes;
-    public static bool HasTwoGroups => true;
     public static bool WidensScales => true;
 
     /// <summary>Whether a tier reads the codes unsigned, q + 128: the 256-bit AVX-VNNI path without AVX-512 (see the
@@ -67,7 +66,7 @@ internal readonly unsafe struct Q8_0x8 : IGroupKernel
         InterleavedRows.RebuiltRow<Q8_0x8, TTier>(group, blocks, j, a);
 
     /// <summary>16 rows in 512-bit registers (the AVX-512 tiers): every sign, multiply-add and scaling serves 16 rows.</summary>
-    public static void FourTokensTwoGroups(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+    public static void FourTokensTwoGroups<TTier>(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
