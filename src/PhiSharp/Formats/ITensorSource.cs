@@ -4,7 +4,7 @@ namespace PhiSharp.Formats;
 
 /// <summary>Something that holds named tensors: a GGUF file or a (possibly sharded) safetensors checkpoint.
 /// Tensor views stay valid until the source is disposed.</summary>
-public interface ITensorSource : IDisposable
+internal interface ITensorSource : IDisposable
 {
     /// <summary>The file or folder the tensors come from, for error messages.</summary>
     string Path { get; }
@@ -26,4 +26,4 @@ public interface ITensorSource : IDisposable
 }
 
 /// <summary>Rewrites a matrix's bytes in place for the kernels and returns their new layout.</summary>
-public delegate WeightLayout PrepareInPlace(in WeightTensor tensor);
+internal delegate WeightLayout PrepareInPlace(in WeightTensor tensor);

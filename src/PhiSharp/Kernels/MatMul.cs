@@ -12,7 +12,7 @@ namespace PhiSharp.Kernels;
 /// rounded to 8 bits as llama.cpp rounds them (<see cref="Q8Activations"/>); other types are widened to float32
 /// row by row.
 /// </summary>
-public sealed unsafe class MatMul : IParallelWork
+internal sealed unsafe class MatMul : IParallelWork
 {
     readonly WorkerPool _pool;
     readonly Q8Activations _activations = new();
@@ -135,7 +135,7 @@ public sealed unsafe class MatMul : IParallelWork
 }
 
 /// <summary>Reads one row of a weight tensor as float32, whatever its stored type.</summary>
-public static unsafe class WeightRows
+internal static unsafe class WeightRows
 {
     /// <summary>Returns the row itself for F32 weights, else widens or dequantizes it into <paramref name="scratch"/>.</summary>
     public static ReadOnlySpan<float> AsFloat(in WeightTensor weight, int row, Span<float> scratch)

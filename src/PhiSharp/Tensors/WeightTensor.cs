@@ -6,7 +6,7 @@ namespace PhiSharp.Tensors;
 /// weight of shape [out, in] has Dims = [in, out]: <see cref="Rows"/> = out, <see cref="RowLength"/> = in.
 /// Valid only while the source that produced it is alive.
 /// </summary>
-public readonly unsafe struct WeightTensor
+internal readonly unsafe struct WeightTensor
 {
     public string Name { get; }
     public GgmlType Type { get; }
@@ -51,7 +51,7 @@ public readonly unsafe struct WeightTensor
 }
 
 /// <summary>The byte layout of a weight matrix (Compute/WeightPreparation chooses it per kernel tier).</summary>
-public enum WeightLayout
+internal enum WeightLayout
 {
     /// <summary>As the file stores it: row after row of the type's blocks.</summary>
     RowMajor,

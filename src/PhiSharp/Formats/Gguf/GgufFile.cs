@@ -8,7 +8,7 @@ namespace PhiSharp.Formats.Gguf;
 /// Layout: magic "GGUF", u32 version, u64 tensor count, u64 metadata count, metadata (key string, u32 kind, value),
 /// tensor infos (name, u32 dim count, u64 dims, u32 ggml type, u64 offset), padding to the alignment, data.
 /// </summary>
-public sealed unsafe partial class GgufFile : ITensorSource
+internal sealed unsafe partial class GgufFile : ITensorSource
 {
     /// <summary>"GGUF" read as a little-endian u32.</summary>
     public const uint Magic = 0x46554747;
