@@ -16,9 +16,6 @@ public static class KernelTier
     /// <summary>The tier in use: scalar, vector128, x86-avx2, x86-avxvnni, x86-avx512 or x86-avx512-avxvnni.</summary>
     public static string Name => SimdTiers.Active.Name();
 
-    /// <summary>Every tier this CPU runs, narrowest first (the values PHISHARP_KERNEL_TIER takes here).</summary>
-    public static IReadOnlyList<string> Supported { get; } = SimdTiers.Supported.Select(t => t.Name()).ToArray();
-
     /// <summary>The features the choice looks at that this CPU (as the runtime reports it) has.</summary>
     public static IReadOnlyList<string> CpuFeatures { get; } = new (string Name, bool Supported)[]
     {
