@@ -1,7 +1,7 @@
 namespace PhiSharp.Compute;
 
 /// <summary>A unit of data-parallel work: items [start, end) are independent of every other range.</summary>
-public interface IParallelWork
+internal interface IParallelWork
 {
     void Execute(int start, int end);
 }
@@ -13,7 +13,7 @@ public interface IParallelWork
 /// within microseconds) and then block, so an idle model costs no CPU.
 /// Run is not reentrant: one job at a time, from one thread at a time.
 /// </summary>
-public sealed class WorkerPool : IDisposable
+internal sealed class WorkerPool : IDisposable
 {
     const int SpinIterations = 2000;
 

@@ -4,7 +4,7 @@ namespace PhiSharp.Formats;
 
 /// <summary>Something that holds named tensors: a GGUF file or a (possibly sharded) safetensors checkpoint.
 /// Tensor views stay valid until the source is disposed.</summary>
-public interface ITensorSource : IDisposable
+internal interface ITensorSource : IDisposable
 {
     /// <summary>The file or folder the tensors come from, for error messages.</summary>
     string Path { get; }
@@ -13,12 +13,17 @@ public interface ITensorSource : IDisposable
 
     bool TryGetTensor(string name, out WeightTensor tensor);
 
-    /// <summary>Rewrites a Q4_0, Q8_0, Q4_K or Q6_K matrix in place with its rows interleaved eight at a time (the fast matmul layout,
-    /// <see cref="WeightTensor.RowsInterleaved"/>) where the source's bytes are its own to rewrite; from then on
-    /// <see cref="TryGetTensor"/> hands it out in that layout. False, and nothing changed, where it cannot.</summary>
-    bool TryInterleaveRows(string name, out WeightTensor tensor)
+    /// <summary>Hands a matrix whose bytes are the source's own to rewrite (read into memory, not mapped) to
+    /// <paramref name="prepare"/>, which rewrites them in place and returns the layout it left them in; from then on
+    /// <see cref="TryGetTensor"/> hands the tensor out in that layout. A matrix already prepared is handed out as it is.
+    /// False, and nothing changed, where the bytes are not the source's to rewrite. Formats never lay out weights
+    /// themselves: Compute/WeightPreparation decides, per kernel tier.</summary>
+    bool TryPrepareInPlace(string name, PrepareInPlace prepare, out WeightTensor tensor)
     {
         tensor = default;
         return false;
     }
 }
+
+/// <summary>Rewrites a matrix's bytes in place for the kernels and returns their new layout.</summary>
+internal delegate WeightLayout PrepareInPlace(in WeightTensor tensor);

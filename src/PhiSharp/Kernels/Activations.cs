@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 
 namespace PhiSharp.Kernels;
 
-public static class Activations
+internal static class Activations
 {
     /// <summary>The SiLU-gated MLP's inner product: y = silu(gate) · up, where silu(g) = g · sigmoid(g).
     /// <paramref name="y"/> must not overlap <paramref name="gate"/> or <paramref name="up"/>.</summary>

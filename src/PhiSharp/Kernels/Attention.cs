@@ -9,7 +9,7 @@ namespace PhiSharp.Kernels;
 /// Which cached keys a query sees: a run [FirstKey, LastKey] of positions, in which block-sparse attention also
 /// hides some keys. Per query head, because block-sparse patterns differ between heads.
 /// </summary>
-public interface IKeyVisibility
+internal interface IKeyVisibility
 {
     int FirstKey(int head, int query);
 
@@ -25,7 +25,7 @@ public interface IKeyVisibility
 }
 
 /// <summary>Scaled dot-product attention for one query head over a contiguous run of cached keys and values.</summary>
-public static class Attention
+internal static class Attention
 {
     /// <param name="query">The query head, already rotated.</param>
     /// <param name="keys">Cached keys of this head's KV group, one row of <c>headDim</c> per position.</param>

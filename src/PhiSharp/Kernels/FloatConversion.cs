@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics;
 namespace PhiSharp.Kernels;
 
 /// <summary>Widening of 16-bit float formats to float32. Both are exact: every F16 and BF16 value is a float32 value.</summary>
-public static class FloatConversion
+internal static class FloatConversion
 {
     public static void HalfToSingle(ReadOnlySpan<Half> source, Span<float> destination) =>
         TensorPrimitives.ConvertToSingle(source, destination);

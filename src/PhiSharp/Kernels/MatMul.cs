@@ -12,7 +12,7 @@ namespace PhiSharp.Kernels;
 /// rounded to 8 bits as llama.cpp rounds them (<see cref="Q8Activations"/>); other types are widened to float32
 /// row by row.
 /// </summary>
-public sealed unsafe class MatMul : IParallelWork
+internal sealed unsafe class MatMul : IParallelWork
 {
     readonly WorkerPool _pool;
     readonly Q8Activations _activations = new();
@@ -27,7 +27,8 @@ public sealed unsafe class MatMul : IParallelWork
 
     [ThreadStatic] static float[]? t_rowScratch;
 
-    /// <param name="tier">The SIMD tier of the quantized kernels; the widest the machine has unless a test picks one.</param>
+    /// <param name="tier">The tier of the quantized kernels: the process's (<see cref="SimdTiers.Active"/>) unless a test
+    /// picks one. Weights must be prepared for it (Compute/WeightPreparation).</param>
     internal MatMul(WorkerPool pool, SimdTier tier)
     {
         _pool = pool;
@@ -42,7 +43,7 @@ public sealed unsafe class MatMul : IParallelWork
             owner._activations.QuantizeRows(new ReadOnlySpan<float>(owner._x, owner._tokens * owner._weight.RowLength), start, end);
     }
 
-    public MatMul(WorkerPool pool) : this(pool, Q8Row.BestTier) { }
+    public MatMul(WorkerPool pool) : this(pool, SimdTiers.Active) { }
 
     /// <summary>Whether <paramref name="type"/> has an integer kernel, and which activation form it takes.</summary>
     internal static bool HasIntegerKernel(GgmlType type, out bool superBlocks)
@@ -57,6 +58,8 @@ public sealed unsafe class MatMul : IParallelWork
         if (x.Length < tokens * cols) throw new ArgumentException($"Input holds {x.Length} floats; {tokens} × {cols} needed for {weight.Name}.");
         if (y.Length < tokens * rows) throw new ArgumentException($"Output holds {y.Length} floats; {tokens} × {rows} needed for {weight.Name}.");
         bool integer = HasIntegerKernel(weight.Type, out bool superBlocks);
+        if (weight.RowsInterleaved && weight.Layout != InterleavedRows.LayoutFor(weight.Type, _tier))
+            throw new InvalidOperationException($"{weight.Name} is laid out as {weight.Layout}, not for the {_tier.Name()} kernels.");
         if (integer)
             _activations.Prepare(tokens, cols, superBlocks, laneOffsets: weight.Type == GgmlType.Q4_0 && !weight.RowsInterleaved);
         fixed (float* px = x)
@@ -83,58 +86,32 @@ public sealed unsafe class MatMul : IParallelWork
 
     void IParallelWork.Execute(int start, int end)
     {
-        if (_integer) ExecuteInteger(start, end);
-        else ExecuteFloat(start, end);
+        if (!_integer)
+        {
+            ExecuteFloat(start, end);
+            return;
+        }
+        var range = new IntegerRange(this, start, end);
+        _tier.Run(ref range);
     }
 
-    void ExecuteInteger(int start, int end)
+    /// <summary>Items [start, end) of an integer matmul, run at the tier's type.</summary>
+    readonly struct IntegerRange(MatMul owner, int start, int end) : ITierWork
+    {
+        public void Run<TTier>() where TTier : struct, ISimdTier => owner.ExecuteInteger<TTier>(start, end);
+    }
+
+    void ExecuteInteger<TTier>(int start, int end) where TTier : struct, ISimdTier
     {
         int cols = _weight.RowLength, rows = _weight.Rows;
         long rowBytes = GgmlTypeInfo.RowByteSize(_weight.Type, cols);
         if (_weight.RowsInterleaved)
         {
-            const int Group = InterleavedRows.Group;
-            int g = start;
-            if (_weight.Type is GgmlType.Q4_0 or GgmlType.Q8_0 or GgmlType.Q4_K && _tier == SimdTier.Vector256 && Q4_0x8.TwoGroupsAtOnce)
-            {
-                for (; g + 2 <= end; g += 2)
-                {
-                    byte* first = _weight.Data + g * Group * rowBytes;
-                    long groupBytes = Group * rowBytes;
-                    float* y = _y + g * Group;
-                    if (_weight.Type == GgmlType.Q4_0) Q4_0x8.DotTokensTwoGroups(first, groupBytes, cols / 32, _batch, _tokens, y, rows);
-                    else if (_weight.Type == GgmlType.Q8_0) Q8_0x8.DotTokensTwoGroups(first, groupBytes, cols / 32, _batch, _tokens, y, rows);
-                    else Q4_Kx8.DotTokensTwoGroups(first, groupBytes, cols / 256, _batch, _tokens, y, rows);
-                }
-            }
-            for (; g < end; g++)
-                InterleavedRows.DotTokens(_weight.Type, _tier, _weight.Data + g * Group * rowBytes, cols, _batch, _tokens, _y + g * Group, rows);
+            InterleavedRows.DotGroups<TTier>(_weight.Type, _weight.Data, InterleavedRows.Group * rowBytes, start, end, cols, _batch,
+                _tokens, _y, rows);
             return;
         }
-        for (int r = start; r < end; r++)
-        {
-            byte* row = _weight.Data + r * rowBytes;
-            if (_weight.Type == GgmlType.Q4_0)
-            {
-                Q4_0Dot.DotTokens(_tier, row, cols / 32, _batch, _tokens, _y + r, rows);
-                continue;
-            }
-            if (_weight.Type == GgmlType.Q4_K)
-            {
-                Q4_KDot.DotTokens(_tier, row, cols / 256, _batch, _tokens, _y + r, rows);
-                continue;
-            }
-            for (int t = 0; t < _tokens; t++)
-            {
-                var a = _batch.Row(t);
-                _y[(long)t * rows + r] = _weight.Type switch
-                {
-                    GgmlType.Q8_0 => Q8_0Dot.Dot(_tier, row, cols / 32, a),
-                    GgmlType.Q5_K => Q5_KDot.Dot(_tier, row, cols / 256, a),
-                    _ => Q6_KDot.Dot(_tier, row, cols / 256, a),
-                };
-            }
-        }
+        RowMajorRows.DotRows<TTier>(_weight.Type, _weight.Data, start, end, cols, _batch, _tokens, _y, rows);
     }
 
     void ExecuteFloat(int start, int end)
@@ -158,7 +135,7 @@ public sealed unsafe class MatMul : IParallelWork
 }
 
 /// <summary>Reads one row of a weight tensor as float32, whatever its stored type.</summary>
-public static unsafe class WeightRows
+internal static unsafe class WeightRows
 {
     /// <summary>Returns the row itself for F32 weights, else widens or dequantizes it into <paramref name="scratch"/>.</summary>
     public static ReadOnlySpan<float> AsFloat(in WeightTensor weight, int row, Span<float> scratch)
@@ -169,7 +146,7 @@ public static unsafe class WeightRows
         if (weight.RowsInterleaved)
         {
             const int Group = InterleavedRows.Group;
-            InterleavedRows.DequantizeRow(weight.Type, weight.Data + row / Group * Group * rowBytes, cols, row % Group, scratch[..cols]);
+            InterleavedRows.DequantizeRow(weight, weight.Data + row / Group * Group * rowBytes, row % Group, scratch[..cols]);
             return scratch[..cols];
         }
         switch (weight.Type)

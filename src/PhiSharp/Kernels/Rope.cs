@@ -5,7 +5,7 @@ namespace PhiSharp.Kernels;
 /// <c>rotaryDim</c> entries of a head, element i is paired with element i + rotaryDim/2 and the pair is
 /// rotated by angle θᵢ. Entries past <c>rotaryDim</c> (partial rotary) are left as they are.
 /// </summary>
-public static class Rope
+internal static class Rope
 {
     /// <param name="head">One head's vector, rotated in place.</param>
     /// <param name="cos">cos θᵢ for i in [0, rotaryDim/2), already multiplied by any attention factor.</param>

@@ -1,3 +1,4 @@
+using PhiSharp.Compute;
 using PhiSharp.Formats;
 using PhiSharp.Kernels;
 using PhiSharp.Kernels.Quantized;
@@ -24,12 +25,12 @@ internal static unsafe class WeightBinding
         return t;
     }
 
-    /// <summary>A matrix that only matmuls read: in the source's fastest layout for them (Q4_0 rows interleaved, where
-    /// the source can rewrite its bytes).</summary>
+    /// <summary>A matrix that only matmuls read: in the kernels' fastest layout for it where the source can rewrite its
+    /// bytes (<see cref="WeightPreparation"/>).</summary>
     public static WeightTensor MatMulWeight(ITensorSource source, string name, int rowLength, int rows)
     {
         var t = Matrix(source, name, rowLength, rows);
-        return source.TryInterleaveRows(name, out var interleaved) ? interleaved : t;
+        return WeightPreparation.TryPrepare(source, name, SimdTiers.Active, out var prepared) ? prepared : t;
     }
 
     /// <summary>Small 1-D tensors (norm weights, rope factors) are read once into float32.</summary>
@@ -52,6 +53,6 @@ internal static unsafe class WeightBinding
             throw new InvalidOperationException($"rows {start}..{start + count} of '{matrix.Name}' split an interleaved group of 8");
         long rowBytes = matrix.ByteLength / matrix.Rows;
         return new WeightTensor(matrix.Name, matrix.Type, [matrix.RowLength, count], matrix.Data + start * rowBytes, count * rowBytes,
-            matrix.RowsInterleaved);
+            matrix.Layout);
     }
 }

@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using PhiSharp.Formats;
 using PhiSharp.Kernels;
-using PhiSharp.Kernels.Quantized;
 using PhiSharp.Tensors;
 
 namespace PhiSharp.Quantization;
@@ -38,15 +37,17 @@ internal sealed unsafe class QuantizedAtLoadSource : ITensorSource
     public bool TryGetTensor(string name, out WeightTensor tensor) =>
         _quantized.TryGetValue(name, out tensor) || _inner.TryGetTensor(name, out tensor);
 
-    public bool TryInterleaveRows(string name, out WeightTensor tensor)
+    /// <summary>A float matrix is quantized into memory of this source's own, then prepared there.</summary>
+    public bool TryPrepareInPlace(string name, PrepareInPlace prepare, out WeightTensor tensor)
     {
         if (_quantized.TryGetValue(name, out tensor)) return true;
         if (!_inner.TryGetTensor(name, out var source) || source.Dims.Length != 2
             || source.Type is not (GgmlType.F32 or GgmlType.F16 or GgmlType.BF16))
-            return _inner.TryInterleaveRows(name, out tensor);
+            return _inner.TryPrepareInPlace(name, prepare, out tensor);
         var type = name == _outputName ? (source.RowLength % 256 == 0 ? GgmlType.Q6_K : GgmlType.Q8_0) : _type;
         if (source.RowLength % GgmlTypeInfo.BlockSize(type) != 0) return false; // stays float, as llama.cpp would fall back
         tensor = Quantized(source, type);
+        tensor = new WeightTensor(tensor.Name, tensor.Type, tensor.Dims, tensor.Data, tensor.ByteLength, prepare(tensor));
         _quantized[name] = tensor;
         MappedPages.Release(source.Data, source.ByteLength);
         return true;
@@ -66,9 +67,7 @@ internal sealed unsafe class QuantizedAtLoadSource : ITensorSource
             Quantize.Row(type, WeightRows.AsFloat(from, r, scratch), new Span<byte>((byte*)to + r * rowBytes, (int)rowBytes));
             return scratch;
         }, _ => { });
-        bool interleave = InterleavedRows.Supports(type, rows, columns);
-        if (interleave) InterleavedRows.Interleave(type, data, rows, columns);
-        return new WeightTensor(source.Name, type, source.Dims, data, bytes, rowsInterleaved: interleave);
+        return new WeightTensor(source.Name, type, source.Dims, data, bytes);
     }
 
     public void Dispose()

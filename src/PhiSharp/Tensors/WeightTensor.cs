@@ -6,7 +6,7 @@ namespace PhiSharp.Tensors;
 /// weight of shape [out, in] has Dims = [in, out]: <see cref="Rows"/> = out, <see cref="RowLength"/> = in.
 /// Valid only while the source that produced it is alive.
 /// </summary>
-public readonly unsafe struct WeightTensor
+internal readonly unsafe struct WeightTensor
 {
     public string Name { get; }
     public GgmlType Type { get; }
@@ -14,18 +14,21 @@ public readonly unsafe struct WeightTensor
     public byte* Data { get; }
     public long ByteLength { get; }
 
+    /// <summary>How the rows lie: as stored, or rewritten for the matmul kernels (Compute/WeightPreparation).</summary>
+    public WeightLayout Layout { get; }
+
     /// <summary>Rows rewritten eight at a time for the matmul kernels (Kernels/Quantized/InterleavedRows: Q4_0, Q8_0, Q4_K, Q6_K);
     /// the bytes are a permutation of the row-major ones.</summary>
-    public bool RowsInterleaved { get; }
+    public bool RowsInterleaved => Layout != WeightLayout.RowMajor;
 
-    public WeightTensor(string name, GgmlType type, long[] dims, byte* data, long byteLength, bool rowsInterleaved = false)
+    public WeightTensor(string name, GgmlType type, long[] dims, byte* data, long byteLength, WeightLayout layout = WeightLayout.RowMajor)
     {
         Name = name;
         Type = type;
         Dims = dims;
         Data = data;
         ByteLength = byteLength;
-        RowsInterleaved = rowsInterleaved;
+        Layout = layout;
     }
 
     public long ElementCount
@@ -45,4 +48,17 @@ public readonly unsafe struct WeightTensor
     public int Rows => (int)(ElementCount / Dims[0]);
 
     public ReadOnlySpan<byte> Bytes => new(Data, checked((int)ByteLength));
+}
+
+/// <summary>The byte layout of a weight matrix (Compute/WeightPreparation chooses it per kernel tier).</summary>
+internal enum WeightLayout
+{
+    /// <summary>As the file stores it: row after row of the type's blocks.</summary>
+    RowMajor,
+
+    /// <summary>Rows interleaved eight at a time (Kernels/Quantized/InterleavedRows), codes as stored.</summary>
+    RowsInterleaved,
+
+    /// <summary>Q8_0 rows interleaved, codes stored unsigned (q + 128) for the x86-avxvnni tier's vpdpbusd.</summary>
+    RowsInterleavedUnsigned,
 }

@@ -122,6 +122,20 @@ public sealed class PhiCommandTests : IDisposable
     }
 
     [Fact]
+    public void PHISHARP_KERNEL_TIER_selects_a_tier_and_a_wrong_one_is_one_error_line()
+    {
+        (int Exit, string Output, string Error) Bench(string tier) => Phi(new Dictionary<string, string> { ["PHISHARP_KERNEL_TIER"] = tier },
+            "bench", "--model", _model, "-p", "4", "-n", "1", "--threads", "1", "--json");
+        var (exit, output, error) = Bench("scalar");
+        Assert.True(exit == 0, error);
+        Assert.Equal("scalar", JsonDocument.Parse(output).RootElement.GetProperty("simd").GetString());
+        (exit, _, error) = Bench("x86-sse9");
+        Assert.Equal(1, exit);
+        Assert.StartsWith("error: PHISHARP_KERNEL_TIER=x86-sse9 is not a kernel tier; the tiers are scalar, vector128, x86-avx2,", error);
+        Assert.Single(error.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
     public void Info_describes_the_model()
     {
         var (exit, output, _) = Phi("info", "--model", _model);

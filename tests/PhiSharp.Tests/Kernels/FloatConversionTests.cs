@@ -2,8 +2,9 @@ using PhiSharp.Kernels;
 
 namespace PhiSharp.Tests.Kernels;
 
-/// <summary>Every SIMD tier runs here depending on the process: run the suite also with DOTNET_EnableAVX512=0
-/// and DOTNET_EnableAVX2=0. Lengths cover each tier's full vectors and the scalar tail.</summary>
+/// <summary>The widening runs the widest vectors first and each narrower width on what is left, so these lengths
+/// (8: 128-bit, 16: 256-bit, 64: 512-bit, 7: the scalar tail, 33 and 1001 mixed) reach every width the CPU has in one
+/// run.</summary>
 public class FloatConversionTests
 {
     [Theory]

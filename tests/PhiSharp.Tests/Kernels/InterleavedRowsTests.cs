@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics.X86;
 using PhiSharp.Tensors;
 using PhiSharp.Compute;
 using PhiSharp.Formats;
@@ -31,28 +30,31 @@ public class InterleavedRowsTests
     [InlineData("phi3-mini-q8_0.gguf", "blk.1.ffn_down.weight")]
     public void Interleaved_rows_dequantize_to_the_original_rows(string file, string name)
     {
+        // Both forms of the layout: codes as stored, and Q8_0's unsigned codes of the x86-avxvnni tier (a rewrite of
+        // bytes, so any CPU can check it).
         using var mapped = GgufFile.Open(Fixtures.Path("llamacpp", file));
-        using var copy = GgufFile.Open(Fixtures.Path("llamacpp", file), InMemory);
         var original = mapped.GetTensor(name);
-        Assert.True(copy.TryInterleaveRows(name, out var interleaved));
-        Assert.True(interleaved.RowsInterleaved);
-        Assert.True(copy.GetTensor(name).RowsInterleaved); // the source remembers the layout it now holds
-        var a = new float[original.RowLength];
-        var b = new float[original.RowLength];
-        for (int r = 0; r < original.Rows; r++)
-            Assert.Equal(WeightRows.AsFloat(original, r, a).ToArray(), WeightRows.AsFloat(interleaved, r, b).ToArray());
+        foreach (var tier in new[] { SimdTier.Avx2, SimdTier.AvxVnni })
+        {
+            using var copy = GgufFile.Open(Fixtures.Path("llamacpp", file), InMemory);
+            Assert.True(WeightPreparation.TryPrepare(copy, name, tier, out var interleaved));
+            Assert.Equal(InterleavedRows.LayoutFor(original.Type, tier), interleaved.Layout);
+            Assert.Equal(interleaved.Layout, copy.GetTensor(name).Layout); // the source remembers the layout it now holds
+            var a = new float[original.RowLength];
+            var b = new float[original.RowLength];
+            for (int r = 0; r < original.Rows; r++)
+                Assert.Equal(WeightRows.AsFloat(original, r, a).ToArray(), WeightRows.AsFloat(interleaved, r, b).ToArray());
+        }
     }
 
     public static TheoryData<string, string, int> TierCases()
     {
         var data = new TheoryData<string, string, int>();
-        var tiers = new List<SimdTier> { SimdTier.Scalar, SimdTier.Vector128 };
-        if (Avx2.IsSupported) tiers.Add(SimdTier.Vector256);
         var files = new List<string> { "phi3-mini-q4_0.gguf", "phi3-mini-q4_k.gguf", "phi3-mini-q6_k.gguf", "phi3-mini-q8_0.gguf" };
         foreach (var file in files)
-            foreach (var tier in tiers)
+            foreach (string tier in SupportedTiers.Names)
                 foreach (int tokens in new[] { 1, 6 }) // one token (decode); a tile of four and a remainder of two
-                    data.Add(file, tier.ToString(), tokens);
+                    data.Add(file, tier, tokens);
         return data;
     }
 
@@ -60,12 +62,12 @@ public class InterleavedRowsTests
     [MemberData(nameof(TierCases))]
     public void Interleaved_matmul_equals_the_row_major_product(string file, string tierName, int tokens)
     {
-        var tier = Enum.Parse<SimdTier>(tierName);
+        var tier = SupportedTiers.Parse(tierName);
         const string Name = "blk.0.ffn_up.weight";
         using var mapped = GgufFile.Open(Fixtures.Path("llamacpp", file));
         using var copy = GgufFile.Open(Fixtures.Path("llamacpp", file), InMemory);
         var rowMajor = mapped.GetTensor(Name);
-        Assert.True(copy.TryInterleaveRows(Name, out var interleaved));
+        Assert.True(WeightPreparation.TryPrepare(copy, Name, tier, out var interleaved));
 
         var random = new Random(11);
         var x = Enumerable.Range(0, tokens * rowMajor.RowLength).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
@@ -74,7 +76,7 @@ public class InterleavedRowsTests
         var actual = new float[tokens * rowMajor.Rows];
         new MatMul(pool, SimdTier.Scalar).Multiply(rowMajor, x, expected, tokens);
         new MatMul(pool, tier).Multiply(interleaved, x, actual, tokens);
-        AssertSameProduct(expected, actual, rowMajor.Rows, tier.ToString());
+        AssertSameProduct(expected, actual, rowMajor.Rows, tierName);
     }
 
     /// <summary>Same integer sums; only the float summation order of the per-block terms differs.</summary>
@@ -85,15 +87,22 @@ public class InterleavedRowsTests
                 $"{what}: token {i / rows}, row {i % rows}: {actual[i]} vs {expected[i]}");
     }
 
-    [Theory]
-    [InlineData("phi3-mini-q4_0.gguf")]
-    [InlineData("phi3-mini-q4_k.gguf")]
-    [InlineData("phi3-mini-q6_k.gguf")]
-    [InlineData("phi3-mini-q8_0.gguf")]
-    public void Every_matrix_through_the_path_this_CPU_takes_equals_the_row_major_product(string file)
+    public static TheoryData<string, string> FileAndTier()
     {
-        // MatMul's own choice of path (two groups at once with AVX-512, one group otherwise), on every matrix shape
+        var data = new TheoryData<string, string>();
+        foreach (string file in new[] { "phi3-mini-q4_0.gguf", "phi3-mini-q4_k.gguf", "phi3-mini-q6_k.gguf", "phi3-mini-q8_0.gguf" })
+            foreach (string tier in SupportedTiers.Names)
+                data.Add(file, tier);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(FileAndTier))]
+    public void Every_matrix_through_each_tier_equals_the_row_major_product(string file, string tierName)
+    {
+        // The tier's own paths (two groups at once in the AVX-512 tiers, one group otherwise), on every matrix shape
         // of the model and on token counts that leave every remainder of the 4-token tiles.
+        var tier = SupportedTiers.Parse(tierName);
         using var mapped = GgufFile.Open(Fixtures.Path("llamacpp", file));
         using var copy = GgufFile.Open(Fixtures.Path("llamacpp", file), InMemory);
         using var pool = new WorkerPool(2);
@@ -101,36 +110,47 @@ public class InterleavedRowsTests
         foreach (string name in mapped.TensorNames.Order())
         {
             var rowMajor = mapped.GetTensor(name);
-            if (!copy.TryInterleaveRows(name, out var interleaved)) continue;
+            if (!WeightPreparation.TryPrepare(copy, name, tier, out var interleaved) || !interleaved.RowsInterleaved) continue;
             foreach (int tokens in new[] { 1, 2, 3, 4, 5, 9 })
             {
                 var x = Enumerable.Range(0, tokens * rowMajor.RowLength).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
                 var expected = new float[tokens * rowMajor.Rows];
                 var actual = new float[tokens * rowMajor.Rows];
                 new MatMul(pool, SimdTier.Scalar).Multiply(rowMajor, x, expected, tokens);
-                new MatMul(pool).Multiply(interleaved, x, actual, tokens);
-                AssertSameProduct(expected, actual, rowMajor.Rows, $"{name}, {tokens} tokens");
+                new MatMul(pool, tier).Multiply(interleaved, x, actual, tokens);
+                AssertSameProduct(expected, actual, rowMajor.Rows, $"{tierName}: {name}, {tokens} tokens");
             }
         }
     }
 
-    [Theory]
-    [InlineData("phi3-mini-q4_0.gguf")]
-    [InlineData("phi3-mini-q8_0.gguf")]
-    [InlineData("phi3-mini-q4_k.gguf")]
-    public unsafe void Two_groups_at_once_equal_one_group_at_a_time(string file)
+    /// <summary>The AVX-512 tiers this CPU runs, each with its 256-bit one-group counterpart.</summary>
+    public static TheoryData<string, string> TwoGroupCases()
     {
-        // The 512-bit paths (DotTokensTwoGroups, taken wherever there is AVX-512) against the 256-bit ones, on rows laid
-        // out for them (with AVX-512, Q8_0's codes stay signed even where there is AVX-VNNI).
-        if (!Avx512BW.IsSupported)
+        var data = new TheoryData<string, string>();
+        foreach (string file in new[] { "phi3-mini-q4_0.gguf", "phi3-mini-q8_0.gguf", "phi3-mini-q4_k.gguf" })
+            foreach (var tier in SimdTiers.Supported.Where(t => t is SimdTier.Avx512 or SimdTier.Avx512AvxVnni))
+                data.Add(file, tier.Name());
+        if (data.Count == 0) data.Add("phi3-mini-q4_0.gguf", "none"); // no AVX-512 here: the case says so
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(TwoGroupCases))]
+    public unsafe void Two_groups_at_once_equal_one_group_at_a_time(string file, string tierName)
+    {
+        // The 512-bit paths (two groups at once, the AVX-512 tiers) against the 256-bit ones of the same tier, on rows
+        // laid out for them (with AVX-512, Q8_0's codes stay signed even where there is AVX-VNNI).
+        if (tierName == "none")
         {
-            Assert.False(Q4_0x8.TwoGroupsAtOnce);
-            return; // the 512-bit path cannot run here (the AVX-512 run of the suite covers it)
+            Assert.DoesNotContain(SimdTiers.Supported, t => t is SimdTier.Avx512 or SimdTier.Avx512AvxVnni);
+            Assert.False(System.Runtime.Intrinsics.X86.Avx512BW.IsSupported);
+            return;
         }
+        var tier = SupportedTiers.Parse(tierName);
         const int Tokens = 7; // a tile of four and a remainder of three
         using var copy = GgufFile.Open(Fixtures.Path("llamacpp", file), InMemory);
-        Assert.True(copy.TryInterleaveRows("blk.0.ffn_up.weight", out var w));
-        int cols = w.RowLength, blocks = cols / GgmlTypeInfo.BlockSize(w.Type);
+        Assert.True(WeightPreparation.TryPrepare(copy, "blk.0.ffn_up.weight", tier, out var w));
+        int cols = w.RowLength;
         long groupBytes = InterleavedRows.Group * GgmlTypeInfo.RowByteSize(w.Type, cols);
         var random = new Random(5);
         var x = Enumerable.Range(0, Tokens * cols).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
@@ -147,22 +167,37 @@ public class InterleavedRowsTests
         fixed (float* ySingle = single)
         {
             var batch = new Q8Batch(qv, qs, qsum, lanes, pairs, cols, activations.ScalesPerToken, activations.SumsPerToken);
-            byte* group = w.Data + 2 * groupBytes; // groups 2 and 3
-            if (w.Type == GgmlType.Q4_0) Q4_0x8.DotTokensTwoGroups(group, groupBytes, blocks, batch, Tokens, yPair, 16);
-            else if (w.Type == GgmlType.Q8_0) Q8_0x8.DotTokensTwoGroups(group, groupBytes, blocks, batch, Tokens, yPair, 16);
-            else Q4_Kx8.DotTokensTwoGroups(group, groupBytes, blocks, batch, Tokens, yPair, 16);
-            InterleavedRows.DotTokens(w.Type, SimdTier.Vector256, group, cols, batch, Tokens, ySingle, 16);
-            InterleavedRows.DotTokens(w.Type, SimdTier.Vector256, group + groupBytes, cols, batch, Tokens, ySingle + 8, 16);
+            var run = new TwoGroupsAndOne(w.Type, w.Data + 2 * groupBytes, groupBytes, cols, batch, Tokens, yPair, ySingle); // groups 2 and 3
+            tier.Run(ref run);
         }
         // The same integer sums scaled and added in the same order.
         Assert.Equal(single, pair);
+    }
+
+    unsafe readonly struct TwoGroupsAndOne(GgmlType type, byte* group, long groupBytes, int cols, Q8Batch batch, int tokens,
+        float* yPair, float* ySingle) : ITierWork
+    {
+        public void Run<TTier>() where TTier : struct, ISimdTier
+        {
+            if (type == GgmlType.Q4_0) Both<Q4_0x8, TTier>();
+            else if (type == GgmlType.Q8_0) Both<Q8_0x8, TTier>();
+            else Both<Q4_Kx8, TTier>();
+        }
+
+        void Both<TKernel, TTier>() where TKernel : IGroupKernel where TTier : struct, ISimdTier
+        {
+            int blocks = cols / TKernel.BlockWeights;
+            InterleavedRows.TwoGroups<TKernel, TTier>(group, groupBytes, blocks, batch, tokens, yPair, 16);
+            InterleavedRows.OneGroup<TKernel, TTier>(group, blocks, batch, tokens, ySingle, 16);
+            InterleavedRows.OneGroup<TKernel, TTier>(group + groupBytes, blocks, batch, tokens, ySingle + 8, 16);
+        }
     }
 
     [Fact]
     public void A_mapped_file_is_left_row_major()
     {
         using var mapped = GgufFile.Open(Fixtures.Path("llamacpp", File));
-        Assert.False(mapped.TryInterleaveRows("blk.0.attn_qkv.weight", out _));
+        Assert.False(WeightPreparation.TryPrepare(mapped, "blk.0.attn_qkv.weight", SimdTiers.Best, out _));
         Assert.False(mapped.GetTensor("blk.0.attn_qkv.weight").RowsInterleaved);
     }
 
@@ -170,16 +205,18 @@ public class InterleavedRowsTests
     public void Only_Q4_0_Q8_0_Q4_K_and_Q6_K_matrices_are_interleaved()
     {
         using var q5 = GgufFile.Open(Fixtures.Path("llamacpp", "phi3-mini-q5_k.gguf"), InMemory);
-        Assert.False(q5.TryInterleaveRows("blk.0.attn_qkv.weight", out _));
+        Assert.True(WeightPreparation.TryPrepare(q5, "blk.0.attn_qkv.weight", SimdTiers.Best, out var q5Matrix));
+        Assert.Equal(WeightLayout.RowMajor, q5Matrix.Layout);
         using var copy = GgufFile.Open(Fixtures.Path("llamacpp", File), InMemory);
-        Assert.False(copy.TryInterleaveRows("blk.0.attn_norm.weight", out _)); // F32 vector
+        Assert.True(WeightPreparation.TryPrepare(copy, "blk.0.attn_norm.weight", SimdTiers.Best, out var vector)); // F32 vector
+        Assert.Equal(WeightLayout.RowMajor, vector.Layout);
     }
 
     [Fact]
     public void A_slice_that_splits_a_group_of_eight_is_refused()
     {
         using var copy = GgufFile.Open(Fixtures.Path("llamacpp", File), InMemory);
-        Assert.True(copy.TryInterleaveRows("blk.0.ffn_up.weight", out var interleaved));
+        Assert.True(WeightPreparation.TryPrepare(copy, "blk.0.ffn_up.weight", SimdTiers.Best, out var interleaved));
         var whole = WeightBinding.RowRange(interleaved, 8, 16);
         Assert.True(whole.RowsInterleaved);
         Assert.Throws<InvalidOperationException>(() => WeightBinding.RowRange(interleaved, 4, 8));

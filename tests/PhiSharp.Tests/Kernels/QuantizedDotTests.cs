@@ -1,4 +1,4 @@
-using System.Runtime.Intrinsics.X86;
+using PhiSharp.Compute;
 using PhiSharp.Kernels.Quantized;
 using PhiSharp.Tensors;
 using PhiSharp.Tests.Tensors;
@@ -12,15 +12,12 @@ namespace PhiSharp.Tests.Kernels;
 /// </summary>
 public unsafe class QuantizedDotTests
 {
-    // Tiers by name: SimdTier is internal to the engine.
     public static TheoryData<GgmlType, string> Cases()
     {
         var data = new TheoryData<GgmlType, string>();
-        var tiers = new List<SimdTier> { SimdTier.Scalar, SimdTier.Vector128 };
-        if (Avx2.IsSupported) tiers.Add(SimdTier.Vector256);
         foreach (var type in new[] { GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K })
-            foreach (var tier in tiers)
-                data.Add(type, tier.ToString());
+            foreach (string tier in SupportedTiers.Names)
+                data.Add(type, tier);
         return data;
     }
 
@@ -28,45 +25,32 @@ public unsafe class QuantizedDotTests
     [MemberData(nameof(Cases))]
     public void Dot_equals_the_dequantized_dot_product(GgmlType type, string tierName)
     {
-        var tier = Enum.Parse<SimdTier>(tierName);
+        // The row-major kernels through the matmul at an explicitly selected tier.
+        var tier = SupportedTiers.Parse(tierName);
         const int Tokens = 7; // one tile of four and a remainder of three
         var weights = DequantFixtures.Encoded(type);
         var dequantized = DequantFixtures.LlamaCppDequantized(type);
-        var activations = new Q8Activations();
         var x = RandomActivations(Tokens * DequantFixtures.RowLength, seed: (int)type);
         Assert.True(PhiSharp.Kernels.MatMul.HasIntegerKernel(type, out bool superBlocks));
+        var activations = new Q8Activations(); // the matmul rounds x the same way; the reference reads these
         activations.Quantize(x, Tokens, DequantFixtures.RowLength, superBlocks);
-        long rowBytes = GgmlTypeInfo.RowByteSize(type, DequantFixtures.RowLength);
-        int blocks = DequantFixtures.RowLength / (superBlocks ? 256 : 32);
-
+        var y = new float[Tokens * DequantFixtures.Rows];
+        using var pool = new WorkerPool(2);
         fixed (byte* w = weights)
-        fixed (sbyte* qv = activations.Values)
-        fixed (float* qs = activations.Scales)
-        fixed (int* qsum = activations.Sums)
-        fixed (int* lanes = activations.LaneOffsets)
-        fixed (int* pairs = activations.PairSums)
         {
-            var batch = new Q8Batch(qv, qs, qsum, lanes, pairs, DequantFixtures.RowLength, activations.ScalesPerToken, activations.SumsPerToken);
-            for (int r = 0; r < DequantFixtures.Rows; r++)
-            {
-                byte* row = w + r * rowBytes;
-                var y = new float[Tokens];
-                fixed (float* py = y)
-                {
-                    if (type == GgmlType.Q4_0) Q4_0Dot.DotTokens(tier, row, blocks, batch, Tokens, py, 1);
-                    else if (type == GgmlType.Q4_K) Q4_KDot.DotTokens(tier, row, blocks, batch, Tokens, py, 1);
-                    else for (int t = 0; t < Tokens; t++) py[t] = Dot(type, tier, row, blocks, batch.Row(t));
-                }
-                for (int t = 0; t < Tokens; t++)
-                {
-                    var (expected, magnitude) = Reference(dequantized.AsSpan(r * DequantFixtures.RowLength, DequantFixtures.RowLength),
-                        activations, t, superBlocks);
-                    // float32 accumulation of 256 products: a few ulps of the sum of magnitudes.
-                    Assert.True(Math.Abs(y[t] - expected) <= 1e-5 * magnitude + 1e-6,
-                        $"{type} {tier} row {r} token {t}: {y[t]} vs {expected}");
-                }
-            }
+            var weight = new WeightTensor("fixture", type, [DequantFixtures.RowLength, DequantFixtures.Rows], w, weights.Length);
+            new PhiSharp.Kernels.MatMul(pool, tier).Multiply(weight, x, y, Tokens);
         }
+        for (int r = 0; r < DequantFixtures.Rows; r++)
+            for (int t = 0; t < Tokens; t++)
+            {
+                var (expected, magnitude) = Reference(dequantized.AsSpan(r * DequantFixtures.RowLength, DequantFixtures.RowLength),
+                    activations, t, superBlocks);
+                float actual = y[t * DequantFixtures.Rows + r];
+                // float32 accumulation of 256 products: a few ulps of the sum of magnitudes.
+                Assert.True(Math.Abs(actual - expected) <= 1e-5 * magnitude + 1e-6,
+                    $"{type} {tierName} row {r} token {t}: {actual} vs {expected}");
+            }
     }
 
     [Fact]
@@ -111,15 +95,6 @@ public unsafe class QuantizedDotTests
             }
         }
     }
-
-    static float Dot(GgmlType type, SimdTier tier, byte* row, int blocks, Q8Row a) => type switch
-    {
-        GgmlType.Q4_0 => Q4_0Dot.Dot(tier, row, blocks, a),
-        GgmlType.Q8_0 => Q8_0Dot.Dot(tier, row, blocks, a),
-        GgmlType.Q4_K => Q4_KDot.Dot(tier, row, blocks, a),
-        GgmlType.Q5_K => Q5_KDot.Dot(tier, row, blocks, a),
-        _ => Q6_KDot.Dot(tier, row, blocks, a),
-    };
 
     /// <summary>Σ w·(d·q) in double, and Σ |w·(d·q)| for the tolerance.</summary>
     static (double Value, double Magnitude) Reference(ReadOnlySpan<float> weights, Q8Activations a, int token, bool superBlocks)

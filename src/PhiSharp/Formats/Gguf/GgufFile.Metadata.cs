@@ -4,7 +4,7 @@ namespace PhiSharp.Formats.Gguf;
 // the wrong kind; TryGet* returns false only when the key is missing (a present value of the wrong kind is still a
 // format error). Integer accessors accept any integer kind whose value fits, since writers differ in the width they
 // use for a field; array accessors require the exact element kind.
-public sealed partial class GgufFile
+internal sealed partial class GgufFile
 {
     public bool ContainsKey(string key) => _metadataByKey.ContainsKey(key);
 

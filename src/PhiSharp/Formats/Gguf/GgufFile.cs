@@ -1,4 +1,3 @@
-using PhiSharp.Kernels.Quantized;
 using PhiSharp.Tensors;
 
 namespace PhiSharp.Formats.Gguf;
@@ -9,7 +8,7 @@ namespace PhiSharp.Formats.Gguf;
 /// Layout: magic "GGUF", u32 version, u64 tensor count, u64 metadata count, metadata (key string, u32 kind, value),
 /// tensor infos (name, u32 dim count, u64 dims, u32 ggml type, u64 offset), padding to the alignment, data.
 /// </summary>
-public sealed unsafe partial class GgufFile : ITensorSource
+internal sealed unsafe partial class GgufFile : ITensorSource
 {
     /// <summary>"GGUF" read as a little-endian u32.</summary>
     public const uint Magic = 0x46554747;
@@ -24,7 +23,7 @@ public sealed unsafe partial class GgufFile : ITensorSource
     private readonly Dictionary<string, GgufMetadataValue> _metadataByKey = new(StringComparer.Ordinal);
     private readonly List<GgufTensorInfo> _tensors = [];
     private readonly Dictionary<string, GgufTensorInfo> _tensorsByName = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _interleaved = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WeightLayout> _layouts = new(StringComparer.Ordinal);
 
     public string Path => _bytes.Path;
     public uint Version { get; private set; }
@@ -74,18 +73,16 @@ public sealed unsafe partial class GgufFile : ITensorSource
         }
         ObjectDisposedException.ThrowIf(_bytes.Pointer == null && _bytes.Length > 0, this);
         tensor = new WeightTensor(info.Name, info.Type, info.Dims.ToArray(), _bytes.Pointer + DataOffset + info.Offset, info.ByteLength,
-            rowsInterleaved: _interleaved.Contains(name));
+            _layouts.GetValueOrDefault(name));
         return true;
     }
 
-    public bool TryInterleaveRows(string name, out WeightTensor tensor)
+    public bool TryPrepareInPlace(string name, PrepareInPlace prepare, out WeightTensor tensor)
     {
         if (!TryGetTensor(name, out tensor)) return false;
         if (tensor.RowsInterleaved) return true;
-        if (!_bytes.IsWritable || tensor.Dims.Length != 2 || !InterleavedRows.Supports(tensor.Type, tensor.Rows, tensor.RowLength))
-            return false;
-        InterleavedRows.Interleave(tensor.Type, tensor.Data, tensor.Rows, tensor.RowLength);
-        _interleaved.Add(name);
+        if (!_bytes.IsWritable) return false;
+        _layouts[name] = prepare(tensor);
         return TryGetTensor(name, out tensor);
     }
 

@@ -7,7 +7,7 @@ namespace PhiSharp.Formats.Safetensors;
 /// A Hugging Face checkpoint as one tensor source: a single model.safetensors, or shards listed by
 /// model.safetensors.index.json, whose "weight_map" maps each tensor name to the shard file holding it.
 /// </summary>
-public sealed class SafetensorsCheckpoint : ITensorSource
+internal sealed class SafetensorsCheckpoint : ITensorSource
 {
     public const string IndexFileName = "model.safetensors.index.json";
     public const string SingleFileName = "model.safetensors";

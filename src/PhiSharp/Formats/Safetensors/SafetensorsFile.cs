@@ -9,7 +9,7 @@ namespace PhiSharp.Formats.Safetensors;
 /// The header maps each tensor name to { "dtype", "shape", "data_offsets": [begin, end] } (offsets relative to the
 /// data section), plus an optional "__metadata__" of string pairs. Tensor data stays in the mapping.
 /// </summary>
-public sealed unsafe class SafetensorsFile : ITensorSource
+internal sealed unsafe class SafetensorsFile : ITensorSource
 {
     /// <summary>The safetensors library's own limit on the header; larger means corruption.</summary>
     public const long MaxHeaderLength = 100_000_000;

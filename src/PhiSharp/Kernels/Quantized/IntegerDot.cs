@@ -6,7 +6,7 @@ namespace PhiSharp.Kernels.Quantized;
 
 /// <summary>
 /// The one integer primitive of the quantized kernels: products of 8-bit integers summed into 32-bit lanes.
-/// The 256-bit form sums each 4 adjacent products into one lane (x86 vpdpbusd with AVX-VNNI, else pmaddubsw +
+/// The 256-bit form sums each 4 adjacent products into one lane (x86 vpdpbusd in the AVX-VNNI tiers, else pmaddubsw +
 /// pmaddwd), so lanes 0–3 hold the first 16 elements and lanes 4–7 the last 16. The 128-bit form is portable
 /// (Vector128, NEON included) and only its total is meaningful.
 /// </summary>
@@ -14,9 +14,9 @@ internal static class IntegerDot
 {
     /// <summary>acc + Σ u·s per lane; u unsigned (≤ 128), s signed (−127..127).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> Add(Vector256<int> acc, Vector256<byte> u, Vector256<sbyte> s)
+    public static Vector256<int> Add<TTier>(Vector256<int> acc, Vector256<byte> u, Vector256<sbyte> s) where TTier : struct, ISimdTier
     {
-        if (AvxVnni.IsSupported) return AvxVnni.MultiplyWideningAndAdd(acc, u, s);
+        if (TTier.Vnni) return AvxVnni.MultiplyWideningAndAdd(acc, u, s);
         // |u·s| ≤ 128·127, so the pairwise 16-bit sums cannot saturate.
         var pairs = Avx2.MultiplyAddAdjacent(u, s);
         return Avx2.Add(acc, Avx2.MultiplyAddAdjacent(pairs, Vector256<short>.One));
@@ -30,8 +30,8 @@ internal static class IntegerDot
 
     /// <summary>acc + Σ a·b per lane for two signed vectors: |a| against b with a's sign moved onto b.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> AddSigned(Vector256<int> acc, Vector256<sbyte> a, Vector256<sbyte> b) =>
-        Add(acc, Avx2.Abs(a), Avx2.Sign(b, a));
+    public static Vector256<int> AddSigned<TTier>(Vector256<int> acc, Vector256<sbyte> a, Vector256<sbyte> b) where TTier : struct, ISimdTier =>
+        Add<TTier>(acc, Avx2.Abs(a), Avx2.Sign(b, a));
 
     /// <summary>acc + the products u·s, spread over the four lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

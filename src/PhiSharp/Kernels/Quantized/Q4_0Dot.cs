@@ -10,31 +10,21 @@ namespace PhiSharp.Kernels.Quantized;
 /// weights 0–15, high nibbles 16–31) with Q8_0 activation rows: Σ_b d_w·d_a·(Σ q·a − 8·Σ a), the inner sums exact
 /// in integers.
 /// </summary>
-internal static unsafe class Q4_0Dot
+internal readonly unsafe struct Q4_0Dot : IRowKernel
 {
     const int BlockBytes = 18;
 
-    /// <summary>y[t·yStride] = row · token t, for each of <paramref name="tokens"/> tokens.</summary>
-    public static void DotTokens(SimdTier tier, byte* row, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
-    {
-        if (tier != SimdTier.Vector256)
-        {
-            for (int t = 0; t < tokens; t++) y[t * yStride] = Dot(tier, row, blocks, batch.Row(t));
-            return;
-        }
-        float* weightScales = stackalloc float[blocks];
-        HalfScales.Gather(row, blocks, BlockBytes, weightScales);
-        int done = 0;
-        for (; done + 4 <= tokens; done += 4)
-            FourTokens(row, blocks, weightScales, batch, done, y + done * yStride, yStride);
-        for (; done < tokens; done++)
-            y[done * yStride] = OneToken(row, blocks, weightScales, batch.Row(done));
-    }
+    public static int BlockWeights => 32;
+    public static int RowBlockBytes => BlockBytes;
+    public static bool GathersScales => true;
 
-    public static float Dot(SimdTier tier, byte* row, int blocks, Q8Row a) => tier switch
+    public static float OneToken<TTier>(byte* row, int blocks, float* rowScales, Q8Row a) where TTier : struct, ISimdTier =>
+        TTier.Width == 256 ? OneToken256<TTier>(row, blocks, rowScales, a) : Dot<TTier>(row, blocks, a);
+
+    public static float Dot<TTier>(byte* row, int blocks, Q8Row a) where TTier : struct, ISimdTier => TTier.Width switch
     {
-        SimdTier.Vector256 => Vector256Tier(row, blocks, a),
-        SimdTier.Vector128 => Vector128Tier(row, blocks, a),
+        256 => Vector256Tier<TTier>(row, blocks, a),
+        128 => Vector128Tier(row, blocks, a),
         _ => ScalarTier(row, blocks, a),
     };
 
@@ -68,11 +58,11 @@ internal static unsafe class Q4_0Dot
         return Vector128.Sum(acc) - 8 * offset;
     }
 
-    static float Vector256Tier(byte* row, int blocks, Q8Row a)
+    static float Vector256Tier<TTier>(byte* row, int blocks, Q8Row a) where TTier : struct, ISimdTier
     {
         float* weightScales = stackalloc float[blocks];
         HalfScales.Gather(row, blocks, BlockBytes, weightScales);
-        return OneToken(row, blocks, weightScales, a);
+        return OneToken256<TTier>(row, blocks, weightScales, a);
     }
 
     /// <summary>The 32 codes of a block as bytes in weight order.</summary>
@@ -86,28 +76,28 @@ internal static unsafe class Q4_0Dot
 
     // The integer sums start from the activations' lane offsets (−8·Σa per lane), so each lane is Σ (q − 8)·a.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<float> Block(Vector256<byte> codes, Q8Row a, int b, float weightScale, Vector256<float> acc)
+    static Vector256<float> Block<TTier>(Vector256<byte> codes, Q8Row a, int b, float weightScale, Vector256<float> acc) where TTier : struct, ISimdTier
     {
-        var dot = IntegerDot.Add(Vector256.Load(a.LaneOffsets + 8 * b), codes, Vector256.Load(a.Values + 32 * b));
+        var dot = IntegerDot.Add<TTier>(Vector256.Load(a.LaneOffsets + 8 * b), codes, Vector256.Load(a.Values + 32 * b));
         return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), Vector256.Create(weightScale * a.Scales[b]), acc);
     }
 
-    static float OneToken(byte* row, int blocks, float* weightScales, Q8Row a)
+    static float OneToken256<TTier>(byte* row, int blocks, float* weightScales, Q8Row a) where TTier : struct, ISimdTier
     {
         // Two accumulators so consecutive blocks' multiply-adds do not wait on each other.
         Vector256<float> acc0 = Vector256<float>.Zero, acc1 = Vector256<float>.Zero;
         int b = 0;
         for (; b + 1 < blocks; b += 2)
         {
-            acc0 = Block(Codes(row + b * BlockBytes), a, b, weightScales[b], acc0);
-            acc1 = Block(Codes(row + (b + 1) * BlockBytes), a, b + 1, weightScales[b + 1], acc1);
+            acc0 = Block<TTier>(Codes(row + b * BlockBytes), a, b, weightScales[b], acc0);
+            acc1 = Block<TTier>(Codes(row + (b + 1) * BlockBytes), a, b + 1, weightScales[b + 1], acc1);
         }
-        if (b < blocks) acc0 = Block(Codes(row + b * BlockBytes), a, b, weightScales[b], acc0);
+        if (b < blocks) acc0 = Block<TTier>(Codes(row + b * BlockBytes), a, b, weightScales[b], acc0);
         return Vector256.Sum(acc0 + acc1);
     }
 
-    /// <summary>Four tokens at once: each block's codes are unpacked once and used four times.</summary>
-    static void FourTokens(byte* row, int blocks, float* weightScales, in Q8Batch batch, int first, float* y, long yStride)
+    /// <summary>Four tokens at once (256-bit tiers): each block's codes are unpacked once and used four times.</summary>
+    public static void FourTokens<TTier>(byte* row, int blocks, float* weightScales, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
@@ -115,10 +105,10 @@ internal static unsafe class Q4_0Dot
         {
             var codes = Codes(row + b * BlockBytes);
             float scale = weightScales[b];
-            acc0 = Block(codes, a0, b, scale, acc0);
-            acc1 = Block(codes, a1, b, scale, acc1);
-            acc2 = Block(codes, a2, b, scale, acc2);
-            acc3 = Block(codes, a3, b, scale, acc3);
+            acc0 = Block<TTier>(codes, a0, b, scale, acc0);
+            acc1 = Block<TTier>(codes, a1, b, scale, acc1);
+            acc2 = Block<TTier>(codes, a2, b, scale, acc2);
+            acc3 = Block<TTier>(codes, a3, b, scale, acc3);
         }
         y[0] = Vector256.Sum(acc0);
         y[yStride] = Vector256.Sum(acc1);

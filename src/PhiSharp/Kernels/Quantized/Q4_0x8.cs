@@ -18,10 +18,15 @@ namespace PhiSharp.Kernels.Quantized;
 /// so chunk c's low nibbles are the codes of weights 4c.. of all 8 rows, one row per lane, and its high nibbles those
 /// of weights 16+4c... Rewriting rows this way is a permutation of their bytes, done in place after loading.
 /// </summary>
-internal static unsafe class Q4_0x8
+internal readonly unsafe struct Q4_0x8 : IGroupKernel
 {
     const int RowsPerGroup = InterleavedRows.Group;
     const int BlockBytes = 18, GroupBlockBytes = RowsPerGroup * BlockBytes, CodesOffset = 16;
+
+    public static int BlockWeights => 32;
+    public static int RowBlockBytes => BlockBytes;
+    public static int GroupStride => GroupBlockBytes;
+    public static bool WidensScales => true;
 
     /// <summary>Rewrites 8 row-major Q4_0 rows at <paramref name="rows"/> into one interleaved group, in place;
     /// <paramref name="scratch"/> holds at least 8 rows' bytes.</summary>
@@ -46,44 +51,25 @@ internal static unsafe class Q4_0x8
         }
     }
 
-    /// <summary>Row <paramref name="j"/> of a group, dequantized.</summary>
-    public static void DequantizeRow(byte* group, int blocks, int j, Span<float> y)
+    /// <summary>Row j's block b of a group, back in Q4_0's own 18-byte form.</summary>
+    public static void Extract(byte* group, int b, int j, byte* block, bool unsignedCodes)
     {
-        for (int b = 0; b < blocks; b++)
-        {
-            byte* p = group + b * GroupBlockBytes;
-            float d = Fp16.ToSingle(((ushort*)p)[j]);
-            for (int i = 0; i < 16; i++)
-            {
-                int q = Code(p, j, i);
-                y[32 * b + i] = d * ((q & 0xF) - 8);
-                y[32 * b + i + 16] = d * ((q >> 4) - 8);
-            }
-        }
+        byte* p = group + b * GroupBlockBytes;
+        *(ushort*)block = ((ushort*)p)[j];
+        for (int i = 0; i < 16; i++) block[2 + i] = Code(p, j, i);
     }
+
+    /// <summary>The row-major kernel's product of one rebuilt block with block b of a token.</summary>
+    public static float BlockDot<TTier>(byte* block, Q8Row a, int b) where TTier : struct, ISimdTier =>
+        Q4_0Dot.Dot<TTier>(block, 1, new Q8Row(a.Values + 32 * b, a.Scales + b, a.Sums + b, null));
 
     /// <summary>Byte i (0–15) of row j's block, as Q4_0 stores it: weight i in the low nibble, weight i + 16 high.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static byte Code(byte* block, int j, int i) => block[CodesOffset + 32 * (i >> 2) + 4 * j + (i & 3)];
 
-    /// <summary>y[t·yStride + j] = row j · token t for the group's 8 rows and each of <paramref name="tokens"/> tokens.</summary>
-    public static void DotTokens(SimdTier tier, byte* group, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
-    {
-        if (tier != SimdTier.Vector256)
-        {
-            for (int t = 0; t < tokens; t++)
-                for (int j = 0; j < RowsPerGroup; j++)
-                    y[t * yStride + j] = tier == SimdTier.Vector128
-                        ? RowVector128(group, blocks, j, batch.Row(t))
-                        : RowScalar(group, blocks, j, batch.Row(t));
-            return;
-        }
-        int done = 0;
-        for (; done + 4 <= tokens; done += 4)
-            FourTokens(group, blocks, batch, done, y + done * yStride, yStride);
-        for (; done < tokens; done++)
-            OneToken(group, blocks, batch.Row(done), y + done * yStride);
-    }
+    /// <summary>Row j · one token in the narrow tiers, straight from the interleaved bytes.</summary>
+    public static float NarrowRow<TTier>(byte* group, int blocks, int j, Q8Row a) where TTier : struct, ISimdTier =>
+        TTier.Width == 128 ? RowVector128(group, blocks, j, a) : RowScalar(group, blocks, j, a);
 
     static float RowScalar(byte* group, int blocks, int j, Q8Row a)
     {
@@ -138,24 +124,24 @@ internal static unsafe class Q4_0x8
     /// starts at −zero·Σa for codes stored with a zero point (8 for Q4_0). The eight codes are separate arguments so
     /// that they stay in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> Block(Vector256<byte> w0, Vector256<byte> w1, Vector256<byte> w2, Vector256<byte> w3,
+    internal static Vector256<float> Block<TTier>(Vector256<byte> w0, Vector256<byte> w1, Vector256<byte> w2, Vector256<byte> w3,
         Vector256<byte> w4, Vector256<byte> w5, Vector256<byte> w6, Vector256<byte> w7,
-        Vector256<float> rowScales, Q8Row a, int b, Vector256<float> acc, int zero = 8)
+        Vector256<float> rowScales, Q8Row a, int b, Vector256<float> acc, int zero = 8) where TTier : struct, ISimdTier
     {
         int* x = (int*)(a.Values + 32 * b);
         Vector256<int> dot;
-        if (AvxVnni.IsSupported)
+        if (TTier.Vnni)
         {
             // Two independent chains: the multiply-adds of one chain wait on each other (latency ≈ 4 cycles).
             var low = Vector256.Create(-zero * a.Sums[b]);
-            var high = IntegerDot.Add(Vector256<int>.Zero, w4, Vector256.Create(x[4]).AsSByte());
-            low = IntegerDot.Add(low, w0, Vector256.Create(x[0]).AsSByte());
-            high = IntegerDot.Add(high, w5, Vector256.Create(x[5]).AsSByte());
-            low = IntegerDot.Add(low, w1, Vector256.Create(x[1]).AsSByte());
-            high = IntegerDot.Add(high, w6, Vector256.Create(x[6]).AsSByte());
-            low = IntegerDot.Add(low, w2, Vector256.Create(x[2]).AsSByte());
-            high = IntegerDot.Add(high, w7, Vector256.Create(x[7]).AsSByte());
-            low = IntegerDot.Add(low, w3, Vector256.Create(x[3]).AsSByte());
+            var high = IntegerDot.Add<TTier>(Vector256<int>.Zero, w4, Vector256.Create(x[4]).AsSByte());
+            low = IntegerDot.Add<TTier>(low, w0, Vector256.Create(x[0]).AsSByte());
+            high = IntegerDot.Add<TTier>(high, w5, Vector256.Create(x[5]).AsSByte());
+            low = IntegerDot.Add<TTier>(low, w1, Vector256.Create(x[1]).AsSByte());
+            high = IntegerDot.Add<TTier>(high, w6, Vector256.Create(x[6]).AsSByte());
+            low = IntegerDot.Add<TTier>(low, w2, Vector256.Create(x[2]).AsSByte());
+            high = IntegerDot.Add<TTier>(high, w7, Vector256.Create(x[7]).AsSByte());
+            low = IntegerDot.Add<TTier>(low, w3, Vector256.Create(x[3]).AsSByte());
             dot = low + high;
         }
         else
@@ -173,7 +159,7 @@ internal static unsafe class Q4_0x8
         return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), rowScales * a.Scales[b], acc);
     }
 
-    static void OneToken(byte* group, int blocks, Q8Row a, float* y)
+    public static void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier
     {
         var acc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++)
@@ -183,49 +169,9 @@ internal static unsafe class Q4_0x8
             var (w1, w5) = Chunk(block, 1);
             var (w2, w6) = Chunk(block, 2);
             var (w3, w7) = Chunk(block, 3);
-            acc = Block(w0, w1, w2, w3, w4, w5, w6, w7, RowScales(block), a, b, acc);
+            acc = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, RowScales(block), a, b, acc);
         }
         acc.Store(y);
-    }
-
-    /// <summary>Whether <see cref="DotTokensTwoGroups"/> is the path: wherever there are 512-bit registers, AVX-VNNI or
-    /// not. With AVX-VNNI the 256-bit vpdpbusd does a block's products in fewer instructions, but 16 rows per
-    /// instruction in zmm with 16-bit sums before widening beat it: on an AMD Zen 5 with both, Q4_0's 512-token prompt
-    /// ran at 54 tok/s this way against 37 through 256-bit VNNI, and generation was unchanged (docs/PERFORMANCE.md).
-    /// .NET 10 has no 512-bit VNNI.</summary>
-    public static bool TwoGroupsAtOnce => Avx512BW.IsSupported;
-
-    /// <summary>
-    /// <see cref="DotTokens"/> for two adjacent groups (16 rows, <paramref name="groupBytes"/> apart) in 512-bit
-    /// registers: each activation broadcast, multiply-add and scaling serves 16 rows, halving the instructions of the
-    /// 8-row path. y[t·yStride + j] for j in 0..15.
-    /// </summary>
-    public static void DotTokensTwoGroups(byte* first, long groupBytes, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
-    {
-        int done = 0;
-        if (tokens >= 4)
-        {
-            float* scales = stackalloc float[2 * RowsPerGroup * blocks];
-            WidenScales(first, groupBytes, blocks, GroupBlockBytes, scales);
-            for (; done + 4 <= tokens; done += 4)
-                FourTokensTwoGroups(first, first + groupBytes, scales, blocks, batch, done, y + done * yStride, yStride);
-        }
-        for (; done < tokens; done++)
-        {
-            OneToken(first, blocks, batch.Row(done), y + done * yStride);
-            OneToken(first + groupBytes, blocks, batch.Row(done), y + done * yStride + RowsPerGroup);
-        }
-    }
-
-    /// <summary>The block scales of two groups' 16 rows (half precision, at the start of every group block of
-    /// <paramref name="groupBlockBytes"/>), widened once for all the tokens of a call: 16 floats per block.</summary>
-    internal static void WidenScales(byte* first, long groupBytes, int blocks, int groupBlockBytes, float* scales)
-    {
-        for (int b = 0; b < blocks; b++)
-        {
-            RowScales(first + b * groupBlockBytes).Store(scales + 16 * b);
-            RowScales(first + groupBytes + b * groupBlockBytes).Store(scales + 16 * b + 8);
-        }
     }
 
     /// <summary>Chunk c of block b for both groups: 16 rows' codes of weights 4c.. (low nibbles) and 16+4c.. (high).</summary>
@@ -251,7 +197,7 @@ internal static unsafe class Q4_0x8
         return Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(dot), rowScales * a.Scales[b], acc);
     }
 
-    static void FourTokensTwoGroups(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+    public static void FourTokensTwoGroups<TTier>(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
@@ -274,8 +220,7 @@ internal static unsafe class Q4_0x8
         acc3.Store(y + 3 * yStride);
     }
 
-    /// <summary>Four tokens at once: each block's codes are unpacked once and used four times.</summary>
-    static void FourTokens(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+    public static void FourTokens<TTier>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
@@ -287,10 +232,10 @@ internal static unsafe class Q4_0x8
             var (w2, w6) = Chunk(block, 2);
             var (w3, w7) = Chunk(block, 3);
             var scales = RowScales(block);
-            acc0 = Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a0, b, acc0);
-            acc1 = Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a1, b, acc1);
-            acc2 = Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a2, b, acc2);
-            acc3 = Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a3, b, acc3);
+            acc0 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a0, b, acc0);
+            acc1 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a1, b, acc1);
+            acc2 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a2, b, acc2);
+            acc3 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a3, b, acc3);
         }
         acc0.Store(y);
         acc1.Store(y + yStride);

@@ -11,21 +11,18 @@ namespace PhiSharp.Kernels.Quantized;
 /// per super-block d_a·(d·Σ_j s_j·Σ q·a − dmin·Σ_j m_j·Σ a), the inner sums exact in integers. Bytes 32p..32p+31
 /// of qs hold sub-block 2p in their low nibbles and 2p+1 in their high nibbles.
 /// </summary>
-internal static unsafe class Q4_KDot
+internal readonly unsafe struct Q4_KDot : IRowKernel
 {
     const int BlockBytes = 144;
 
-    /// <summary>y[t·yStride] = row · token t. The 256-bit tier unpacks each super-block once for four tokens.</summary>
-    public static void DotTokens(SimdTier tier, byte* row, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
-    {
-        int done = 0;
-        if (tier == SimdTier.Vector256)
-            for (; done + 4 <= tokens; done += 4)
-                FourTokens(row, blocks, batch, done, y + done * yStride, yStride);
-        for (; done < tokens; done++) y[done * yStride] = Dot(tier, row, blocks, batch.Row(done));
-    }
+    public static int BlockWeights => 256;
+    public static int RowBlockBytes => BlockBytes;
+    public static bool GathersScales => false;
 
-    static void FourTokens(byte* row, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+    public static float OneToken<TTier>(byte* row, int blocks, float* rowScales, Q8Row a) where TTier : struct, ISimdTier => Dot<TTier>(row, blocks, a);
+
+    /// <summary>Four tokens at once (256-bit tiers): each super-block's scales and codes unpacked once.</summary>
+    public static void FourTokens<TTier>(byte* row, int blocks, float* rowScales, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -42,10 +39,10 @@ internal static unsafe class Q4_KDot
                 var low = bytes & mask;
                 var high = Vector256.ShiftRightLogical(bytes, 4);
                 int sl = scales[2 * p], sh = scales[2 * p + 1], at = b * 256 + 64 * p;
-                t0 += Scaled(low, high, a0.Values + at, sl, sh);
-                t1 += Scaled(low, high, a1.Values + at, sl, sh);
-                t2 += Scaled(low, high, a2.Values + at, sl, sh);
-                t3 += Scaled(low, high, a3.Values + at, sl, sh);
+                t0 += Scaled<TTier>(low, high, a0.Values + at, sl, sh);
+                t1 += Scaled<TTier>(low, high, a1.Values + at, sl, sh);
+                t2 += Scaled<TTier>(low, high, a2.Values + at, sl, sh);
+                t3 += Scaled<TTier>(low, high, a3.Values + at, sl, sh);
             }
             float d = Fp16.ToSingle(*(ushort*)row), dmin = Fp16.ToSingle(*(ushort*)(row + 2));
             s0 += Combine(a0, b, d, dmin, Vector256.Sum(t0), mins);
@@ -60,9 +57,9 @@ internal static unsafe class Q4_KDot
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<int> Scaled(Vector256<byte> low, Vector256<byte> high, sbyte* x, int lowScale, int highScale) =>
-        IntegerDot.Add(Vector256<int>.Zero, low, Vector256.Load(x)) * lowScale +
-        IntegerDot.Add(Vector256<int>.Zero, high, Vector256.Load(x + 32)) * highScale;
+    static Vector256<int> Scaled<TTier>(Vector256<byte> low, Vector256<byte> high, sbyte* x, int lowScale, int highScale) where TTier : struct, ISimdTier =>
+        IntegerDot.Add<TTier>(Vector256<int>.Zero, low, Vector256.Load(x)) * lowScale +
+        IntegerDot.Add<TTier>(Vector256<int>.Zero, high, Vector256.Load(x + 32)) * highScale;
 
     /// <summary>One super-block's share: d_a·(d·Σ s_j·Σ q·a − dmin·Σ m_j·Σ a).</summary>
     internal static float Combine(Q8Row a, int b, float d, float dmin, int scaled, ReadOnlySpan<int> mins)
@@ -73,7 +70,7 @@ internal static unsafe class Q4_KDot
         return a.Scales[b] * (d * scaled - dmin * minSum);
     }
 
-    public static float Dot(SimdTier tier, byte* row, int blocks, Q8Row a)
+    public static float Dot<TTier>(byte* row, int blocks, Q8Row a) where TTier : struct, ISimdTier
     {
         float sum = 0;
         Span<int> scales = stackalloc int[8], mins = stackalloc int[8];
@@ -83,10 +80,10 @@ internal static unsafe class Q4_KDot
             for (int j = 0; j < 8; j++) KScales.Get(packed, j, out scales[j], out mins[j]);
             sbyte* x = a.Values + b * 256;
             byte* q = row + 16;
-            int scaled = tier switch
+            int scaled = TTier.Width switch
             {
-                SimdTier.Vector256 => Vector256Tier(q, x, scales),
-                SimdTier.Vector128 => Vector128Tier(q, x, scales),
+                256 => Vector256Tier<TTier>(q, x, scales),
+                128 => Vector128Tier(q, x, scales),
                 _ => ScalarTier(q, x, scales),
             };
             sum += Combine(a, b, Fp16.ToSingle(*(ushort*)row), Fp16.ToSingle(*(ushort*)(row + 2)), scaled, mins);
@@ -129,14 +126,14 @@ internal static unsafe class Q4_KDot
         return Vector128.Sum(total);
     }
 
-    static int Vector256Tier(byte* q, sbyte* x, ReadOnlySpan<int> scales)
+    static int Vector256Tier<TTier>(byte* q, sbyte* x, ReadOnlySpan<int> scales) where TTier : struct, ISimdTier
     {
         var mask = Vector256.Create((byte)0x0F);
         var total = Vector256<int>.Zero;
         for (int p = 0; p < 4; p++)
         {
             var bytes = Vector256.Load(q + 32 * p);
-            total += Scaled(bytes & mask, Vector256.ShiftRightLogical(bytes, 4), x + 64 * p, scales[2 * p], scales[2 * p + 1]);
+            total += Scaled<TTier>(bytes & mask, Vector256.ShiftRightLogical(bytes, 4), x + 64 * p, scales[2 * p], scales[2 * p + 1]);
         }
         return Vector256.Sum(total);
     }

@@ -16,10 +16,15 @@ namespace PhiSharp.Kernels.Quantized;
 ///                                   4c.. of sub-block 2p; high nibbles: the same of sub-block 2p+1)
 /// </code>
 /// </summary>
-internal static unsafe class Q4_Kx8
+internal readonly unsafe struct Q4_Kx8 : IGroupKernel
 {
     const int RowsPerGroup = InterleavedRows.Group;
     const int BlockBytes = 144, GroupBlockBytes = RowsPerGroup * BlockBytes;
+
+    public static int BlockWeights => 256;
+    public static int RowBlockBytes => BlockBytes;
+    public static int GroupStride => GroupBlockBytes;
+    public static bool WidensScales => false;
     const int MinScalesOffset = 16, PackedScalesOffset = 32, CodesOffset = 128;
 
     /// <summary>Rewrites 8 row-major Q4_K rows at <paramref name="rows"/> into one interleaved group, in place;
@@ -46,7 +51,7 @@ internal static unsafe class Q4_Kx8
     }
 
     /// <summary>Row j's super-block b of a group, back in Q4_K's own 144-byte form.</summary>
-    public static void Extract(byte* group, int b, int j, byte* block)
+    public static void Extract(byte* group, int b, int j, byte* block, bool unsignedCodes)
     {
         byte* p = group + b * GroupBlockBytes;
         ((ushort*)block)[0] = ((ushort*)p)[j];
@@ -57,35 +62,11 @@ internal static unsafe class Q4_Kx8
                 *(uint*)(block + 16 + 32 * pair + 4 * c) = *(uint*)(p + CodesOffset + 256 * pair + 32 * c + 4 * j);
     }
 
-    /// <summary>y[t·yStride + j] = row j · token t for the group's 8 rows and each of <paramref name="tokens"/> tokens
-    /// (the 256-bit tier; <see cref="InterleavedRows"/> runs the narrower ones through <see cref="BlockDot"/>).</summary>
-    public static void DotTokens(byte* group, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
-    {
-        int done = 0;
-        for (; done + 4 <= tokens; done += 4)
-            FourTokens(group, blocks, batch, done, y + done * yStride, yStride);
-        for (; done < tokens; done++)
-            OneToken(group, blocks, batch.Row(done), y + done * yStride);
-    }
-
-    /// <summary>
-    /// <see cref="DotTokens"/> for two adjacent groups (16 rows, <paramref name="groupBytes"/> apart) in 512-bit
-    /// registers, wherever there is AVX-512 (<see cref="Q4_0x8.TwoGroupsAtOnce"/>). y[t·yStride + j], j in 0..15.
-    /// </summary>
-    public static void DotTokensTwoGroups(byte* first, long groupBytes, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
-    {
-        int done = 0;
-        for (; done + 4 <= tokens; done += 4)
-            FourTokensTwoGroups(first, first + groupBytes, blocks, batch, done, y + done * yStride, yStride);
-        for (; done < tokens; done++)
-        {
-            OneToken(first, blocks, batch.Row(done), y + done * yStride);
-            OneToken(first + groupBytes, blocks, batch.Row(done), y + done * yStride + RowsPerGroup);
-        }
-    }
+    public static float NarrowRow<TTier>(byte* group, int blocks, int j, Q8Row a) where TTier : struct, ISimdTier =>
+        InterleavedRows.RebuiltRow<Q4_Kx8, TTier>(group, blocks, j, a);
 
     /// <summary>FourTokens' non-VNNI sums for 16 rows: the two groups' codes, scales and minimums side by side.</summary>
-    static void FourTokensTwoGroups(byte* groupA, byte* groupB, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+    public static void FourTokensTwoGroups<TTier>(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
@@ -151,8 +132,8 @@ internal static unsafe class Q4_Kx8
     }
 
     /// <summary>The row-major kernel's product of one rebuilt super-block with super-block b of a token.</summary>
-    public static float BlockDot(SimdTier tier, byte* block, Q8Row a, int b) =>
-        Q4_KDot.Dot(tier, block, 1, new Q8Row(a.Values + 256 * b, a.Scales + b, a.Sums + 16 * b, null));
+    public static float BlockDot<TTier>(byte* block, Q8Row a, int b) where TTier : struct, ISimdTier =>
+        Q4_KDot.Dot<TTier>(block, 1, new Q8Row(a.Values + 256 * b, a.Scales + b, a.Sums + 16 * b, null));
 
     /// <summary>Byte k of the 8 rows' packed scales, one row per lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -194,7 +175,7 @@ internal static unsafe class Q4_Kx8
     }
 
     /// <summary>Four tokens at once: each 32 bytes of codes are unpacked once and used four times.</summary>
-    static void FourTokens(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+    public static void FourTokens<TTier>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
@@ -209,16 +190,16 @@ internal static unsafe class Q4_Kx8
                 byte* codes = block + CodesOffset + 256 * (s >> 1);
                 int at = 256 * b + 32 * s;
                 sbyte* x0 = a0.Values + at, x1 = a1.Values + at, x2 = a2.Values + at, x3 = a3.Values + at;
-                if (AvxVnni.IsSupported)
+                if (TTier.Vnni)
                 {
                     Vector256<int> d0 = default, d1 = default, d2 = default, d3 = default;
                     for (int c = 0; c < 8; c++)
                     {
                         var w = Codes(codes, c, s, mask);
-                        d0 = IntegerDot.Add(d0, w, Broadcast(x0 + 4 * c));
-                        d1 = IntegerDot.Add(d1, w, Broadcast(x1 + 4 * c));
-                        d2 = IntegerDot.Add(d2, w, Broadcast(x2 + 4 * c));
-                        d3 = IntegerDot.Add(d3, w, Broadcast(x3 + 4 * c));
+                        d0 = IntegerDot.Add<TTier>(d0, w, Broadcast(x0 + 4 * c));
+                        d1 = IntegerDot.Add<TTier>(d1, w, Broadcast(x1 + 4 * c));
+                        d2 = IntegerDot.Add<TTier>(d2, w, Broadcast(x2 + 4 * c));
+                        d3 = IntegerDot.Add<TTier>(d3, w, Broadcast(x3 + 4 * c));
                     }
                     var scale = Scale(block, s);
                     i0 += d0 * scale;
@@ -260,7 +241,7 @@ internal static unsafe class Q4_Kx8
         acc3.Store(y + 3 * yStride);
     }
 
-    static void OneToken(byte* group, int blocks, Q8Row a, float* y)
+    public static void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier
     {
         var acc = Vector256<float>.Zero;
         var mask = Vector256.Create((byte)0x0F);
@@ -272,14 +253,14 @@ internal static unsafe class Q4_Kx8
             {
                 byte* codes = block + CodesOffset + 256 * (s >> 1);
                 sbyte* x = a.Values + 256 * b + 32 * s;
-                if (AvxVnni.IsSupported)
+                if (TTier.Vnni)
                 {
                     // Two chains, so consecutive multiply-adds do not wait on each other.
                     Vector256<int> even = default, odd = default;
                     for (int c = 0; c < 8; c += 2)
                     {
-                        even = IntegerDot.Add(even, Codes(codes, c, s, mask), Broadcast(x + 4 * c));
-                        odd = IntegerDot.Add(odd, Codes(codes, c + 1, s, mask), Broadcast(x + 4 * c + 4));
+                        even = IntegerDot.Add<TTier>(even, Codes(codes, c, s, mask), Broadcast(x + 4 * c));
+                        odd = IntegerDot.Add<TTier>(odd, Codes(codes, c + 1, s, mask), Broadcast(x + 4 * c + 4));
                     }
                     scaled += (even + odd) * Scale(block, s);
                 }

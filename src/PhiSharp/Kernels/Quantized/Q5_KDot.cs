@@ -9,11 +9,20 @@ namespace PhiSharp.Kernels.Quantized;
 /// Q4_K with a fifth bit, weight = d·s_j·q − dmin·m_j) with a Q8_K activation row. Sub-blocks 2p and 2p+1 take their
 /// low 4 bits from the low and high nibbles of qs[32p + l] and their fifth bit from bits 2p and 2p+1 of qh[l].
 /// </summary>
-internal static unsafe class Q5_KDot
+internal readonly unsafe struct Q5_KDot : IRowKernel
 {
     const int BlockBytes = 176;
 
-    public static float Dot(SimdTier tier, byte* row, int blocks, Q8Row a)
+    public static int BlockWeights => 256;
+    public static int RowBlockBytes => BlockBytes;
+    public static bool GathersScales => false;
+
+    public static float OneToken<TTier>(byte* row, int blocks, float* rowScales, Q8Row a) where TTier : struct, ISimdTier => Dot<TTier>(row, blocks, a);
+
+    public static void FourTokens<TTier>(byte* row, int blocks, float* rowScales, in Q8Batch batch, int first, float* y, long yStride)
+        where TTier : struct, ISimdTier => RowMajorRows.FourSingleTokens<Q5_KDot, TTier>(row, blocks, rowScales, batch, first, y, yStride);
+
+    public static float Dot<TTier>(byte* row, int blocks, Q8Row a) where TTier : struct, ISimdTier
     {
         float sum = 0;
         Span<int> scales = stackalloc int[8], mins = stackalloc int[8];
@@ -23,10 +32,10 @@ internal static unsafe class Q5_KDot
             for (int j = 0; j < 8; j++) KScales.Get(packed, j, out scales[j], out mins[j]);
             sbyte* x = a.Values + b * 256;
             byte* qh = row + 16, qs = row + 48;
-            int scaled = tier switch
+            int scaled = TTier.Width switch
             {
-                SimdTier.Vector256 => Vector256Tier(qh, qs, x, scales),
-                SimdTier.Vector128 => Vector128Tier(qh, qs, x, scales),
+                256 => Vector256Tier<TTier>(qh, qs, x, scales),
+                128 => Vector128Tier(qh, qs, x, scales),
                 _ => ScalarTier(qh, qs, x, scales),
             };
             sum += Q4_KDot.Combine(a, b, Fp16.ToSingle(*(ushort*)row), Fp16.ToSingle(*(ushort*)(row + 2)), scaled, mins);
@@ -75,7 +84,7 @@ internal static unsafe class Q5_KDot
         return Vector128.Sum(total);
     }
 
-    static int Vector256Tier(byte* qh, byte* qs, sbyte* x, ReadOnlySpan<int> scales)
+    static int Vector256Tier<TTier>(byte* qh, byte* qs, sbyte* x, ReadOnlySpan<int> scales) where TTier : struct, ISimdTier
     {
         var mask = Vector256.Create((byte)0x0F);
         var one = Vector256.Create((byte)1);
@@ -86,8 +95,8 @@ internal static unsafe class Q5_KDot
             var bytes = Vector256.Load(qs + 32 * p);
             var lowCode = (bytes & mask) | ((Vector256.ShiftRightLogical(fifth, 2 * p) & one) << 4);
             var highCode = Vector256.ShiftRightLogical(bytes, 4) | ((Vector256.ShiftRightLogical(fifth, 2 * p + 1) & one) << 4);
-            total += IntegerDot.Add(Vector256<int>.Zero, lowCode, Vector256.Load(x + 64 * p)) * scales[2 * p]
-                   + IntegerDot.Add(Vector256<int>.Zero, highCode, Vector256.Load(x + 64 * p + 32)) * scales[2 * p + 1];
+            total += IntegerDot.Add<TTier>(Vector256<int>.Zero, lowCode, Vector256.Load(x + 64 * p)) * scales[2 * p]
+                   + IntegerDot.Add<TTier>(Vector256<int>.Zero, highCode, Vector256.Load(x + 64 * p + 32)) * scales[2 * p + 1];
         }
         return Vector256.Sum(total);
     }

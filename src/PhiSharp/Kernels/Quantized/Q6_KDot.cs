@@ -8,11 +8,20 @@ namespace PhiSharp.Kernels.Quantized;
 /// sub-blocks of 16 with an 8-bit scale, weight = d·s·(q − 32), q six bits from a nibble of ql and two bits of qh)
 /// with a Q8_K activation row: d_a·d·(Σ_g s_g·Σ q·a − 32·Σ_g s_g·Σ a).
 /// </summary>
-internal static unsafe class Q6_KDot
+internal readonly unsafe struct Q6_KDot : IRowKernel
 {
     const int BlockBytes = 210;
 
-    public static float Dot(SimdTier tier, byte* row, int blocks, Q8Row a)
+    public static int BlockWeights => 256;
+    public static int RowBlockBytes => BlockBytes;
+    public static bool GathersScales => false;
+
+    public static float OneToken<TTier>(byte* row, int blocks, float* rowScales, Q8Row a) where TTier : struct, ISimdTier => Dot<TTier>(row, blocks, a);
+
+    public static void FourTokens<TTier>(byte* row, int blocks, float* rowScales, in Q8Batch batch, int first, float* y, long yStride)
+        where TTier : struct, ISimdTier => RowMajorRows.FourSingleTokens<Q6_KDot, TTier>(row, blocks, rowScales, batch, first, y, yStride);
+
+    public static float Dot<TTier>(byte* row, int blocks, Q8Row a) where TTier : struct, ISimdTier
     {
         float sum = 0;
         for (int b = 0; b < blocks; b++, row += BlockBytes)
@@ -27,10 +36,10 @@ internal static unsafe class Q6_KDot
             for (int half = 0; half < 2; half++)
             {
                 byte* ql = row + 64 * half, qh = row + 128 + 32 * half;
-                scaled += tier switch
+                scaled += TTier.Width switch
                 {
-                    SimdTier.Vector256 => Vector256Half(ql, qh, scales + 8 * half, x + 128 * half),
-                    SimdTier.Vector128 => Vector128Half(ql, qh, scales + 8 * half, x + 128 * half),
+                    256 => Vector256Half<TTier>(ql, qh, scales + 8 * half, x + 128 * half),
+                    128 => Vector128Half(ql, qh, scales + 8 * half, x + 128 * half),
                     _ => ScalarHalf(ql, qh, scales + 8 * half, x + 128 * half),
                 };
             }
@@ -85,7 +94,7 @@ internal static unsafe class Q6_KDot
         return Vector128.Sum(total);
     }
 
-    static int Vector256Half(byte* ql, byte* qh, sbyte* scales, sbyte* x)
+    static int Vector256Half<TTier>(byte* ql, byte* qh, sbyte* scales, sbyte* x) where TTier : struct, ISimdTier
     {
         var mask = Vector256.Create((byte)0x0F);
         var two = Vector256.Create((byte)3);
@@ -97,10 +106,10 @@ internal static unsafe class Q6_KDot
         var q2 = Vector256.ShiftRightLogical(low, 4) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(high, 4) & two, 4);
         var q3 = Vector256.ShiftRightLogical(next, 4) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(high, 6), 4);
         // Lanes 0–3 sum weights 0–15 (one scale), lanes 4–7 weights 16–31 (the next).
-        var total = IntegerDot.Add(Vector256<int>.Zero, q0, Vector256.Load(x)) * Scales(scales[0], scales[1]);
-        total += IntegerDot.Add(Vector256<int>.Zero, q1, Vector256.Load(x + 32)) * Scales(scales[2], scales[3]);
-        total += IntegerDot.Add(Vector256<int>.Zero, q2, Vector256.Load(x + 64)) * Scales(scales[4], scales[5]);
-        total += IntegerDot.Add(Vector256<int>.Zero, q3, Vector256.Load(x + 96)) * Scales(scales[6], scales[7]);
+        var total = IntegerDot.Add<TTier>(Vector256<int>.Zero, q0, Vector256.Load(x)) * Scales(scales[0], scales[1]);
+        total += IntegerDot.Add<TTier>(Vector256<int>.Zero, q1, Vector256.Load(x + 32)) * Scales(scales[2], scales[3]);
+        total += IntegerDot.Add<TTier>(Vector256<int>.Zero, q2, Vector256.Load(x + 64)) * Scales(scales[4], scales[5]);
+        total += IntegerDot.Add<TTier>(Vector256<int>.Zero, q3, Vector256.Load(x + 96)) * Scales(scales[6], scales[7]);
         return Vector256.Sum(total);
     }
 

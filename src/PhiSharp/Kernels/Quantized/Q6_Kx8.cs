@@ -18,10 +18,15 @@ namespace PhiSharp.Kernels.Quantized;
 ///   u8 qh[2][8][8][4]               half h, chunk e, row j: qh bytes 32h+4e..+3 of row j
 /// </code>
 /// </summary>
-internal static unsafe class Q6_Kx8
+internal readonly unsafe struct Q6_Kx8 : IGroupKernel
 {
     const int RowsPerGroup = InterleavedRows.Group;
     const int BlockBytes = 210, GroupBlockBytes = RowsPerGroup * BlockBytes;
+
+    public static int BlockWeights => 256;
+    public static int RowBlockBytes => BlockBytes;
+    public static int GroupStride => GroupBlockBytes;
+    public static bool WidensScales => false;
     const int ScalesOffset = 16, LowOffset = 144, HighOffset = 144 + 1024;
     // Offsets within a row-major Q6_K block.
     const int RowHigh = 128, RowScales = 192, RowScale = 208;
@@ -56,22 +61,22 @@ internal static unsafe class Q6_Kx8
     }
 
     /// <summary>Row j's super-block b of a group, back in Q6_K's own 210-byte form.</summary>
-    public static void Extract(byte* group, int b, int j, byte* block) => Move(block, group + b * GroupBlockBytes, j, toGroup: false);
+    public static void Extract(byte* group, int b, int j, byte* block, bool unsignedCodes) => Move(block, group + b * GroupBlockBytes, j, toGroup: false);
 
-    /// <summary>y[t·yStride + j] = row j · token t for the group's 8 rows and each of <paramref name="tokens"/> tokens
-    /// (the 256-bit tier; <see cref="InterleavedRows"/> runs the narrower ones through <see cref="BlockDot"/>).</summary>
-    public static void DotTokens(byte* group, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
+    public static float NarrowRow<TTier>(byte* group, int blocks, int j, Q8Row a) where TTier : struct, ISimdTier =>
+        InterleavedRows.RebuiltRow<Q6_Kx8, TTier>(group, blocks, j, a);
+
+    /// <summary>No 16-row path (Q6_K's codes and scales fill the registers at 8 rows): the two groups one after the other.</summary>
+    public static void FourTokensTwoGroups<TTier>(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first,
+        float* y, long yStride) where TTier : struct, ISimdTier
     {
-        int done = 0;
-        for (; done + 4 <= tokens; done += 4)
-            FourTokens(group, blocks, batch, done, y + done * yStride, yStride);
-        for (; done < tokens; done++)
-            OneToken(group, blocks, batch.Row(done), y + done * yStride);
+        FourTokens<TTier>(groupA, blocks, batch, first, y, yStride);
+        FourTokens<TTier>(groupB, blocks, batch, first, y + RowsPerGroup, yStride);
     }
 
     /// <summary>The row-major kernel's product of one rebuilt super-block with super-block b of a token.</summary>
-    public static float BlockDot(SimdTier tier, byte* block, Q8Row a, int b) =>
-        Q6_KDot.Dot(tier, block, 1, new Q8Row(a.Values + 256 * b, a.Scales + b, a.Sums + 16 * b, null));
+    public static float BlockDot<TTier>(byte* block, Q8Row a, int b) where TTier : struct, ISimdTier =>
+        Q6_KDot.Dot<TTier>(block, 1, new Q8Row(a.Values + 256 * b, a.Scales + b, a.Sums + 16 * b, null));
 
     /// <summary>The 6-bit codes of weights 32k + 4e..+3 of half h, one row per lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -125,7 +130,7 @@ internal static unsafe class Q6_Kx8
 
     /// <summary>Four tokens at once: each 4 codes of 8 rows are assembled once and used four times. Per 16 weights
     /// (one scale) each lane sums q·a in integers; the −32 offset is taken off once per super-block.</summary>
-    static void FourTokens(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+    public static void FourTokens<TTier>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
@@ -137,16 +142,16 @@ internal static unsafe class Q6_Kx8
             {
                 int h = g >> 3, k = (g >> 1) & 3, firstChunk = 4 * (g & 1);
                 int at = 256 * b + 16 * g;
-                if (AvxVnni.IsSupported)
+                if (TTier.Vnni)
                 {
                     Vector256<int> d0 = default, d1 = default, d2 = default, d3 = default;
                     for (int e = 0; e < 4; e++)
                     {
                         var w = Codes(block, h, k, firstChunk + e);
-                        d0 = IntegerDot.Add(d0, w, Broadcast(a0.Values + at + 4 * e));
-                        d1 = IntegerDot.Add(d1, w, Broadcast(a1.Values + at + 4 * e));
-                        d2 = IntegerDot.Add(d2, w, Broadcast(a2.Values + at + 4 * e));
-                        d3 = IntegerDot.Add(d3, w, Broadcast(a3.Values + at + 4 * e));
+                        d0 = IntegerDot.Add<TTier>(d0, w, Broadcast(a0.Values + at + 4 * e));
+                        d1 = IntegerDot.Add<TTier>(d1, w, Broadcast(a1.Values + at + 4 * e));
+                        d2 = IntegerDot.Add<TTier>(d2, w, Broadcast(a2.Values + at + 4 * e));
+                        d3 = IntegerDot.Add<TTier>(d3, w, Broadcast(a3.Values + at + 4 * e));
                     }
                     var scale = Scale(block, g);
                     i0 += d0 * scale;
@@ -194,7 +199,7 @@ internal static unsafe class Q6_Kx8
         acc3.Store(y + 3 * yStride);
     }
 
-    static void OneToken(byte* group, int blocks, Q8Row a, float* y)
+    public static void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier
     {
         var acc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++)
@@ -205,7 +210,7 @@ internal static unsafe class Q6_Kx8
             {
                 int h = g >> 3, k = (g >> 1) & 3, firstChunk = 4 * (g & 1);
                 sbyte* x = a.Values + 256 * b + 16 * g;
-                if (!AvxVnni.IsSupported)
+                if (!TTier.Vnni)
                 {
                     scaled += ScaledGroup(Codes(block, h, k, firstChunk), Codes(block, h, k, firstChunk + 1),
                         Codes(block, h, k, firstChunk + 2), Codes(block, h, k, firstChunk + 3), x, ScaleBoth(block, g));
@@ -213,10 +218,10 @@ internal static unsafe class Q6_Kx8
                 }
                 // Two chains, so consecutive multiply-adds do not wait on each other.
                 var even = Vector256<int>.Zero;
-                var odd = IntegerDot.Add(Vector256<int>.Zero, Codes(block, h, k, firstChunk + 1), Broadcast(x + 4));
-                even = IntegerDot.Add(even, Codes(block, h, k, firstChunk), Broadcast(x));
-                odd = IntegerDot.Add(odd, Codes(block, h, k, firstChunk + 3), Broadcast(x + 12));
-                even = IntegerDot.Add(even, Codes(block, h, k, firstChunk + 2), Broadcast(x + 8));
+                var odd = IntegerDot.Add<TTier>(Vector256<int>.Zero, Codes(block, h, k, firstChunk + 1), Broadcast(x + 4));
+                even = IntegerDot.Add<TTier>(even, Codes(block, h, k, firstChunk), Broadcast(x));
+                odd = IntegerDot.Add<TTier>(odd, Codes(block, h, k, firstChunk + 3), Broadcast(x + 12));
+                even = IntegerDot.Add<TTier>(even, Codes(block, h, k, firstChunk + 2), Broadcast(x + 8));
                 scaled += (even + odd) * Scale(block, g);
             }
             int* pairs = a.PairSums + Q8Activations.PairSumsPerSuperBlock * b + 4;

@@ -166,9 +166,6 @@ internal sealed class Q8Activations
     }
 }
 
-/// <summary>The widest SIMD a kernel uses; every tier is also called directly by the tests.</summary>
-internal enum SimdTier { Scalar, Vector128, Vector256 }
-
 /// <summary>One token's row of <see cref="Q8Activations"/>: values, and the scales and sums of its blocks.</summary>
 internal readonly unsafe struct Q8Row(sbyte* values, float* scales, int* sums, int* laneOffsets, int* pairSums = null)
 {
@@ -177,9 +174,6 @@ internal readonly unsafe struct Q8Row(sbyte* values, float* scales, int* sums, i
     public readonly int* Sums = sums;
     public readonly int* LaneOffsets = laneOffsets;
     public readonly int* PairSums = pairSums;
-
-    public static SimdTier BestTier =>
-        Avx2.IsSupported ? SimdTier.Vector256 : Vector128.IsHardwareAccelerated ? SimdTier.Vector128 : SimdTier.Scalar;
 }
 
 /// <summary>All tokens' rows of <see cref="Q8Activations"/>, pinned for the duration of one matmul.</summary>

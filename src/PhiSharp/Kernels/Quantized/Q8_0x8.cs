@@ -12,26 +12,32 @@ namespace PhiSharp.Kernels.Quantized;
 ///   fp16 d[8]                       the 8 rows' scales
 ///   i8 q[8][8][4]                   chunk c, row j: codes 4c..4c+3 of row j (plus 128 for the AVX-VNNI path)
 /// </code>
-/// For the 256-bit AVX-VNNI path (AVX-VNNI without AVX-512) the codes are stored unsigned (q + 128) because vpdpbusd
-/// takes one unsigned operand and sums straight into 32 bits; the sum starts at −128·Σa to take the 128 back.
-/// Everywhere else (AVX-512's two-groups path included) they stay signed: pmaddubsw
+/// For the x86-avxvnni tier (AVX-VNNI without AVX-512) the codes are stored unsigned (q + 128) because vpdpbusd
+/// takes one unsigned operand and sums straight into 32 bits; the sum starts at −128·Σa to take the 128 back
+/// (<see cref="WeightLayout.RowsInterleavedUnsigned"/>). In every other tier (AVX-512's two-groups path included) they
+/// stay signed: pmaddubsw
 /// then multiplies |q| by the activation with q's sign moved onto it (at most 2·127·127 per 16-bit pair, so no
 /// saturation), as llama.cpp's AVX2 code does.
 /// </summary>
-internal static unsafe class Q8_0x8
+internal readonly unsafe struct Q8_0x8 : IGroupKernel
 {
     const int RowsPerGroup = InterleavedRows.Group;
     const int BlockBytes = 34, GroupBlockBytes = RowsPerGroup * BlockBytes, CodesOffset = 16;
 
-    /// <summary>Whether the layout stores the codes unsigned, q + 128: where the 256-bit AVX-VNNI path runs (see the class
-    /// comment). With AVX-512 the two-groups path runs instead, and it reads signed codes.</summary>
-    public static bool UnsignedCodes => AvxVnni.IsSupported && !Q4_0x8.TwoGroupsAtOnce;
+    public static int BlockWeights => 32;
+    public static int RowBlockBytes => BlockBytes;
+    public static int GroupStride => GroupBlockBytes;
+    public static bool WidensScales => true;
 
-    static byte Bias => UnsignedCodes ? (byte)0x80 : (byte)0;
+    /// <summary>Whether a tier reads the codes unsigned, q + 128: the 256-bit AVX-VNNI path without AVX-512 (see the
+    /// class comment). With AVX-512 the two-groups path runs instead, and it reads signed codes.</summary>
+    public static bool UnsignedCodes<TTier>() where TTier : struct, ISimdTier => TTier.Vnni && !TTier.TwoGroups;
+
+    static byte Bias(bool unsignedCodes) => unsignedCodes ? (byte)0x80 : (byte)0;
 
     /// <summary>Rewrites 8 row-major Q8_0 rows at <paramref name="rows"/> into one interleaved group, in place;
     /// <paramref name="scratch"/> holds exactly 8 rows' bytes.</summary>
-    public static void Interleave(byte* rows, int blocks, byte[] scratch)
+    public static void Interleave(byte* rows, int blocks, byte[] scratch, bool unsignedCodes)
     {
         int rowBytes = blocks * BlockBytes;
         new ReadOnlySpan<byte>(rows, scratch.Length).CopyTo(scratch);
@@ -43,53 +49,24 @@ internal static unsafe class Q8_0x8
                 {
                     byte* block = source + j * rowBytes + b * BlockBytes;
                     ((ushort*)group)[j] = *(ushort*)block;
-                    for (int i = 0; i < 32; i++) group[CodesOffset + 32 * (i >> 2) + 4 * j + (i & 3)] = (byte)(block[2 + i] ^ Bias);
+                    for (int i = 0; i < 32; i++) group[CodesOffset + 32 * (i >> 2) + 4 * j + (i & 3)] = (byte)(block[2 + i] ^ Bias(unsignedCodes));
                 }
             }
     }
 
     /// <summary>Row j's block b of a group, back in Q8_0's own 34-byte form.</summary>
-    public static void Extract(byte* group, int b, int j, byte* block)
+    public static void Extract(byte* group, int b, int j, byte* block, bool unsignedCodes)
     {
         byte* p = group + b * GroupBlockBytes;
         *(ushort*)block = ((ushort*)p)[j];
-        for (int i = 0; i < 32; i++) block[2 + i] = (byte)(p[CodesOffset + 32 * (i >> 2) + 4 * j + (i & 3)] ^ Bias);
+        for (int i = 0; i < 32; i++) block[2 + i] = (byte)(p[CodesOffset + 32 * (i >> 2) + 4 * j + (i & 3)] ^ Bias(unsignedCodes));
     }
 
-    /// <summary>y[t·yStride + j] = row j · token t for the group's 8 rows and each of <paramref name="tokens"/> tokens
-    /// (the 256-bit tier; <see cref="InterleavedRows"/> runs the narrower ones through <see cref="BlockDot"/>).</summary>
-    public static void DotTokens(byte* group, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
-    {
-        int done = 0;
-        for (; done + 4 <= tokens; done += 4)
-            FourTokens(group, blocks, batch, done, y + done * yStride, yStride);
-        for (; done < tokens; done++)
-            OneToken(group, blocks, batch.Row(done), y + done * yStride);
-    }
+    public static float NarrowRow<TTier>(byte* group, int blocks, int j, Q8Row a) where TTier : struct, ISimdTier =>
+        InterleavedRows.RebuiltRow<Q8_0x8, TTier>(group, blocks, j, a);
 
-    /// <summary>
-    /// <see cref="DotTokens"/> for two adjacent groups (16 rows, <paramref name="groupBytes"/> apart) in 512-bit
-    /// registers, wherever there is AVX-512 (<see cref="Q4_0x8.TwoGroupsAtOnce"/>): every sign, multiply-add
-    /// and scaling serves 16 rows. y[t·yStride + j] for j in 0..15.
-    /// </summary>
-    public static void DotTokensTwoGroups(byte* first, long groupBytes, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
-    {
-        int done = 0;
-        if (tokens >= 4)
-        {
-            float* scales = stackalloc float[2 * RowsPerGroup * blocks];
-            Q4_0x8.WidenScales(first, groupBytes, blocks, GroupBlockBytes, scales);
-            for (; done + 4 <= tokens; done += 4)
-                FourTokensTwoGroups(first, first + groupBytes, scales, blocks, batch, done, y + done * yStride, yStride);
-        }
-        for (; done < tokens; done++)
-        {
-            OneToken(first, blocks, batch.Row(done), y + done * yStride);
-            OneToken(first + groupBytes, blocks, batch.Row(done), y + done * yStride + RowsPerGroup);
-        }
-    }
-
-    static void FourTokensTwoGroups(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+    /// <summary>16 rows in 512-bit registers (the AVX-512 tiers): every sign, multiply-add and scaling serves 16 rows.</summary>
+    public static void FourTokensTwoGroups<TTier>(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
@@ -138,8 +115,8 @@ internal static unsafe class Q8_0x8
     }
 
     /// <summary>The row-major kernel's product of one rebuilt block with block b of a token.</summary>
-    public static float BlockDot(SimdTier tier, byte* block, Q8Row a, int b) =>
-        Q8_0Dot.Dot(tier, block, 1, new Q8Row(a.Values + 32 * b, a.Scales + b, a.Sums + b, null));
+    public static float BlockDot<TTier>(byte* block, Q8Row a, int b) where TTier : struct, ISimdTier =>
+        Q8_0Dot.Dot<TTier>(block, 1, new Q8Row(a.Values + 32 * b, a.Scales + b, a.Sums + b, null));
 
     static Vector256<byte> Chunk(byte* block, int c) => Vector256.Load(block + CodesOffset + 32 * c);
 
@@ -165,13 +142,13 @@ internal static unsafe class Q8_0x8
 
     static Vector256<sbyte> Signed(byte* block, int c) => Vector256.Load((sbyte*)block + CodesOffset + 32 * c);
 
-    static void OneToken(byte* group, int blocks, Q8Row a, float* y)
+    public static void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier
     {
         var acc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++)
         {
             byte* block = group + b * GroupBlockBytes;
-            if (!UnsignedCodes)
+            if (!UnsignedCodes<TTier>())
             {
                 Vector256<sbyte> w0 = Signed(block, 0), w1 = Signed(block, 1), w2 = Signed(block, 2), w3 = Signed(block, 3);
                 Vector256<sbyte> w4 = Signed(block, 4), w5 = Signed(block, 5), w6 = Signed(block, 6), w7 = Signed(block, 7);
@@ -179,21 +156,20 @@ internal static unsafe class Q8_0x8
                     Avx2.Abs(w4), Avx2.Abs(w5), Avx2.Abs(w6), Avx2.Abs(w7), Q4_0x8.RowScales(block), a, b, acc);
                 continue;
             }
-            acc = Q4_0x8.Block(Chunk(block, 0), Chunk(block, 1), Chunk(block, 2), Chunk(block, 3), Chunk(block, 4),
+            acc = Q4_0x8.Block<TTier>(Chunk(block, 0), Chunk(block, 1), Chunk(block, 2), Chunk(block, 3), Chunk(block, 4),
                 Chunk(block, 5), Chunk(block, 6), Chunk(block, 7), Q4_0x8.RowScales(block), a, b, acc, zero: 128);
         }
         acc.Store(y);
     }
 
-    /// <summary>Four tokens at once: each block's codes are loaded once and used four times.</summary>
-    static void FourTokens(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+    public static void FourTokens<TTier>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         for (int b = 0; b < blocks; b++)
         {
             byte* block = group + b * GroupBlockBytes;
-            if (!UnsignedCodes)
+            if (!UnsignedCodes<TTier>())
             {
                 Vector256<sbyte> s0 = Signed(block, 0), s1 = Signed(block, 1), s2 = Signed(block, 2), s3 = Signed(block, 3);
                 Vector256<sbyte> s4 = Signed(block, 4), s5 = Signed(block, 5), s6 = Signed(block, 6), s7 = Signed(block, 7);
@@ -209,10 +185,10 @@ internal static unsafe class Q8_0x8
             Vector256<byte> w0 = Chunk(block, 0), w1 = Chunk(block, 1), w2 = Chunk(block, 2), w3 = Chunk(block, 3);
             Vector256<byte> w4 = Chunk(block, 4), w5 = Chunk(block, 5), w6 = Chunk(block, 6), w7 = Chunk(block, 7);
             var scales = Q4_0x8.RowScales(block);
-            acc0 = Q4_0x8.Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a0, b, acc0, zero: 128);
-            acc1 = Q4_0x8.Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a1, b, acc1, zero: 128);
-            acc2 = Q4_0x8.Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a2, b, acc2, zero: 128);
-            acc3 = Q4_0x8.Block(w0, w1, w2, w3, w4, w5, w6, w7, scales, a3, b, acc3, zero: 128);
+            acc0 = Q4_0x8.Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a0, b, acc0, zero: 128);
+            acc1 = Q4_0x8.Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a1, b, acc1, zero: 128);
+            acc2 = Q4_0x8.Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a2, b, acc2, zero: 128);
+            acc3 = Q4_0x8.Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a3, b, acc3, zero: 128);
         }
         acc0.Store(y);
         acc1.Store(y + yStride);

@@ -53,7 +53,7 @@ public sealed record BertConfig
     }
 
     /// <summary>llama.cpp's keys for "bert" and "nomic-bert" (pooling_type 1 = mean, 2 = CLS).</summary>
-    public static BertConfig FromGguf(GgufFile gguf)
+    internal static BertConfig FromGguf(GgufFile gguf)
     {
         string arch = gguf.GetString("general.architecture");
         var architecture = arch switch

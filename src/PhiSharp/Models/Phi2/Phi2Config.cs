@@ -66,7 +66,7 @@ public sealed record Phi2Config
     }
 
     /// <summary>Reads llama.cpp's <c>phi2.*</c> keys.</summary>
-    public static Phi2Config FromGguf(GgufFile gguf)
+    internal static Phi2Config FromGguf(GgufFile gguf)
     {
         const string a = "phi2.";
         int hidden = gguf.GetInt32(a + "embedding_length");

@@ -61,7 +61,7 @@ public static class Phi3ConfigReader
     static float[] Floats(HfJsonObject o, string name) => o.GetDoubleArray(name).Select(v => (float)v).ToArray();
 
     /// <summary>Reads llama.cpp's <c>phi3.*</c> keys; LongRoPE factors come from the rope_factors_* tensors.</summary>
-    public static Phi3Config FromGguf(GgufFile gguf)
+    internal static Phi3Config FromGguf(GgufFile gguf)
     {
         const string a = "phi3.";
         int hidden = gguf.GetInt32(a + "embedding_length");

@@ -80,7 +80,7 @@ public static class Phi3SmallConfigReader
     static float[] Floats(HfJsonObject o, string name) => o.GetDoubleArray(name).Select(v => (float)v).ToArray();
 
     /// <summary>Reads PhiSharp's <c>phi3small</c> GGUF metadata; LongRoPE factors come from the rope_factors_* tensors.</summary>
-    public static Phi3SmallConfig FromGguf(GgufFile gguf)
+    internal static Phi3SmallConfig FromGguf(GgufFile gguf)
     {
         const string a = Phi3SmallGguf.Prefix;
         int hidden = gguf.GetInt32(a + "embedding_length");

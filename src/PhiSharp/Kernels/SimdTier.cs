@@ -1,0 +1,89 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace PhiSharp.Kernels;
+
+/// <summary>
+/// The kernel tiers: which vector width and which integer multiply-add the quantized kernels use. One is chosen per
+/// process (<see cref="SimdTiers.Active"/>); tests and benchmarks name any the CPU supports. Names are what `phi info`
+/// and `phi bench --json` report (docs/PERFORMANCE.md, "Kernel tiers"):
+/// <list type="bullet">
+/// <item><c>scalar</c>: no vectors; the reference every other tier is tested against.</item>
+/// <item><c>vector128</c>: portable 128-bit vectors (SSE on x86, NEON on ARM64).</item>
+/// <item><c>x86-avx2</c>: 256-bit, products through pmaddubsw + pmaddwd.</item>
+/// <item><c>x86-avxvnni</c>: 256-bit, products through vpdpbusd (AVX-VNNI).</item>
+/// <item><c>x86-avx512</c>: prompts 16 rows per 512-bit register (AVX-512BW pmaddubsw); one-token steps as x86-avx2.</item>
+/// <item><c>x86-avx512-avxvnni</c>: prompts as x86-avx512; one-token steps as x86-avxvnni.</item>
+/// </list>
+/// The order is the order of preference within an architecture.
+/// </summary>
+internal enum SimdTier { Scalar, Vector128, Avx2, AvxVnni, Avx512, Avx512AvxVnni }
+
+/// <summary>Names, support and the one choice of <see cref="SimdTier"/> per process.</summary>
+internal static class SimdTiers
+{
+    /// <summary>The environment variable that names the tier to run (benchmarks; unset: the best supported).</summary>
+    public const string Variable = "PHISHARP_KERNEL_TIER";
+
+    static readonly SimdTier[] All = Enum.GetValues<SimdTier>();
+
+    public static string Name(this SimdTier tier) => tier switch
+    {
+        SimdTier.Scalar => "scalar",
+        SimdTier.Vector128 => "vector128",
+        SimdTier.Avx2 => "x86-avx2",
+        SimdTier.AvxVnni => "x86-avxvnni",
+        SimdTier.Avx512 => "x86-avx512",
+        _ => "x86-avx512-avxvnni",
+    };
+
+    /// <summary>Whether this CPU, as the runtime reports it (DOTNET_EnableAVX512=0 and the like narrow it), runs the tier.</summary>
+    public static bool IsSupported(this SimdTier tier) => tier switch
+    {
+        SimdTier.Scalar => true,
+        SimdTier.Vector128 => Vector128.IsHardwareAccelerated,
+        SimdTier.Avx2 => Avx2.IsSupported && Fma.IsSupported,
+        SimdTier.AvxVnni => Avx2.IsSupported && Fma.IsSupported && AvxVnni.IsSupported,
+        SimdTier.Avx512 => Avx2.IsSupported && Fma.IsSupported && Avx512BW.IsSupported,
+        _ => Avx2.IsSupported && Fma.IsSupported && Avx512BW.IsSupported && AvxVnni.IsSupported,
+    };
+
+    /// <summary>Every tier this CPU runs, narrowest first: the kernel tests run each of them.</summary>
+    public static IReadOnlyList<SimdTier> Supported { get; } = All.Where(IsSupported).ToArray();
+
+    /// <summary>The tier this CPU runs best: the last supported one.</summary>
+    public static SimdTier Best => Supported[^1];
+
+    static SimdTier? s_active;
+
+    /// <summary>The tier of this process: the one <see cref="Variable"/> names, else <see cref="Best"/>. Chosen at its first
+    /// use (model load); a name that is unknown or that this CPU cannot run is an <see cref="ArgumentException"/>.</summary>
+    public static SimdTier Active => s_active ??= Select(Environment.GetEnvironmentVariable(Variable));
+
+    /// <summary>The tier <paramref name="name"/> names (unset or empty: <see cref="Best"/>), if this CPU runs it.</summary>
+    public static SimdTier Select(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name)) return Best;
+        string supported = string.Join(", ", Supported.Select(t => t.Name()));
+        var tier = All.FirstOrDefault(t => t.Name() == name.Trim().ToLowerInvariant(), (SimdTier)(-1));
+        if (tier < 0)
+            throw new ArgumentException($"{Variable}={name} is not a kernel tier; the tiers are {string.Join(", ", All.Select(t => t.Name()))} (this CPU: {supported}).");
+        if (!tier.IsSupported())
+            throw new ArgumentException($"{Variable}={name}: this CPU cannot run that kernel tier; it runs {supported}.");
+        return tier;
+    }
+
+    /// <summary>Runs <paramref name="work"/> at <paramref name="tier"/>'s type: the only switch over tiers.</summary>
+    public static void Run<TWork>(this SimdTier tier, ref TWork work) where TWork : struct, ITierWork
+    {
+        switch (tier)
+        {
+            case SimdTier.Scalar: work.Run<Tier.Scalar>(); break;
+            case SimdTier.Vector128: work.Run<Tier.Vector128>(); break;
+            case SimdTier.Avx2: work.Run<Tier.Avx2>(); break;
+            case SimdTier.AvxVnni: work.Run<Tier.AvxVnni>(); break;
+            case SimdTier.Avx512: work.Run<Tier.Avx512>(); break;
+            default: work.Run<Tier.Avx512AvxVnni>(); break;
+        }
+    }
+}
