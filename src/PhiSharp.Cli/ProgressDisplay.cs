@@ -80,10 +80,11 @@ static class ProgressDisplay
         public void Report(TReport value) => report(value);
     }
 
-    /// <summary>One line per item every 5 seconds, and when it completes.</summary>
+    /// <summary>One line per item after its first second (so a log shows soon that long work started), then every 5
+    /// seconds, and when it completes.</summary>
     sealed class PlainLines(bool announceEnd) : IProgress<WorkProgress>
     {
-        static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+        static readonly TimeSpan FirstLine = TimeSpan.FromSeconds(1), Interval = TimeSpan.FromSeconds(5);
         string? _item;
         long _startDone;
         bool _reported, _ended;
@@ -102,7 +103,7 @@ static class ProgressDisplay
                     if (p.Done < p.Total) return;
                 }
                 bool done = p.Done >= p.Total;
-                if (_ended || (done ? !announceEnd && !_reported : _sinceLine.Elapsed < Interval)) return;
+                if (_ended || (done ? !announceEnd && !_reported : _sinceLine.Elapsed < (_reported ? Interval : FirstLine))) return;
                 (_reported, _ended) = (true, done);
                 _sinceLine.Restart();
                 double seconds = Math.Max(_clock.Elapsed.TotalSeconds, 1e-3), rate = (p.Done - _startDone) / seconds;
