@@ -5,8 +5,9 @@
 
 Starts one server (`phi serve --parallel MAX(streams)`, a Release build of src/PhiSharp.Cli, built first) and, per
 round, runs each stream count in turn: that many clients at once, each streaming /v1/completions with its own short
-prompt, greedy (temperature 0), `-n` tokens. A stream's first token comes after its prompt; generation is what follows:
-aggregate tok/s = Σ (completion tokens − 1) ÷ (last token of any stream − first token of any stream).
+prompt, greedy (temperature 0), `-n` tokens. Prompts are evaluated before or beside the others' decoding, so the
+measure is the window in which every stream is generating: aggregate tok/s = the token events of all streams inside
+[the last stream's first token, the first stream's last token] ÷ that window's length.
 Prints one JSON line per measurement, then the median and range per stream count and its ratio to one stream.
 Standard library only.
 """
@@ -38,7 +39,7 @@ def stream(port, prompt, tokens, out):
     response = conn.getresponse()
     if response.status != 200:
         raise RuntimeError(f"HTTP {response.status}: {response.read()[:300]}")
-    first = last = None
+    times = []
     usage = None
     for line in response:
         line = line.strip()
@@ -48,16 +49,15 @@ def stream(port, prompt, tokens, out):
         if event.get("usage"):
             usage = event["usage"]
         elif event.get("choices"):
-            last = time.monotonic()
-            first = first or last
+            times.append(time.monotonic())
     conn.close()
-    out.append({"first": first, "last": last, "tokens": usage["completion_tokens"]})
+    out.append({"times": times, "tokens": usage["completion_tokens"]})
 
 
 def measure(port, streams, tokens, tag):
     results, threads = [], []
     for i in range(streams):
-        prompt = f"Stream {i} of round {tag}: the quick brown fox jumps over the lazy dog"
+        prompt = f"Stream {i}, round {tag}:"
         threads.append(threading.Thread(target=stream, args=(port, prompt, tokens, results)))
     for t in threads:
         t.start()
@@ -65,8 +65,9 @@ def measure(port, streams, tokens, tag):
         t.join()
     if len(results) != streams:
         raise RuntimeError("a stream failed")
-    span = max(r["last"] for r in results) - min(r["first"] for r in results)
-    generated = sum(r["tokens"] - 1 for r in results)
+    start, end = max(r["times"][0] for r in results), min(r["times"][-1] for r in results)
+    span = end - start
+    generated = sum(sum(1 for t in r["times"] if start < t <= end) for r in results)
     return {"streams": streams, "generated": generated, "seconds": round(span, 2), "tok_s": round(generated / span, 2),
             "tokens": [r["tokens"] for r in results]}
 

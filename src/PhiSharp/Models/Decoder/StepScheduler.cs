@@ -23,8 +23,9 @@ internal sealed class StepScheduler
     public const int PromptRowsBesideDecoding = 16;
 
     /// <summary>The longest a step's runner waits for the sessions that left the previous step, as a fraction of that
-    /// step's time. Waits under a millisecond are skipped: steps that short gain little from batching.</summary>
-    const double GraceFraction = 0.1;
+    /// step's time: a session that misses a step waits a whole one, so waiting up to half of one pays. Waits under a
+    /// millisecond are skipped: steps that short gain little from batching.</summary>
+    const double GraceFraction = 0.5;
 
     readonly DecoderModel _model;
     readonly object _gate = new();
