@@ -44,6 +44,11 @@ public sealed class PhiServer : IAsyncDisposable
         KvCacheBudget.Check(model.Info, context, options.Parallel, contextName: "--ctx", sequencesName: "--parallel");
         string id = options.ModelId ?? model.Info.Name;
         var servedEmbedder = embedder is null ? null : new ServedEmbedder(embedder);
+        // A decoding slot holds a thread-pool thread, blocked while its step runs or waits for the others' rows. With
+        // the pool's default minimum (one thread per core) N slots starve the continuations that bring the others'
+        // next tokens, and batched steps fall apart while the pool adds threads at its slow pace.
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(workers, options.Parallel + Environment.ProcessorCount), io);
         var served = new ServedModel(model, id, new SlotPool(model.Network, options.Parallel, context, options.QueueLimit), options,
             servedEmbedder, ragStore is null ? null : new ServedRag(ragStore, servedEmbedder));
 

@@ -44,6 +44,34 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Four_clients_at_once_get_the_greedy_completions_they_get_alone()
+    {
+        // --parallel 4: their decode steps share batched forwards (different positions, joining and leaving as their
+        // prompts and lengths differ); greedy decoding must give each the reply it gets with the server to itself.
+        await using var server = await TestServer.StartAsync(new ServerOptions { Parallel = 4 });
+        (string Prompt, int MaxTokens)[] requests =
+            [("hello world", 24), ("the", 9), ("a hello the world, the hello world a the, hello hello world", 30), ("world he ll o", 17)];
+        static string Json((string Prompt, int MaxTokens) r) => JsonSerializer.Serialize(new { prompt = r.Prompt, max_tokens = r.MaxTokens, temperature = 0 });
+        async Task<string> Complete((string Prompt, int MaxTokens) r)
+        {
+            using var response = await server.PostAsync("/v1/completions", Json(r));
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.True(response.IsSuccessStatusCode, body.ToString());
+            var choice = body.GetProperty("choices")[0];
+            return $"{choice.GetProperty("text").GetString()} | {choice.GetProperty("finish_reason").GetString()} | " +
+                   body.GetProperty("usage").GetProperty("completion_tokens").GetInt32();
+        }
+
+        var alone = new List<string>();
+        foreach (var r in requests) alone.Add(await Complete(r));
+        for (int round = 0; round < 3; round++)
+        {
+            var together = await Task.WhenAll(requests.Select(r => Task.Run(() => Complete(r))));
+            Assert.Equal(alone, together);
+        }
+    }
+
+    [Fact]
     public async Task Thirty_two_concurrent_streaming_clients_all_get_well_formed_streams()
     {
         await using var server = await TestServer.StartAsync(new ServerOptions { Parallel = 4, QueueLimit = 32 });

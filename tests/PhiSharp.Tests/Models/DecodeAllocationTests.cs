@@ -36,4 +36,44 @@ public class DecodeAllocationTests
         }
         Assert.True(rounds[^1] == 0, $"{file}: 16 decode steps allocated {string.Join(", then ", rounds)} bytes");
     }
+
+    [Fact]
+    public void Steady_state_batched_steps_of_sessions_on_four_threads_allocate_nothing()
+    {
+        // Each thread counts its own allocations: its appends, and the steps it runs for everyone (one pool thread, so
+        // a step runs wholly on its runner). Threads that ask while a step runs share the next one, so over 224 appends
+        // steps are shared (fewer steps than rows) whatever the timing.
+        using var model = LanguageModel.Load(Fixtures.Path("llamacpp", "phi3-mini-q4_0.gguf"), new LoadOptions { Threads = 1 });
+        var decoder = (PhiSharp.Models.Decoder.DecoderModel)model.Network;
+        const int Threads = 4;
+        var barrier = new Barrier(Threads);
+        var allocated = new long[Threads][];
+        long steps = decoder.Scheduler.Steps, rows = decoder.Scheduler.Rows;
+        var threads = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
+        {
+            using var session = model.Network.CreateSession(256);
+            var logits = new float[model.Network.VocabSize];
+            int[] token = [1 + t];
+            for (int i = 0; i < 8; i++) session.Append(token, logits); // warm-up
+            allocated[t] = new long[3];
+            for (int round = 0; round < 3; round++)
+            {
+                barrier.SignalAndWait();
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 16; i++)
+                {
+                    token[0] = 3 + i + t;
+                    session.Append(token, logits);
+                }
+                allocated[t][round] = GC.GetAllocatedBytesForCurrentThread() - before;
+            }
+        })).ToArray();
+        foreach (var thread in threads) thread.Start();
+        foreach (var thread in threads) thread.Join();
+        (steps, rows) = (decoder.Scheduler.Steps - steps, decoder.Scheduler.Rows - rows);
+        Assert.True(rows > steps, $"{rows} rows in {steps} steps: no step was shared");
+        // As above, one clean round passes: a collection on another thread can make a round's counter jump.
+        for (int t = 0; t < Threads; t++)
+            Assert.True(allocated[t].Contains(0), $"thread {t}: 16 steps allocated {string.Join(", then ", allocated[t])} bytes");
+    }
 }

@@ -5,22 +5,32 @@ using PhiSharp.Tensors;
 
 namespace PhiSharp.Models.Decoder;
 
+/// <summary>Rows [FirstRow, FirstRow + Rows) of a chunk: consecutive tokens of one sequence, from sequence position
+/// <paramref name="Position"/> on, whose keys and values go to <paramref name="Cache"/>.</summary>
+internal readonly record struct ChunkSegment(KvCache Cache, int Position, int FirstRow, int Rows, bool LongFactors);
+
 /// <summary>
-/// A session's scratch and the chunk of rows in flight: what a layer works on. Rows are tokens at positions
-/// Position.. Position + Rows − 1; each buffer holds up to <see cref="Capacity"/> rows of its width
-/// (<see cref="DecoderShape"/>), allocated once per session so that decode steps allocate nothing.
+/// The rows in flight and the scratch a layer works on. A chunk's rows are tokens of one or several sequences (a
+/// batched step: the rows of every session go through each matmul together, so the weights are read once for all of
+/// them), one <see cref="ChunkSegment"/> per sequence. Each buffer holds up to <see cref="Capacity"/> rows of its
+/// width (<see cref="DecoderShape"/>), allocated once per model so that steps allocate nothing.
 /// </summary>
 internal sealed class DecoderChunk
 {
-    public DecoderChunk(DecoderModel model, int capacity, KvCache cache)
+    readonly ChunkSegment[] _segments;
+    readonly int[] _segmentOfRow, _positionOfRow;
+
+    public DecoderChunk(DecoderModel model, int capacity)
     {
         var shape = model.Network.Shape;
         Shape = shape;
         Pool = model.Pool;
         MatMul = model.MatMul;
         Capacity = capacity;
-        Cache = cache;
-        Attention = new CachedAttention(cache, shape.HeadCount, shape.KeyValueHeadCount);
+        _segments = new ChunkSegment[capacity];
+        _segmentOfRow = new int[capacity];
+        _positionOfRow = new int[capacity];
+        Attention = new CachedAttention(this, shape.HeadCount, shape.KeyValueHeadCount);
         Residual = new float[capacity * shape.HiddenSize];
         Normed = new float[capacity * shape.HiddenSize];
         Qkv = new float[capacity * shape.QkvWidth];
@@ -35,7 +45,6 @@ internal sealed class DecoderChunk
     public DecoderShape Shape { get; }
     public WorkerPool Pool { get; }
     public MatMul MatMul { get; }
-    public KvCache Cache { get; }
     public CachedAttention Attention { get; }
     public int Capacity { get; }
 
@@ -53,31 +62,46 @@ internal sealed class DecoderChunk
     public float[] Cos { get; }
     public float[] Sin { get; }
 
-    /// <summary>Position of the chunk's first row in the sequence.</summary>
-    public int Position { get; private set; }
-
-    /// <summary>The sequence position of row <paramref name="row"/>. Layers ask this rather than adding to
-    /// <see cref="Position"/>, so that rows from several sequences (batched decoding) need no change to them.</summary>
-    public int PositionOf(int row) => Position + row;
     public int Rows { get; private set; }
+    public int SegmentCount { get; private set; }
+    public ref readonly ChunkSegment Segment(int index) => ref _segments[index];
+
+    /// <summary>The sequence position of row <paramref name="row"/>.</summary>
+    public int PositionOf(int row) => _positionOfRow[row];
+
+    /// <summary>Whether LongRoPE's long factors apply to row <paramref name="row"/>'s sequence
+    /// (see <see cref="DecoderNetwork.UsesLongFactors"/>).</summary>
+    public bool LongFactorsOf(int row) => _segments[_segmentOfRow[row]].LongFactors;
+
     /// <summary>The layer being evaluated.</summary>
     public int Layer { get; private set; }
     /// <summary>Where that layer's keys and values go: its own cache layer, or an encoder's single one.</summary>
     public int CacheLayer { get; private set; }
-    /// <summary>LongRoPE's long factors apply (see <see cref="DecoderNetwork.UsesLongFactors"/>).</summary>
-    public bool LongFactors { get; private set; }
 
-    internal void Begin(int position, int rows, bool longFactors)
+    internal void Clear()
     {
-        Position = position;
-        Rows = rows;
-        LongFactors = longFactors;
+        Rows = 0;
+        SegmentCount = 0;
+    }
+
+    /// <summary>Appends <paramref name="rows"/> rows: tokens of one sequence from <paramref name="position"/> on.</summary>
+    internal void Add(KvCache cache, int position, int rows, bool longFactors)
+    {
+        if (Rows + rows > Capacity) throw new InvalidOperationException($"A chunk holds {Capacity} rows; {Rows + rows} were asked for.");
+        int segment = SegmentCount++;
+        _segments[segment] = new ChunkSegment(cache, position, Rows, rows, longFactors);
+        for (int b = 0; b < rows; b++)
+        {
+            _segmentOfRow[Rows + b] = segment;
+            _positionOfRow[Rows + b] = position + b;
+        }
+        Rows += rows;
     }
 
     internal void EnterLayer(int layer)
     {
         Layer = layer;
-        CacheLayer = Cache.LayerCount == 1 ? 0 : layer;
+        CacheLayer = _segments[0].Cache.LayerCount == 1 ? 0 : layer;
     }
 
     /// <summary>Normed = RMSNorm(Residual) row by row.</summary>
@@ -118,12 +142,15 @@ internal sealed class DecoderChunk
         TensorPrimitives.Add(residual, delta.AsSpan(0, residual.Length), residual);
     }
 
-    /// <summary>Caches the key and value of KV head <paramref name="kvHead"/> of row <paramref name="row"/>.</summary>
+    /// <summary>Caches the key and value of KV head <paramref name="kvHead"/> of row <paramref name="row"/> in its
+    /// sequence's cache.</summary>
     public void Store(int row, int kvHead, ReadOnlySpan<float> key, ReadOnlySpan<float> value) =>
-        Cache.Store(CacheLayer, kvHead, PositionOf(row), key, value);
+        _segments[_segmentOfRow[row]].Cache.Store(CacheLayer, kvHead, _positionOfRow[row], key, value);
 
-    /// <summary>Attended = attention of every row's query heads (token b's at queries[b · queryStride]) over the
-    /// cached keys and values, as <paramref name="visibility"/> lets each query see them.</summary>
+    /// <summary>Attended = attention of every row's query heads (token b's at queries[b · queryStride]) over its own
+    /// sequence's cached keys and values, as <paramref name="visibility"/> lets each query see them.</summary>
     public void Attend(AttentionVisibility visibility, float scale, float[] queries, int queryStride) =>
-        Attention.Run(Pool, CacheLayer, visibility, scale, Position, Rows, queries, queryStride, Attended);
+        Attention.Run(CacheLayer, visibility, scale, queries, queryStride, Attended);
+
+    internal int SegmentOf(int row) => _segmentOfRow[row];
 }

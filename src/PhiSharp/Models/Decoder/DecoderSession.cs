@@ -3,20 +3,22 @@ using System.Runtime.InteropServices;
 namespace PhiSharp.Models.Decoder;
 
 /// <summary>
-/// One sequence on a <see cref="DecoderModel"/>: its tokens, the embedding rows spliced into it, its KV cache and
-/// the scratch of a forward chunk.
+/// One sequence on a <see cref="DecoderModel"/>: its tokens, the embedding rows spliced into it and its KV cache.
+/// Its forwards go through the model's <see cref="StepScheduler"/>, so sessions used on different threads at once
+/// share batched steps.
 /// </summary>
-internal sealed class DecoderSession : IInferenceSession
+internal sealed unsafe class DecoderSession : IInferenceSession
 {
     readonly DecoderModel _model;
     readonly int[] _tokens;
     readonly List<EmbeddingRows> _embeddings = [];   // absolute starts, kept to re-evaluate the prefix
+    readonly ForwardRequest _request;
     bool _cacheUsesLongFactors;
 
     public int ContextLength { get; }
     public int Length { get; private set; }
     public ReadOnlySpan<int> Tokens => _tokens.AsSpan(0, Length);
-    internal DecoderChunk Chunk { get; }
+    internal KvCache Cache { get; }
 
     public DecoderSession(DecoderModel model, int contextLength)
     {
@@ -25,11 +27,17 @@ internal sealed class DecoderSession : IInferenceSession
         _model = model;
         ContextLength = contextLength;
         _tokens = new int[contextLength];
+        _request = new ForwardRequest(this);
         // An encoder sees its whole input in one chunk, and its keys do not outlive their layer: one cache layer.
-        bool whole = network.SeesWholeSequence;
-        var cache = new KvCache(whole ? 1 : shape.LayerCount, shape.KeyValueHeadCount, shape.HeadDim, contextLength, model.KvCache);
-        Chunk = new DecoderChunk(model, whole ? contextLength : Math.Min(DecoderModel.MaxChunk, contextLength), cache);
+        Cache = new KvCache(network.SeesWholeSequence ? 1 : shape.LayerCount, shape.KeyValueHeadCount, shape.HeadDim, contextLength, model.KvCache);
     }
+
+    /// <summary>The token at <paramref name="position"/> (a placeholder where an embedding row replaces it).</summary>
+    internal int TokenAt(int position) => _tokens[position];
+
+    /// <summary>The spliced embedding row at <paramref name="position"/>, or an empty span where the token's is used.</summary>
+    internal ReadOnlySpan<float> EmbeddingAt(int position) =>
+        new DecoderInput(default, CollectionsMarshal.AsSpan(_embeddings)).EmbeddingAt(position, _model.Network.Shape.HiddenSize);
 
     public void Append(ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions = false) =>
         Append(new DecoderInput(tokens), logits, allPositions);
@@ -39,6 +47,48 @@ internal sealed class DecoderSession : IInferenceSession
     public void Append(in DecoderInput input, Span<float> output, bool allPositions = false)
     {
         CheckAppend(input, output, allPositions);
+        fixed (float* destination = output)
+        {
+            Prepare(input, allPositions, destination);
+            _model.Scheduler.Evaluate(new ReadOnlySpan<ForwardRequest>(in _request));
+        }
+        Length += input.Length;
+    }
+
+    /// <summary>
+    /// Appends <paramref name="tokens"/>[i] to <paramref name="sessions"/>[i] (sessions of one model) and writes the
+    /// logits of its last position into <paramref name="logits"/>[i], all in shared batched steps: what sessions on
+    /// different threads get by calling <see cref="Append(ReadOnlySpan{int}, Span{float}, bool)"/> at once, from one thread.
+    /// </summary>
+    internal static void AppendAll(IReadOnlyList<DecoderSession> sessions, IReadOnlyList<int[]> tokens, IReadOnlyList<float[]> logits)
+    {
+        if (sessions.Count != tokens.Count || sessions.Count != logits.Count) throw new ArgumentException("One input and one logits buffer per session are needed.");
+        if (sessions.Distinct().Count() != sessions.Count) throw new ArgumentException("A session may appear only once.", nameof(sessions));
+        var model = sessions.Count > 0 ? sessions[0]._model : null;
+        if (sessions.Any(s => s._model != model)) throw new ArgumentException("The sessions must belong to one model.", nameof(sessions));
+        var pins = new GCHandle[sessions.Count];
+        try
+        {
+            for (int i = 0; i < sessions.Count; i++)
+            {
+                var input = new DecoderInput(tokens[i]);
+                sessions[i].CheckAppend(input, logits[i], allPositions: false);
+                pins[i] = GCHandle.Alloc(logits[i], GCHandleType.Pinned);
+                sessions[i].Prepare(input, allPositions: false, (float*)pins[i].AddrOfPinnedObject());
+            }
+            model?.Scheduler.Evaluate(sessions.Select(s => s._request).ToArray());
+            for (int i = 0; i < sessions.Count; i++) sessions[i].Length += tokens[i].Length;
+        }
+        finally
+        {
+            foreach (var pin in pins)
+                if (pin.IsAllocated) pin.Free();
+        }
+    }
+
+    /// <summary>Records the input after the sequence and sets the request that evaluates it.</summary>
+    void Prepare(in DecoderInput input, bool allPositions, float* output)
+    {
         int start = Length, newLength = Length + input.Length;
         // HF applies LongRoPE's long factors to the whole sequence once it outgrows the original context, and
         // recomputes the cached prefix when that first happens (and short factors again after a truncation below it).
@@ -50,12 +100,8 @@ internal sealed class DecoderSession : IInferenceSession
         input.Tokens.CopyTo(_tokens.AsSpan(start));
         foreach (var rows in input.Embeddings) _embeddings.Add(rows with { Start = start + rows.Start });
         _cacheUsesLongFactors = longFactors;
-        if (reevaluate)
-            _model.Forward(this, new DecoderInput(_tokens.AsSpan(0, newLength), CollectionsMarshal.AsSpan(_embeddings)), 0,
-                longFactors, output, allPositions: false);
-        else
-            _model.Forward(this, input, start, longFactors, output, allPositions);
-        Length = newLength;
+        if (reevaluate) _request.Set(0, newLength, longFactors, allPositions: false, output);
+        else _request.Set(start, input.Length, longFactors, allPositions, output);
     }
 
     void CheckAppend(in DecoderInput input, Span<float> output, bool allPositions)

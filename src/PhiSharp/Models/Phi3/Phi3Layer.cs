@@ -31,7 +31,7 @@ internal sealed class Phi3Layer(Phi3Config config, Phi3LayerWeights weights, Rot
         int kvOffset = c.HeadCount * headDim;
         for (int b = 0; b < chunk.Rows; b++)
         {
-            rotary.Angles(chunk.PositionOf(b), chunk.LongFactors, cos, sin);
+            rotary.Angles(chunk.PositionOf(b), chunk.LongFactorsOf(b), cos, sin);
             var row = chunk.Qkv.AsSpan(b * qkvDim, qkvDim);
             for (int h = 0; h < c.HeadCount + c.KeyValueHeadCount; h++)
                 Rope.RotateHalf(row.Slice(h * headDim, c.RotaryDim), cos, sin);

@@ -32,7 +32,7 @@ internal sealed class Phi3SmallLayer(Phi3SmallConfig config, Phi3SmallLayerWeigh
         var sin = chunk.Sin.AsSpan();
         for (int b = 0; b < chunk.Rows; b++)
         {
-            rotary.Angles(chunk.PositionOf(b), chunk.LongFactors, cos, sin);
+            rotary.Angles(chunk.PositionOf(b), chunk.LongFactorsOf(b), cos, sin);
             var row = chunk.Qkv.AsSpan(b * qkvDim, qkvDim);
             var queries = chunk.Normed.AsSpan(b * hidden, hidden);
             for (int g = 0; g < c.KeyValueHeadCount; g++)
