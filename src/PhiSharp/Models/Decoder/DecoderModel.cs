@@ -126,9 +126,8 @@ internal sealed unsafe class DecoderModel : ICausalLanguageModel
         return _chunk;
     }
 
-    /// <summary>Holds the forward lock: no session's chunk runs until the scope ends (a vision tower sharing the
-    /// worker pool runs inside it).</summary>
-    internal Lock.Scope ExclusiveTurn() => _forwardLock.EnterScope();
+    /// <summary>No session's step runs until the scope ends (a vision tower sharing the worker pool runs inside it).</summary>
+    internal StepScheduler.Pause ExclusiveTurn() => Scheduler.Exclusive();
 
     public void Dispose()
     {

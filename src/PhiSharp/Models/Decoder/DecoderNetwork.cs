@@ -3,7 +3,7 @@ namespace PhiSharp.Models.Decoder;
 /// <summary>
 /// What an architecture supplies to the shared decoder: its sizes, how a token becomes a row of the residual
 /// stream, its layers (the per-layer math) and its head. <see cref="DecoderModel"/> owns the rest: the worker pool,
-/// matmuls, the forward lock, the chunk loop, sessions, their buffers and KV caches.
+/// matmuls, batched steps (the scheduler), the chunk loop, sessions, their buffers and KV caches.
 /// </summary>
 internal abstract class DecoderNetwork
 {

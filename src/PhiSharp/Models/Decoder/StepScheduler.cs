@@ -69,6 +69,30 @@ internal sealed class StepScheduler
         foreach (var request in requests) request.Failure?.Throw();
     }
 
+    /// <summary>Holds off every step until the returned scope is disposed: work that borrows the model's worker pool
+    /// (a vision tower encoding an image) runs between steps, never during one.</summary>
+    public Pause Exclusive()
+    {
+        lock (_gate)
+        {
+            while (_running) Monitor.Wait(_gate);
+            _running = true;
+        }
+        return new Pause(this);
+    }
+
+    public readonly struct Pause(StepScheduler scheduler) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (scheduler._gate)
+            {
+                scheduler._running = false;
+                Monitor.PulseAll(scheduler._gate);
+            }
+        }
+    }
+
     void Join(ForwardRequest request)
     {
         if (request.CompletedInStep == _steps && _returning > 0) _returning--;

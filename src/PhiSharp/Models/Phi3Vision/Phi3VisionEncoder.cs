@@ -56,8 +56,8 @@ internal sealed class Phi3VisionEncoder
             .Concat(_clip.Layers.SelectMany(l => new[] { l.Query.Weight.Type, l.Key.Weight.Type, l.Value.Weight.Type, l.Output.Weight.Type, l.Up.Weight.Type, l.Down.Weight.Type }));
 
     /// <summary>The image's <see cref="Phi3VisionPixels.TokenCount"/> embedding rows (hidden size floats each).
-    /// <paramref name="text"/> lends its worker pool and its forward lock: an image is encoded between, never during,
-    /// other sessions' chunks.</summary>
+    /// <paramref name="text"/> lends its worker pool: an image is encoded between, never during, other sessions'
+    /// steps.</summary>
     public float[] Encode(DecoderModel text, Phi3VisionPixels pixels)
     {
         int rows = pixels.CropRows, columns = pixels.CropColumns, width = _clip.Width;
