@@ -31,32 +31,11 @@ public sealed class ImageUrlTests(VisionServer vision) : IClassFixture<VisionSer
 
     static string DataUrl(byte[] bytes, string mediaType = "image/png") => $"data:{mediaType};base64,{Convert.ToBase64String(bytes)}";
 
-    /// <summary>The reference: Phi3VisionModel.Prepare on the chat format with the image's tag before the text (where
-    /// PhiChatClient puts it too), then greedy decoding in a fresh session.</summary>
-    (string Text, int PromptTokens) LibraryGreedy(int tokens)
-    {
-        var model = _server.Model;
-        var library = new Phi3VisionModel(model);
-        string text = model.ChatTemplate.Format([new ChatMessage("user", "<|image_1|>\nWhat is this?")], addGenerationPrompt: true);
-        var prompt = library.Prepare(text, [ImageDecoder.Decode(VisionServer.Photo)]);
-        var logits = new float[model.Network.VocabSize];
-        using var session = model.Network.CreateSession(prompt.Ids.Length + tokens);
-        library.Append(session, prompt, logits);
-        var ids = new List<int>();
-        for (int i = 0; i < tokens; i++)
-        {
-            ids.Add(Array.IndexOf(logits, logits.Max()));
-            if (model.StopTokenIds.Contains(ids[^1])) break;
-            session.Append([ids[^1]], logits);
-        }
-        return (model.Tokenizer.Decode(ids.Where(id => !model.StopTokenIds.Contains(id)).ToArray()), prompt.Ids.Length);
-    }
-
     [Fact]
     public async Task A_data_url_and_a_file_in_the_image_dir_give_the_library_calls_greedy_tokens()
     {
         const int tokens = 6;
-        var (expected, promptTokens) = LibraryGreedy(tokens);
+        var (expected, promptTokens) = vision.LibraryGreedy(VisionServer.Photo, "What is this?", tokens);
         string photo = DataUrl(File.ReadAllBytes(VisionServer.Photo), "image/jpeg");
         string file = new Uri(Path.Combine(vision.ImageDirectory, "rocket.jpg")).AbsoluteUri;
         string other = DataUrl(File.ReadAllBytes(VisionServer.OtherPhoto));

@@ -1,4 +1,5 @@
 using PhiSharp.Models;
+using PhiSharp.Models.Phi3Vision;
 using PhiSharp.Tests;
 using PhiSharp.Tokenizers;
 
@@ -29,6 +30,28 @@ public sealed class VisionServer : IAsyncLifetime
         Server = await TestServer.StartAsync(
             () => LanguageModel.Load(Fixtures.Path("transformers", "phi3v", "phi3v-tiny"), new LoadOptions { Threads = 1, ChatFormat = ChatFormat.Phi3 }),
             new ServerOptions { ImageDirectory = ImageDirectory, ImageLimits = new() { MaxBytes = MaxImageBytes }, ContextLength = 2048 });
+    }
+
+    /// <summary>The reference: Phi3VisionModel.Prepare on Phi-3's chat format with the image's tag line before the
+    /// question (where PhiChatClient, the server and the page put it), then greedy decoding in a fresh session; the
+    /// reply's text without the end-of-turn token, and the prompt's length.</summary>
+    public (string Text, int PromptTokens) LibraryGreedy(string image, string question, int tokens)
+    {
+        var model = Server.Model;
+        var library = new Phi3VisionModel(model);
+        string text = model.ChatTemplate.Format([new ChatMessage("user", "<|image_1|>\n" + question)], addGenerationPrompt: true);
+        var prompt = library.Prepare(text, [ImageDecoder.Decode(image)]);
+        var logits = new float[model.Network.VocabSize];
+        using var session = model.Network.CreateSession(prompt.Ids.Length + tokens);
+        library.Append(session, prompt, logits);
+        var ids = new List<int>();
+        for (int i = 0; i < tokens; i++)
+        {
+            ids.Add(Array.IndexOf(logits, logits.Max()));
+            if (model.StopTokenIds.Contains(ids[^1])) break;
+            session.Append([ids[^1]], logits);
+        }
+        return (model.Tokenizer.Decode(ids.Where(id => !model.StopTokenIds.Contains(id)).ToArray()), prompt.Ids.Length);
     }
 
     public string Outside(string name) => Path.Combine(_outside, name);
