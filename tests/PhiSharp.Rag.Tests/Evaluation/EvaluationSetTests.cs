@@ -10,6 +10,7 @@ public class EvaluationSetTests
     [InlineData("questions.jsonl", 70)]
     [InlineData("paraphrased.jsonl", 37)]
     [InlineData("tuning.jsonl", 62)]
+    [InlineData("tuning-paraphrased.jsonl", 70)]
     public void Every_question_names_corpus_documents(string file, int count)
     {
         var questions = RetrievalEvaluation.ReadQuestions(Path.Combine(Phi.Fixtures, file));
