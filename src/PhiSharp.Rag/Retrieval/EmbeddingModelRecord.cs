@@ -41,6 +41,19 @@ public static class EmbeddingModelRecord
         return true;
     }
 
+    /// <summary>Before an ingest with a companion: records it on first use; refuses another one (its vectors in the
+    /// store would be mixed with the new ones).</summary>
+    public static void CheckCompanionForIngest(IRagStore store, DenseCompanion companion)
+    {
+        string id = IdOf(companion.Embedder);
+        if (store.CompanionModel() is not { } recorded) store.RecordCompanionModel(id);
+        else if (recorded != id)
+            throw new ArgumentException($"the documents in this database have companion vectors from '{recorded}', not '{id}'; ingest into a new database");
+    }
+
+    /// <summary>Whether a search may use the companion: the store's companion vectors were made by it.</summary>
+    public static bool CompanionMatches(IRagStore store, DenseCompanion companion) => store.CompanionModel() == IdOf(companion.Embedder);
+
     static void Check(string recorded, IEmbeddingGenerator<string, Embedding<float>> embedder)
     {
         string id = IdOf(embedder);

@@ -9,8 +9,11 @@ public enum RetrievalMode { Lexical, Vector, Hybrid }
 /// <summary>
 /// Finds the chunks for a query: the store's full-text ranking, its cosine ranking when an embedder is given,
 /// and both fused by weighted, normalised scores (<see cref="HybridFusion"/>; hybrid, the default when vectors are available).
+/// With a <see cref="DenseCompanion"/> whose vectors the store has for every candidate, hybrid's vector evidence is
+/// the mean of both models' cosines (<see cref="HybridFusion.TwoModels"/>); otherwise the embedder's alone.
 /// </summary>
-public sealed class Retriever(IRagStore store, IEmbeddingGenerator<string, Embedding<float>>? embedder = null)
+public sealed class Retriever(IRagStore store, IEmbeddingGenerator<string, Embedding<float>>? embedder = null,
+    DenseCompanion? companion = null)
 {
     bool _hasVectors;
     bool _modelMatched; // the store's recorded embedding model is this embedder's (checked once it is recorded)
@@ -59,21 +62,42 @@ public sealed class Retriever(IRagStore store, IEmbeddingGenerator<string, Embed
         if (use == RetrievalMode.Lexical) return store.SearchLexical(query, top);
 
         int candidates = use == RetrievalMode.Hybrid ? Math.Max(top * 4, MinFusionCandidates) : top;
-        var vectorHits = await VectorSearchAsync(query, candidates, cancel);
+        var (vectorHits, queryVector) = await VectorSearchAsync(query, candidates, cancel);
         if (use == RetrievalMode.Vector) return WithScores(vectorHits.Select(h => (h.ChunkId, (double)h.Score)).ToList());
 
         var lexical = store.SearchLexical(query, candidates);
+        if (await MeanCosinesAsync(query, queryVector, [.. vectorHits.Select(h => h.ChunkId).Union(lexical.Select(h => h.ChunkId))], cancel) is { } mean)
+            return WithScores(HybridFusion.Fuse(query, lexical, mean, HybridFusion.TwoModels).Take(top).ToList());
         return WithScores(HybridFusion.Fuse(query, lexical, vectorHits).Take(top).ToList());
     }
 
-    async Task<IReadOnlyList<(long ChunkId, float Score)>> VectorSearchAsync(string query, int top, CancellationToken cancel)
+    async Task<(IReadOnlyList<(long ChunkId, float Score)> Hits, float[] Query)> VectorSearchAsync(string query, int top, CancellationToken cancel)
     {
         _modelMatched = _modelMatched || EmbeddingModelRecord.CheckForSearch(store, embedder!);
         _hasVectors = _hasVectors || store.Counts().Vectors > 0;
         if (!_hasVectors)
             throw new InvalidOperationException("the database has no vectors: its documents were ingested without an embedding model");
         var embedding = await embedder!.GenerateAsync([query], cancellationToken: cancel);
-        return store.SearchVectors(embedding[0].Vector.Span, top);
+        return (store.SearchVectors(embedding[0].Vector.Span, top), embedding[0].Vector.ToArray());
+    }
+
+    /// <summary>
+    /// The mean of the embedder's and the companion's cosines for each candidate (both vector and full-text ones, so
+    /// that every candidate has dense evidence), or null when there is no companion or the store lacks its vectors
+    /// for some candidate (made by another model, or ingested without it): then hybrid uses the embedder alone.
+    /// </summary>
+    async Task<IReadOnlyList<(long ChunkId, float Score)>?> MeanCosinesAsync(string query, float[] queryVector, IReadOnlyList<long> ids,
+        CancellationToken cancel)
+    {
+        if (companion is null || ids.Count == 0 || !EmbeddingModelRecord.CompanionMatches(store, companion)) return null;
+        var second = store.CompanionVectors(ids);
+        var first = store.ChunkVectors(ids);
+        if (ids.Any(id => !second.ContainsKey(id) || !first.ContainsKey(id))) return null;
+        var embedding = await companion.Embedder.GenerateAsync([companion.QueryPrefix + query], cancellationToken: cancel);
+        var secondQuery = embedding[0].Vector.Span;
+        var mean = new List<(long, float)>(ids.Count);
+        foreach (long id in ids) mean.Add((id, (VectorMath.Dot(queryVector, first[id]) + VectorMath.Dot(secondQuery, second[id])) / 2));
+        return mean;
     }
 
     IReadOnlyList<RetrievedChunk> WithScores(IReadOnlyList<(long Id, double Score)> ranked)

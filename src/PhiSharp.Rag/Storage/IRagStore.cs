@@ -17,8 +17,10 @@ public interface IRagStore : IDisposable
     /// <summary>The content hash recorded when <paramref name="path"/> was last ingested, or null if it never was.</summary>
     string? DocumentHash(string path);
 
-    /// <summary>Replaces everything stored for <paramref name="path"/> with <paramref name="chunks"/> (and their vectors, when given), in one transaction.</summary>
-    void ReplaceDocument(string path, string hash, long bytes, IReadOnlyList<Chunk> chunks, IReadOnlyList<ReadOnlyMemory<byte>>? vectors);
+    /// <summary>Replaces everything stored for <paramref name="path"/> with <paramref name="chunks"/> (and their vectors,
+    /// and the <see cref="Retrieval.DenseCompanion"/>'s, when given), in one transaction.</summary>
+    void ReplaceDocument(string path, string hash, long bytes, IReadOnlyList<Chunk> chunks, IReadOnlyList<ReadOnlyMemory<byte>>? vectors,
+        IReadOnlyList<ReadOnlyMemory<byte>>? companionVectors = null);
 
     /// <summary>Deletes <paramref name="path"/> with its chunks, their index entries and vectors, in one transaction.</summary>
     void RemoveDocument(string path);
@@ -26,17 +28,24 @@ public interface IRagStore : IDisposable
     /// <summary>The stored documents whose paths lie under <paramref name="folder"/> (a full path).</summary>
     IReadOnlyList<string> DocumentsUnder(string folder);
 
-    /// <summary>Whether some chunk of <paramref name="path"/> has no vector (it was ingested without an embedding model).</summary>
-    bool LacksVectors(string path);
+    /// <summary>Whether some chunk of <paramref name="path"/> has no vector (it was ingested without an embedding model),
+    /// or, with <paramref name="companion"/>, no companion vector either.</summary>
+    bool LacksVectors(string path, bool companion = false);
 
-    /// <summary>Every stored document some chunk of which has no vector, by path.</summary>
-    IReadOnlyList<string> DocumentsLackingVectors();
+    /// <summary>Every stored document some chunk of which has no vector (or, with <paramref name="companion"/>, no
+    /// companion vector), by path.</summary>
+    IReadOnlyList<string> DocumentsLackingVectors(bool companion = false);
 
     /// <summary>The embedding model the stored vectors were made with (its id, as recorded by the first ingest that
     /// had one), or null.</summary>
     string? EmbeddingModel();
 
     void RecordEmbeddingModel(string id);
+
+    /// <summary>The <see cref="Retrieval.DenseCompanion"/>'s model, recorded as <see cref="EmbeddingModel"/> is, or null.</summary>
+    string? CompanionModel();
+
+    void RecordCompanionModel(string id);
 
     /// <summary>The best <paramref name="limit"/> chunks by the store's full-text ranking (BM25 in SQLite) for the words of <paramref name="query"/>.</summary>
     IReadOnlyList<RetrievedChunk> SearchLexical(string query, int limit);
@@ -50,6 +59,9 @@ public interface IRagStore : IDisposable
 
     /// <summary>The unit-length vectors of those of these chunks that have one.</summary>
     IReadOnlyDictionary<long, float[]> ChunkVectors(IReadOnlyCollection<long> ids);
+
+    /// <summary>The unit-length companion vectors of those of these chunks that have one.</summary>
+    IReadOnlyDictionary<long, float[]> CompanionVectors(IReadOnlyCollection<long> ids);
 
     StoreCounts Counts();
 }

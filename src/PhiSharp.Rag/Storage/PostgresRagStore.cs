@@ -111,17 +111,31 @@ public sealed class PostgresRagStore : IRagStore
                 setweight(to_tsvector('english', coalesce(heading, '')), 'A') || setweight(to_tsvector('english', text), 'B')) STORED,
             UNIQUE (document_id, ordinal));
         CREATE INDEX chunks_search ON chunks USING gin (search);
+        """ + CompanionSchema;
+
+    // The second model's vectors (DenseCompanion), read by chunk id only (they rescore the fusion's candidates, so no
+    // index), as VectorCodec blobs. A table of its own, made by the first ingest that has them, so that stores made
+    // before it are read as they are (schema version 1 either way).
+    const string CompanionSchema = """
+        CREATE TABLE IF NOT EXISTS companion_vectors (
+            chunk_id bigint PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE, embedding bytea NOT NULL);
         """;
+
+    bool HasCompanionTable() => Scalar<bool>("SELECT to_regclass('companion_vectors') IS NOT NULL");
 
     public string? DocumentHash(string path) =>
         Scalar<string?>("SELECT hash FROM documents WHERE path = @p", null, ("p", path));
 
-    public void ReplaceDocument(string path, string hash, long bytes, IReadOnlyList<Chunk> chunks, IReadOnlyList<ReadOnlyMemory<byte>>? vectors)
+    public void ReplaceDocument(string path, string hash, long bytes, IReadOnlyList<Chunk> chunks, IReadOnlyList<ReadOnlyMemory<byte>>? vectors,
+        IReadOnlyList<ReadOnlyMemory<byte>>? companionVectors = null)
     {
         if (vectors is not null && vectors.Count != chunks.Count)
             throw new ArgumentException($"{vectors.Count} vectors for {chunks.Count} chunks", nameof(vectors));
+        if (companionVectors is not null && companionVectors.Count != chunks.Count)
+            throw new ArgumentException($"{companionVectors.Count} companion vectors for {chunks.Count} chunks", nameof(companionVectors));
         var floats = vectors?.Select(v => VectorCodec.Decode(v.Span)).ToList();
         using var tx = _connection.BeginTransaction();
+        if (companionVectors is not null) Execute(CompanionSchema, tx);
         if (floats is { Count: > 0 }) EnsureDimensions(floats[0].Length, tx);
         var id = Scalar<long>("""
             INSERT INTO documents(path, hash, bytes, ingested_utc) VALUES (@p, @h, @b, now())
@@ -134,7 +148,10 @@ public sealed class PostgresRagStore : IRagStore
         using var batch = new NpgsqlBatch(_connection, tx);
         for (int i = 0; i < chunks.Count; i++)
         {
-            var insert = new NpgsqlBatchCommand("INSERT INTO chunks(document_id, ordinal, heading, text, tokens, embedding) VALUES (@d, @o, @h, @t, @n, @e)");
+            const string chunk = "INSERT INTO chunks(document_id, ordinal, heading, text, tokens, embedding) VALUES (@d, @o, @h, @t, @n, @e)";
+            var insert = new NpgsqlBatchCommand(companionVectors is null ? chunk
+                : $"WITH c AS ({chunk} RETURNING id) INSERT INTO companion_vectors(chunk_id, embedding) SELECT id, @v FROM c");
+            if (companionVectors is not null) insert.Parameters.AddWithValue("v", companionVectors[i].ToArray());
             insert.Parameters.AddWithValue("d", id);
             insert.Parameters.AddWithValue("o", chunks[i].Ordinal);
             insert.Parameters.Add(new NpgsqlParameter("h", NpgsqlDbType.Text) { Value = (object?)chunks[i].Heading ?? DBNull.Value });
@@ -178,18 +195,28 @@ public sealed class PostgresRagStore : IRagStore
         return paths;
     }
 
-    public IReadOnlyList<string> DocumentsLackingVectors()
+    public IReadOnlyList<string> DocumentsLackingVectors(bool companion = false)
     {
-        using var command = Command("SELECT DISTINCT d.path FROM documents d JOIN chunks c ON c.document_id = d.id WHERE c.embedding IS NULL ORDER BY d.path", null);
+        using var command = Command($"SELECT DISTINCT d.path FROM documents d JOIN chunks c ON c.document_id = d.id WHERE {Lacking(companion)} ORDER BY d.path", null);
         using var reader = command.ExecuteReader();
         var paths = new List<string>();
         while (reader.Read()) paths.Add(reader.GetString(0));
         return paths;
     }
 
-    public bool LacksVectors(string path) => Scalar<bool>(
-        "SELECT EXISTS (SELECT 1 FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.path = @p AND c.embedding IS NULL)",
+    public bool LacksVectors(string path, bool companion = false) => Scalar<bool>(
+        $"SELECT EXISTS (SELECT 1 FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.path = @p AND {Lacking(companion)})",
         null, ("p", path));
+
+    /// <summary>The condition on chunk c that it lacks a vector (or, with <paramref name="companion"/>, either vector).</summary>
+    string Lacking(bool companion) => !companion ? "c.embedding IS NULL"
+        : HasCompanionTable() ? "(c.embedding IS NULL OR NOT EXISTS (SELECT 1 FROM companion_vectors v WHERE v.chunk_id = c.id))"
+        : "true";
+
+    public string? CompanionModel() => Scalar<string?>("SELECT value FROM rag_meta WHERE key = 'companion_model'");
+
+    public void RecordCompanionModel(string id) =>
+        Execute("INSERT INTO rag_meta(key, value) VALUES ('companion_model', @v) ON CONFLICT (key) DO UPDATE SET value = excluded.value", null, ("v", id));
 
     public string? EmbeddingModel() => Scalar<string?>("SELECT value FROM rag_meta WHERE key = 'embedding_model'");
 
@@ -246,6 +273,16 @@ public sealed class PostgresRagStore : IRagStore
         using var command = Command("SELECT id, embedding FROM chunks WHERE embedding IS NOT NULL AND id = ANY(@ids)", null, ("ids", ids.ToArray()));
         using var reader = command.ExecuteReader();
         while (reader.Read()) vectors[reader.GetInt64(0)] = reader.GetFieldValue<Vector>(1).ToArray();
+        return vectors;
+    }
+
+    public IReadOnlyDictionary<long, float[]> CompanionVectors(IReadOnlyCollection<long> ids)
+    {
+        var vectors = new Dictionary<long, float[]>();
+        if (ids.Count == 0 || !HasCompanionTable()) return vectors;
+        using var command = Command("SELECT chunk_id, embedding FROM companion_vectors WHERE chunk_id = ANY(@ids)", null, ("ids", ids.ToArray()));
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) vectors[reader.GetInt64(0)] = VectorCodec.Decode((byte[])reader.GetValue(1));
         return vectors;
     }
 

@@ -131,16 +131,30 @@ public sealed class SqliteRagStore : IRagStore
         CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
             INSERT INTO chunks_fts(chunks_fts, rowid, heading, text) VALUES ('delete', old.id, old.heading, old.text);
         END;
+        """ + CompanionSchema;
+
+    // The second model's vectors (DenseCompanion). A table of its own, made by the first ingest that has them, so that
+    // stores made before it are read as they are (schema version 1 either way: nothing else changed).
+    const string CompanionSchema = """
+        CREATE TABLE IF NOT EXISTS companion_vectors (
+            chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE, embedding BLOB NOT NULL);
         """;
+
+    bool HasCompanionTable(SqliteTransaction? tx = null) =>
+        Scalar<long>("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'companion_vectors'", tx) != 0;
 
     public string? DocumentHash(string path) =>
         Scalar<string?>("SELECT hash FROM documents WHERE path = $p", ("$p", path));
 
-    public void ReplaceDocument(string path, string hash, long bytes, IReadOnlyList<Chunk> chunks, IReadOnlyList<ReadOnlyMemory<byte>>? vectors)
+    public void ReplaceDocument(string path, string hash, long bytes, IReadOnlyList<Chunk> chunks, IReadOnlyList<ReadOnlyMemory<byte>>? vectors,
+        IReadOnlyList<ReadOnlyMemory<byte>>? companionVectors = null)
     {
         if (vectors is not null && vectors.Count != chunks.Count)
             throw new ArgumentException($"{vectors.Count} vectors for {chunks.Count} chunks", nameof(vectors));
+        if (companionVectors is not null && companionVectors.Count != chunks.Count)
+            throw new ArgumentException($"{companionVectors.Count} companion vectors for {chunks.Count} chunks", nameof(companionVectors));
         using var tx = _connection.BeginTransaction();
+        if (companionVectors is not null) Execute(CompanionSchema, tx);
         var id = Scalar<long?>("SELECT id FROM documents WHERE path = $p", tx, ("$p", path));
         if (id is long existing)
         {
@@ -156,7 +170,7 @@ public sealed class SqliteRagStore : IRagStore
 
         using var insert = _connection.CreateCommand();
         insert.Transaction = tx;
-        insert.CommandText = "INSERT INTO chunks(document_id, ordinal, heading, text, tokens, embedding) VALUES ($d, $o, $h, $t, $n, $e)";
+        insert.CommandText = "INSERT INTO chunks(document_id, ordinal, heading, text, tokens, embedding) VALUES ($d, $o, $h, $t, $n, $e) RETURNING id";
         var d = insert.Parameters.Add("$d", SqliteType.Integer);
         var o = insert.Parameters.Add("$o", SqliteType.Integer);
         var h = insert.Parameters.Add("$h", SqliteType.Text);
@@ -171,7 +185,9 @@ public sealed class SqliteRagStore : IRagStore
             t.Value = chunks[i].Text;
             n.Value = chunks[i].Tokens;
             e.Value = vectors is null ? DBNull.Value : vectors[i].ToArray();
-            insert.ExecuteNonQuery();
+            long chunkId = (long)insert.ExecuteScalar()!;
+            if (companionVectors is not null)
+                Execute("INSERT INTO companion_vectors(chunk_id, embedding) VALUES ($c, $e)", tx, ("$c", chunkId), ("$e", companionVectors[i].ToArray()));
         }
         tx.Commit();
         _index = null;
@@ -193,18 +209,28 @@ public sealed class SqliteRagStore : IRagStore
         return paths;
     }
 
-    public IReadOnlyList<string> DocumentsLackingVectors()
+    public IReadOnlyList<string> DocumentsLackingVectors(bool companion = false)
     {
-        using var command = Command("SELECT DISTINCT d.path FROM documents d JOIN chunks c ON c.document_id = d.id WHERE c.embedding IS NULL ORDER BY d.path", null);
+        using var command = Command($"SELECT DISTINCT d.path FROM documents d JOIN chunks c ON c.document_id = d.id WHERE {Lacking(companion)} ORDER BY d.path", null);
         using var reader = command.ExecuteReader();
         var paths = new List<string>();
         while (reader.Read()) paths.Add(reader.GetString(0));
         return paths;
     }
 
-    public bool LacksVectors(string path) => Scalar<long>(
-        "SELECT EXISTS (SELECT 1 FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.path = $p AND c.embedding IS NULL)",
+    public bool LacksVectors(string path, bool companion = false) => Scalar<long>(
+        $"SELECT EXISTS (SELECT 1 FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.path = $p AND {Lacking(companion)})",
         ("$p", path)) != 0;
+
+    /// <summary>The condition on chunk c that it lacks a vector (or, with <paramref name="companion"/>, either vector).</summary>
+    string Lacking(bool companion) => !companion ? "c.embedding IS NULL"
+        : HasCompanionTable() ? "(c.embedding IS NULL OR NOT EXISTS (SELECT 1 FROM companion_vectors v WHERE v.chunk_id = c.id))"
+        : "1";
+
+    public string? CompanionModel() => Scalar<string?>("SELECT value FROM rag_meta WHERE key = 'companion_model'");
+
+    public void RecordCompanionModel(string id) =>
+        Execute("INSERT INTO rag_meta(key, value) VALUES ('companion_model', $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", null, ("$v", id));
 
     public string? EmbeddingModel() => Scalar<string?>("SELECT value FROM rag_meta WHERE key = 'embedding_model'");
 
@@ -244,11 +270,17 @@ public sealed class SqliteRagStore : IRagStore
             """);
     }
 
-    public IReadOnlyDictionary<long, float[]> ChunkVectors(IReadOnlyCollection<long> ids)
+    public IReadOnlyDictionary<long, float[]> ChunkVectors(IReadOnlyCollection<long> ids) =>
+        ReadVectors($"SELECT id, embedding FROM chunks WHERE embedding IS NOT NULL AND id IN ({string.Join(',', ids)})", ids.Count);
+
+    public IReadOnlyDictionary<long, float[]> CompanionVectors(IReadOnlyCollection<long> ids) => !HasCompanionTable() ? new Dictionary<long, float[]>()
+        : ReadVectors($"SELECT chunk_id, embedding FROM companion_vectors WHERE chunk_id IN ({string.Join(',', ids)})", ids.Count);
+
+    IReadOnlyDictionary<long, float[]> ReadVectors(string sql, int count)
     {
         var vectors = new Dictionary<long, float[]>();
-        if (ids.Count == 0) return vectors;
-        using var command = Command($"SELECT id, embedding FROM chunks WHERE embedding IS NOT NULL AND id IN ({string.Join(',', ids)})", null);
+        if (count == 0) return vectors;
+        using var command = Command(sql, null);
         using var reader = command.ExecuteReader();
         while (reader.Read()) vectors[reader.GetInt64(0)] = VectorCodec.Decode((byte[])reader.GetValue(1));
         return vectors;

@@ -8,18 +8,19 @@ namespace PhiSharp.Server.Rag;
 /// The server's document store (`--rag-db`) and its retriever. A store is one database connection (SQLite or a
 /// PostgreSQL session), which is not safe for concurrent use, so searches take turns.
 /// </summary>
-sealed class ServedRag(IRagStore store, ServedEmbedder? embedder) : IDisposable
+sealed class ServedRag(IRagStore store, ServedEmbedder? embedder, DenseCompanion? companion = null) : IDisposable
 {
     readonly SemaphoreSlim _turn = new(1, 1);
-    readonly Retriever _retriever = NewRetriever(store, embedder);
+    readonly Retriever _retriever = NewRetriever(store, embedder, companion);
 
     public bool HasEmbedder => embedder is not null;
 
-    static Retriever NewRetriever(IRagStore store, ServedEmbedder? embedder)
+    static Retriever NewRetriever(IRagStore store, ServedEmbedder? embedder, DenseCompanion? companion)
     {
         // With another model than the documents' every grounded answer would rest on noise: refuse at start.
         if (embedder is not null) EmbeddingModelRecord.CheckForSearch(store, embedder);
-        return new Retriever(store, embedder);
+        // The companion is used only within a search's turn, so it needs no wrapper of its own.
+        return new Retriever(store, embedder, embedder is null ? null : companion);
     }
 
     /// <summary>Hybrid when the server has an embedding model and the database has vectors, else lexical (BM25).</summary>
