@@ -71,6 +71,7 @@ public sealed class Retriever(IRagStore store, IEmbeddingGenerator<string, Embed
         return WithScores(HybridFusion.Fuse(query, lexical, vectorHits).Take(top).ToList());
     }
 
+    /// <summary>The vector ranking and the query's unit vector.</summary>
     async Task<(IReadOnlyList<(long ChunkId, float Score)> Hits, float[] Query)> VectorSearchAsync(string query, int top, CancellationToken cancel)
     {
         _modelMatched = _modelMatched || EmbeddingModelRecord.CheckForSearch(store, embedder!);
@@ -78,7 +79,7 @@ public sealed class Retriever(IRagStore store, IEmbeddingGenerator<string, Embed
         if (!_hasVectors)
             throw new InvalidOperationException("the database has no vectors: its documents were ingested without an embedding model");
         var embedding = await embedder!.GenerateAsync([query], cancellationToken: cancel);
-        return (store.SearchVectors(embedding[0].Vector.Span, top), embedding[0].Vector.ToArray());
+        return (store.SearchVectors(embedding[0].Vector.Span, top), VectorCodec.Normalize(embedding[0].Vector.Span));
     }
 
     /// <summary>
@@ -94,7 +95,7 @@ public sealed class Retriever(IRagStore store, IEmbeddingGenerator<string, Embed
         var first = store.ChunkVectors(ids);
         if (ids.Any(id => !second.ContainsKey(id) || !first.ContainsKey(id))) return null;
         var embedding = await companion.Embedder.GenerateAsync([companion.QueryPrefix + query], cancellationToken: cancel);
-        var secondQuery = embedding[0].Vector.Span;
+        var secondQuery = VectorCodec.Normalize(embedding[0].Vector.Span);
         var mean = new List<(long, float)>(ids.Count);
         foreach (long id in ids) mean.Add((id, (VectorMath.Dot(queryVector, first[id]) + VectorMath.Dot(secondQuery, second[id])) / 2));
         return mean;
