@@ -30,7 +30,8 @@ internal static class RagPipeline
         var (exit, output, error) = Phi.Run(dir.Path, "rag", "ingest", corpus, "--db", db);
         Assert.True(exit == 0, error);
         Assert.Contains("35 added", output);
-        Assert.Contains($"with vectors by '{BuiltInEmbeddingModel.ModelId}'", output);   // the built-in model, by default
+        Assert.Contains($"with vectors by '{BuiltInEmbeddingModel.ModelId}'", output);   // the built-in models, by default
+        Assert.Contains($"'{BuiltInPackage.ArcticXs.ModelId}'", output);
 
         var (searchExit, json, searchError) = Phi.Run(dir.Path, "rag", "search", "--db", db, "--json", "--top", $"{Top}", Question);
         Assert.True(searchExit == 0, searchError);
@@ -62,7 +63,8 @@ internal static class RagPipeline
     {
         using var store = RagStore.Open(db, create: false);
         using var embedder = BuiltInEmbeddingModel.Load();
-        var hits = await new Retriever(store, embedder).SearchAsync(Question, Top);
+        using var companion = BuiltInEmbeddingModel.LoadCompanion();   // hybrid's second model, as `phi rag ask` uses by default
+        var hits = await new Retriever(store, embedder, companion).SearchAsync(Question, Top);
         using var model = LanguageModel.Load(modelPath);
         var (prompt, sources) = GroundedPrompt.ForModel(Question, hits, model, Context - MaxTokens);
         var answer = new StringBuilder();
