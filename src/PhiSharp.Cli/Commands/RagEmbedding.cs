@@ -7,7 +7,7 @@ using PhiSharp.Rag.Storage;
 namespace PhiSharp.Cli.Commands;
 
 /// <summary>The `--embed-model` and `--mode` options of `phi rag`: vectors from a BERT-family embedding model, the
-/// built-in all-MiniLM-L6-v2 unless another (or none) is named.</summary>
+/// built-in all-MiniLM-L6-v2 (with snowflake-arctic-embed-xs as hybrid's second model) unless another (or none) is named.</summary>
 static class RagEmbedding
 {
     /// <summary>The --embed-model value that asks for no vectors at all (lexical search only).</summary>
@@ -16,7 +16,8 @@ static class RagEmbedding
     public static readonly Option<string?> Model = new("--embed-model")
     {
         Description = $"Embedding model for vector and hybrid search: a GGUF (bert / nomic-bert) or a Hugging Face folder; default: the built-in " +
-                      $"{BuiltInEmbeddingModel.ModelId}; '{None}' for lexical (BM25) only. Ingest and search with the same one",
+                      $"{BuiltInEmbeddingModel.ModelId} (with {BuiltInPackage.ArcticXs.ModelId} as hybrid's second model); '{None}' for lexical (BM25) only. " +
+                      "Ingest and search with the same one",
     };
 
     public static readonly Option<RetrievalMode?> Mode = new("--mode")

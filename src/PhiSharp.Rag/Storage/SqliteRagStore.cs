@@ -140,8 +140,8 @@ public sealed class SqliteRagStore : IRagStore
             chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE, embedding BLOB NOT NULL);
         """;
 
-    bool HasCompanionTable(SqliteTransaction? tx = null) =>
-        Scalar<long>("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'companion_vectors'", tx) != 0;
+    bool HasCompanionTable() =>
+        Scalar<long>("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'companion_vectors'") != 0;
 
     public string? DocumentHash(string path) =>
         Scalar<string?>("SELECT hash FROM documents WHERE path = $p", ("$p", path));
