@@ -12,8 +12,8 @@ namespace PhiSharp.Kernels;
 /// <item><c>vector128</c>: portable 128-bit vectors (SSE on x86, NEON on ARM64).</item>
 /// <item><c>x86-avx2</c>: 256-bit, products through pmaddubsw + pmaddwd.</item>
 /// <item><c>x86-avxvnni</c>: 256-bit, products through vpdpbusd (AVX-VNNI).</item>
-/// <item><c>x86-avx512</c>: prompts 16 rows per 512-bit register (AVX-512BW pmaddubsw); one-token steps as x86-avx2.</item>
-/// <item><c>x86-avx512-avxvnni</c>: prompts as x86-avx512; one-token steps as x86-avxvnni.</item>
+/// <item><c>x86-avx512</c>: tiles of 4 tokens 16 rows per 512-bit register (AVX-512BW pmaddubsw); steps of 1–3 tokens as x86-avx2.</item>
+/// <item><c>x86-avx512-avxvnni</c>: tiles of 4 tokens as x86-avx512; steps of 1–3 tokens as x86-avxvnni.</item>
 /// </list>
 /// The order is the order of preference within an architecture.
 /// </summary>

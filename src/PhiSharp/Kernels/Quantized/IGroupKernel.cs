@@ -30,17 +30,36 @@ internal unsafe interface IGroupKernel
     /// <summary>The group's 8 rows · one token, into y[0..8) (256-bit tiers).</summary>
     static abstract void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier;
 
-    /// <summary>The group's 8 rows · tokens first..first+3, into y[t·yStride + j]: each block's codes unpacked once and used
-    /// four times (256-bit tiers).</summary>
-    static abstract void FourTokens<TTier>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride)
-        where TTier : struct, ISimdTier;
+    /// <summary>The group's 8 rows · tokens first..first+TTile.Count−1 (2 to 4), into y[t·yStride + j]: each block's codes
+    /// unpacked once and used for every token of the tile (256-bit tiers). Each token's sums are the ones
+    /// <see cref="OneToken"/> computes, in the same order, so a row's result does not depend on the tile it is in.</summary>
+    static abstract void Tile<TTier, TTile>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+        where TTier : struct, ISimdTier where TTile : struct, ITokenTile;
 
     /// <summary>Whether <see cref="FourTokensTwoGroups"/> reads the 16 rows' block scales widened once per call
     /// (<see cref="InterleavedRows.WidenScales"/>, at the start of every group block).</summary>
     static abstract bool WidensScales { get; }
 
     /// <summary>16 rows (groups A and B) · tokens first..first+3, into y[t·yStride + j], j in 0..15: in 512-bit
-    /// registers (the AVX-512 tiers), or as two <see cref="FourTokens"/> where the type has no such path.</summary>
+    /// registers (the AVX-512 tiers), or as two four-token <see cref="Tile"/>s where the type has no such path.</summary>
     static abstract void FourTokensTwoGroups<TTier>(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch,
         int first, float* y, long yStride) where TTier : struct, ISimdTier;
+}
+
+/// <summary>
+/// The number of tokens of a tile (<see cref="IGroupKernel.Tile"/>), as a type: the JIT compiles each width on its own,
+/// with the accumulators of the tokens a narrower tile lacks removed. Four tokens fill the registers; two and three
+/// are the remainders of a batch, and the whole of a decode step of 2 or 3 server slots, which would otherwise unpack
+/// every block once per token.
+/// </summary>
+internal interface ITokenTile
+{
+    static abstract int Count { get; }
+}
+
+internal static class TokenTile
+{
+    public readonly struct Two : ITokenTile { public static int Count => 2; }
+    public readonly struct Three : ITokenTile { public static int Count => 3; }
+    public readonly struct Four : ITokenTile { public static int Count => 4; }
 }

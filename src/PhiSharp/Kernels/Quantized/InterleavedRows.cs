@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using PhiSharp.Tensors;
 
@@ -50,7 +51,8 @@ internal static unsafe class InterleavedRows
     /// The generic driver of the interleaved kernels: y[t·yStride + r] = row r · token t for the rows of groups
     /// [start, end) of a matrix of <paramref name="type"/> at <paramref name="data"/> (groups <paramref name="groupBytes"/>
     /// apart; the matmul splits groups over threads). Two groups at once in 512-bit registers where the tier and type
-    /// have it, then one group at a time; within a group, tiles of four tokens and a remainder of single tokens.
+    /// have it, then one group at a time; within a group, tiles of four tokens, then one tile of the two or three left
+    /// (a decode step of 2 or 3 sequences is one such tile), or a single token.
     /// </summary>
     public static void DotGroups<TTier>(GgmlType type, byte* data, long groupBytes, int start, int end, int columns, in Q8Batch batch,
         int tokens, float* y, long yStride) where TTier : struct, ISimdTier
@@ -75,22 +77,27 @@ internal static unsafe class InterleavedRows
             OneGroup<TKernel, TTier>(data + g * groupBytes, blocks, batch, tokens, y + g * Group, yStride);
     }
 
-    /// <summary>y[t·yStride + j] = row j of the group · token t.</summary>
-    internal static void OneGroup<TKernel, TTier>(byte* group, int blocks, in Q8Batch batch, int tokens, float* y, long yStride)
+    /// <summary>y[(t − first)·yStride + j] = row j of the group · token t, for tokens [first, tokens).</summary>
+    internal static void OneGroup<TKernel, TTier>(byte* group, int blocks, in Q8Batch batch, int tokens, float* y, long yStride, int first = 0)
         where TKernel : IGroupKernel where TTier : struct, ISimdTier
     {
         if (TTier.Width != 256)
         {
-            for (int t = 0; t < tokens; t++)
+            for (int t = first; t < tokens; t++)
                 for (int j = 0; j < Group; j++)
-                    y[t * yStride + j] = TKernel.NarrowRow<TTier>(group, blocks, j, batch.Row(t));
+                    y[(t - first) * yStride + j] = TKernel.NarrowRow<TTier>(group, blocks, j, batch.Row(t));
             return;
         }
-        int done = 0;
+        int done = first;
         for (; done + 4 <= tokens; done += 4)
-            TKernel.FourTokens<TTier>(group, blocks, batch, done, y + done * yStride, yStride);
-        for (; done < tokens; done++)
-            TKernel.OneToken<TTier>(group, blocks, batch.Row(done), y + done * yStride);
+            TKernel.Tile<TTier, TokenTile.Four>(group, blocks, batch, done, y + (done - first) * yStride, yStride);
+        float* rest = y + (done - first) * yStride;
+        switch (tokens - done)
+        {
+            case 3: TKernel.Tile<TTier, TokenTile.Three>(group, blocks, batch, done, rest, yStride); break;
+            case 2: TKernel.Tile<TTier, TokenTile.Two>(group, blocks, batch, done, rest, yStride); break;
+            case 1: TKernel.OneToken<TTier>(group, blocks, batch.Row(done), rest); break;
+        }
     }
 
     /// <summary>
@@ -99,11 +106,14 @@ internal static unsafe class InterleavedRows
     /// the 256-bit vpdpbusd does a block's products in fewer instructions, but 16 rows per instruction in zmm with
     /// 16-bit sums before widening beat it: on an AMD Zen 5 with both, Q4_0's 512-token prompt ran at 54 tok/s this
     /// way against 37 through 256-bit VNNI, and generation was unchanged (docs/PERFORMANCE.md). .NET 10 has no 512-bit
-    /// VNNI. Single tokens (generation, a tile's remainder) run each group's 256-bit path. y[t·yStride + j], j in 0..15.
+    /// VNNI. A single token (one sequence's decode step, a remainder of one) runs each group's 256-bit path.
+    /// y[t·yStride + j], j in 0..15.
     /// </summary>
+    [SkipLocalsInit] // the widened scales are written before they are read; zeroing them first cost a pass over the stack
     internal static void TwoGroups<TKernel, TTier>(byte* first, long groupBytes, int blocks, in Q8Batch batch, int tokens, float* y,
         long yStride) where TKernel : IGroupKernel where TTier : struct, ISimdTier
     {
+        byte* second = first + groupBytes;
         int done = 0;
         if (tokens >= 4)
         {
@@ -115,12 +125,15 @@ internal static unsafe class InterleavedRows
                 scales = widened;
             }
             for (; done + 4 <= tokens; done += 4)
-                TKernel.FourTokensTwoGroups<TTier>(first, first + groupBytes, scales, blocks, batch, done, y + done * yStride, yStride);
+                TKernel.FourTokensTwoGroups<TTier>(first, second, scales, blocks, batch, done, y + done * yStride, yStride);
         }
-        for (; done < tokens; done++)
+        if (done < tokens)
         {
-            TKernel.OneToken<TTier>(first, blocks, batch.Row(done), y + done * yStride);
-            TKernel.OneToken<TTier>(first + groupBytes, blocks, batch.Row(done), y + done * yStride + Group);
+            // The remainder of 1–3 tokens (a decode step of up to 3 sequences) through each group's 256-bit tile: on
+            // an AMD Zen 4 (512-bit operations in two halves) a 512-bit tile of two tokens took 1.4× the CPU time of
+            // two single tokens, the 256-bit tile 0.75× (docs/SERVER.md, "Batched decoding: figures").
+            OneGroup<TKernel, TTier>(first, blocks, batch, tokens, y + done * yStride, yStride, done);
+            OneGroup<TKernel, TTier>(second, blocks, batch, tokens, y + done * yStride + Group, yStride, done);
         }
     }
 

@@ -220,9 +220,11 @@ internal readonly unsafe struct Q4_0x8 : IGroupKernel
         acc3.Store(y + 3 * yStride);
     }
 
-    public static void FourTokens<TTier>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
+    public static void Tile<TTier, TTile>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride)
+        where TTier : struct, ISimdTier where TTile : struct, ITokenTile
     {
-        Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
+        Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1);
+        Q8Row a2 = TTile.Count > 2 ? batch.Row(first + 2) : a0, a3 = TTile.Count > 3 ? batch.Row(first + 3) : a0;
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         for (int b = 0; b < blocks; b++)
         {
@@ -234,12 +236,12 @@ internal readonly unsafe struct Q4_0x8 : IGroupKernel
             var scales = RowScales(block);
             acc0 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a0, b, acc0);
             acc1 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a1, b, acc1);
-            acc2 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a2, b, acc2);
-            acc3 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a3, b, acc3);
+            if (TTile.Count > 2) acc2 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a2, b, acc2);
+            if (TTile.Count > 3) acc3 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a3, b, acc3);
         }
         acc0.Store(y);
         acc1.Store(y + yStride);
-        acc2.Store(y + 2 * yStride);
-        acc3.Store(y + 3 * yStride);
+        if (TTile.Count > 2) acc2.Store(y + 2 * yStride);
+        if (TTile.Count > 3) acc3.Store(y + 3 * yStride);
     }
 }

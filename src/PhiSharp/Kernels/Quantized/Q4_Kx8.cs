@@ -65,7 +65,7 @@ internal readonly unsafe struct Q4_Kx8 : IGroupKernel
     public static float NarrowRow<TTier>(byte* group, int blocks, int j, Q8Row a) where TTier : struct, ISimdTier =>
         InterleavedRows.RebuiltRow<Q4_Kx8, TTier>(group, blocks, j, a);
 
-    /// <summary>FourTokens' non-VNNI sums for 16 rows: the two groups' codes, scales and minimums side by side.</summary>
+    /// <summary>Tile's non-VNNI sums for 16 rows: the two groups' codes, scales and minimums side by side.</summary>
     public static void FourTokensTwoGroups<TTier>(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
     {
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
@@ -174,10 +174,11 @@ internal readonly unsafe struct Q4_Kx8 : IGroupKernel
         return (s & 1) == 0 ? q & mask : Vector256.ShiftRightLogical(q, 4);
     }
 
-    /// <summary>Four tokens at once: each 32 bytes of codes are unpacked once and used four times.</summary>
-    public static void FourTokens<TTier>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
+    /// <summary>A tile of 2–4 tokens: each 32 bytes of codes are unpacked once and used for every token.</summary>
+    public static void Tile<TTier, TTile>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier where TTile : struct, ITokenTile
     {
-        Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
+        Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1);
+        Q8Row a2 = TTile.Count > 2 ? batch.Row(first + 2) : a0, a3 = TTile.Count > 3 ? batch.Row(first + 3) : a0;
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         var mask = Vector256.Create((byte)0x0F);
         for (int b = 0; b < blocks; b++)
@@ -198,14 +199,14 @@ internal readonly unsafe struct Q4_Kx8 : IGroupKernel
                         var w = Codes(codes, c, s, mask);
                         d0 = IntegerDot.Add<TTier>(d0, w, Broadcast(x0 + 4 * c));
                         d1 = IntegerDot.Add<TTier>(d1, w, Broadcast(x1 + 4 * c));
-                        d2 = IntegerDot.Add<TTier>(d2, w, Broadcast(x2 + 4 * c));
-                        d3 = IntegerDot.Add<TTier>(d3, w, Broadcast(x3 + 4 * c));
+                        if (TTile.Count > 2) d2 = IntegerDot.Add<TTier>(d2, w, Broadcast(x2 + 4 * c));
+                        if (TTile.Count > 3) d3 = IntegerDot.Add<TTier>(d3, w, Broadcast(x3 + 4 * c));
                     }
                     var scale = Scale(block, s);
                     i0 += d0 * scale;
                     i1 += d1 * scale;
-                    i2 += d2 * scale;
-                    i3 += d3 * scale;
+                    if (TTile.Count > 2) i2 += d2 * scale;
+                    if (TTile.Count > 3) i3 += d3 * scale;
                 }
                 else
                 {
@@ -217,14 +218,14 @@ internal readonly unsafe struct Q4_Kx8 : IGroupKernel
                         var w = Codes(codes, c, s, mask);
                         p0 += Avx2.MultiplyAddAdjacent(w, Broadcast(x0 + 4 * c));
                         p1 += Avx2.MultiplyAddAdjacent(w, Broadcast(x1 + 4 * c));
-                        p2 += Avx2.MultiplyAddAdjacent(w, Broadcast(x2 + 4 * c));
-                        p3 += Avx2.MultiplyAddAdjacent(w, Broadcast(x3 + 4 * c));
+                        if (TTile.Count > 2) p2 += Avx2.MultiplyAddAdjacent(w, Broadcast(x2 + 4 * c));
+                        if (TTile.Count > 3) p3 += Avx2.MultiplyAddAdjacent(w, Broadcast(x3 + 4 * c));
                     }
                     var scale = ScaleBoth(block, s);
                     i0 += Avx2.MultiplyAddAdjacent(p0, scale);
                     i1 += Avx2.MultiplyAddAdjacent(p1, scale);
-                    i2 += Avx2.MultiplyAddAdjacent(p2, scale);
-                    i3 += Avx2.MultiplyAddAdjacent(p3, scale);
+                    if (TTile.Count > 2) i2 += Avx2.MultiplyAddAdjacent(p2, scale);
+                    if (TTile.Count > 3) i3 += Avx2.MultiplyAddAdjacent(p3, scale);
                 }
             }
             var d = HalfScales.Load8(block);
@@ -232,13 +233,13 @@ internal readonly unsafe struct Q4_Kx8 : IGroupKernel
             Vector256<short> m0 = MinPair(block, 0), m1 = MinPair(block, 1), m2 = MinPair(block, 2), m3 = MinPair(block, 3);
             acc0 = Finish(acc0, i0, a0, b, d, dmin, m0, m1, m2, m3);
             acc1 = Finish(acc1, i1, a1, b, d, dmin, m0, m1, m2, m3);
-            acc2 = Finish(acc2, i2, a2, b, d, dmin, m0, m1, m2, m3);
-            acc3 = Finish(acc3, i3, a3, b, d, dmin, m0, m1, m2, m3);
+            if (TTile.Count > 2) acc2 = Finish(acc2, i2, a2, b, d, dmin, m0, m1, m2, m3);
+            if (TTile.Count > 3) acc3 = Finish(acc3, i3, a3, b, d, dmin, m0, m1, m2, m3);
         }
         acc0.Store(y);
         acc1.Store(y + yStride);
-        acc2.Store(y + 2 * yStride);
-        acc3.Store(y + 3 * yStride);
+        if (TTile.Count > 2) acc2.Store(y + 2 * yStride);
+        if (TTile.Count > 3) acc3.Store(y + 3 * yStride);
     }
 
     public static void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier
@@ -266,7 +267,7 @@ internal readonly unsafe struct Q4_Kx8 : IGroupKernel
                 }
                 else
                 {
-                    // As in FourTokens: 16-bit pair sums, widened and scaled by one pmaddwd.
+                    // As in Tile: 16-bit pair sums, widened and scaled by one pmaddwd.
                     Vector256<short> even = default, odd = default;
                     for (int c = 0; c < 8; c += 2)
                     {

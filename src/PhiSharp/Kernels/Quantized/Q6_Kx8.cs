@@ -70,8 +70,8 @@ internal readonly unsafe struct Q6_Kx8 : IGroupKernel
     public static void FourTokensTwoGroups<TTier>(byte* groupA, byte* groupB, float* rowScales, int blocks, in Q8Batch batch, int first,
         float* y, long yStride) where TTier : struct, ISimdTier
     {
-        FourTokens<TTier>(groupA, blocks, batch, first, y, yStride);
-        FourTokens<TTier>(groupB, blocks, batch, first, y + RowsPerGroup, yStride);
+        Tile<TTier, TokenTile.Four>(groupA, blocks, batch, first, y, yStride);
+        Tile<TTier, TokenTile.Four>(groupB, blocks, batch, first, y + RowsPerGroup, yStride);
     }
 
     /// <summary>The row-major kernel's product of one rebuilt super-block with super-block b of a token.</summary>
@@ -128,11 +128,12 @@ internal readonly unsafe struct Q6_Kx8 : IGroupKernel
     static Vector256<int> OffsetSum(Vector256<short> pair, int* groupPairs, int i, Vector256<int> sum) =>
         sum + Avx2.MultiplyAddAdjacent(pair, Vector256.Create(groupPairs[i]).AsInt16());
 
-    /// <summary>Four tokens at once: each 4 codes of 8 rows are assembled once and used four times. Per 16 weights
+    /// <summary>A tile of 2–4 tokens: each 4 codes of 8 rows are assembled once and used for every token. Per 16 weights
     /// (one scale) each lane sums q·a in integers; the −32 offset is taken off once per super-block.</summary>
-    public static void FourTokens<TTier>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
+    public static void Tile<TTier, TTile>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier where TTile : struct, ITokenTile
     {
-        Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
+        Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1);
+        Q8Row a2 = TTile.Count > 2 ? batch.Row(first + 2) : a0, a3 = TTile.Count > 3 ? batch.Row(first + 3) : a0;
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         for (int b = 0; b < blocks; b++)
         {
@@ -150,14 +151,14 @@ internal readonly unsafe struct Q6_Kx8 : IGroupKernel
                         var w = Codes(block, h, k, firstChunk + e);
                         d0 = IntegerDot.Add<TTier>(d0, w, Broadcast(a0.Values + at + 4 * e));
                         d1 = IntegerDot.Add<TTier>(d1, w, Broadcast(a1.Values + at + 4 * e));
-                        d2 = IntegerDot.Add<TTier>(d2, w, Broadcast(a2.Values + at + 4 * e));
-                        d3 = IntegerDot.Add<TTier>(d3, w, Broadcast(a3.Values + at + 4 * e));
+                        if (TTile.Count > 2) d2 = IntegerDot.Add<TTier>(d2, w, Broadcast(a2.Values + at + 4 * e));
+                        if (TTile.Count > 3) d3 = IntegerDot.Add<TTier>(d3, w, Broadcast(a3.Values + at + 4 * e));
                     }
                     var scale = Scale(block, g);
                     i0 += d0 * scale;
                     i1 += d1 * scale;
-                    i2 += d2 * scale;
-                    i3 += d3 * scale;
+                    if (TTile.Count > 2) i2 += d2 * scale;
+                    if (TTile.Count > 3) i3 += d3 * scale;
                 }
                 else
                 {
@@ -168,8 +169,8 @@ internal readonly unsafe struct Q6_Kx8 : IGroupKernel
                     var w3 = Codes(block, h, k, firstChunk + 3);
                     i0 += ScaledGroup(w0, w1, w2, w3, a0.Values + at, scale);
                     i1 += ScaledGroup(w0, w1, w2, w3, a1.Values + at, scale);
-                    i2 += ScaledGroup(w0, w1, w2, w3, a2.Values + at, scale);
-                    i3 += ScaledGroup(w0, w1, w2, w3, a3.Values + at, scale);
+                    if (TTile.Count > 2) i2 += ScaledGroup(w0, w1, w2, w3, a2.Values + at, scale);
+                    if (TTile.Count > 3) i3 += ScaledGroup(w0, w1, w2, w3, a3.Values + at, scale);
                 }
             }
             int pairsAt = Q8Activations.PairSumsPerSuperBlock * b + 4; // the 8 group pairs follow 4 sub-block pairs
@@ -180,23 +181,23 @@ internal readonly unsafe struct Q6_Kx8 : IGroupKernel
                 var pair = ScalePair(block, i);
                 o0 = OffsetSum(pair, p0, i, o0);
                 o1 = OffsetSum(pair, p1, i, o1);
-                o2 = OffsetSum(pair, p2, i, o2);
-                o3 = OffsetSum(pair, p3, i, o3);
+                if (TTile.Count > 2) o2 = OffsetSum(pair, p2, i, o2);
+                if (TTile.Count > 3) o3 = OffsetSum(pair, p3, i, o3);
             }
             i0 -= o0 << 5;
             i1 -= o1 << 5;
-            i2 -= o2 << 5;
-            i3 -= o3 << 5;
+            if (TTile.Count > 2) i2 -= o2 << 5;
+            if (TTile.Count > 3) i3 -= o3 << 5;
             var d = HalfScales.Load8(block);
             acc0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i0), d * a0.Scales[b], acc0);
             acc1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i1), d * a1.Scales[b], acc1);
-            acc2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i2), d * a2.Scales[b], acc2);
-            acc3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i3), d * a3.Scales[b], acc3);
+            if (TTile.Count > 2) acc2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i2), d * a2.Scales[b], acc2);
+            if (TTile.Count > 3) acc3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i3), d * a3.Scales[b], acc3);
         }
         acc0.Store(y);
         acc1.Store(y + yStride);
-        acc2.Store(y + 2 * yStride);
-        acc3.Store(y + 3 * yStride);
+        if (TTile.Count > 2) acc2.Store(y + 2 * yStride);
+        if (TTile.Count > 3) acc3.Store(y + 3 * yStride);
     }
 
     public static void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier

@@ -162,9 +162,10 @@ internal readonly unsafe struct Q8_0x8 : IGroupKernel
         acc.Store(y);
     }
 
-    public static void FourTokens<TTier>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier
+    public static void Tile<TTier, TTile>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride) where TTier : struct, ISimdTier where TTile : struct, ITokenTile
     {
-        Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1), a2 = batch.Row(first + 2), a3 = batch.Row(first + 3);
+        Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1);
+        Q8Row a2 = TTile.Count > 2 ? batch.Row(first + 2) : a0, a3 = TTile.Count > 3 ? batch.Row(first + 3) : a0;
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         for (int b = 0; b < blocks; b++)
         {
@@ -178,8 +179,8 @@ internal readonly unsafe struct Q8_0x8 : IGroupKernel
                 var rowScales = Q4_0x8.RowScales(block);
                 acc0 = SignedBlock(s0, s1, s2, s3, s4, s5, s6, s7, m0, m1, m2, m3, m4, m5, m6, m7, rowScales, a0, b, acc0);
                 acc1 = SignedBlock(s0, s1, s2, s3, s4, s5, s6, s7, m0, m1, m2, m3, m4, m5, m6, m7, rowScales, a1, b, acc1);
-                acc2 = SignedBlock(s0, s1, s2, s3, s4, s5, s6, s7, m0, m1, m2, m3, m4, m5, m6, m7, rowScales, a2, b, acc2);
-                acc3 = SignedBlock(s0, s1, s2, s3, s4, s5, s6, s7, m0, m1, m2, m3, m4, m5, m6, m7, rowScales, a3, b, acc3);
+                if (TTile.Count > 2) acc2 = SignedBlock(s0, s1, s2, s3, s4, s5, s6, s7, m0, m1, m2, m3, m4, m5, m6, m7, rowScales, a2, b, acc2);
+                if (TTile.Count > 3) acc3 = SignedBlock(s0, s1, s2, s3, s4, s5, s6, s7, m0, m1, m2, m3, m4, m5, m6, m7, rowScales, a3, b, acc3);
                 continue;
             }
             Vector256<byte> w0 = Chunk(block, 0), w1 = Chunk(block, 1), w2 = Chunk(block, 2), w3 = Chunk(block, 3);
@@ -187,12 +188,12 @@ internal readonly unsafe struct Q8_0x8 : IGroupKernel
             var scales = Q4_0x8.RowScales(block);
             acc0 = Q4_0x8.Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a0, b, acc0, zero: 128);
             acc1 = Q4_0x8.Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a1, b, acc1, zero: 128);
-            acc2 = Q4_0x8.Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a2, b, acc2, zero: 128);
-            acc3 = Q4_0x8.Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a3, b, acc3, zero: 128);
+            if (TTile.Count > 2) acc2 = Q4_0x8.Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a2, b, acc2, zero: 128);
+            if (TTile.Count > 3) acc3 = Q4_0x8.Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a3, b, acc3, zero: 128);
         }
         acc0.Store(y);
         acc1.Store(y + yStride);
-        acc2.Store(y + 2 * yStride);
-        acc3.Store(y + 3 * yStride);
+        if (TTile.Count > 2) acc2.Store(y + 2 * yStride);
+        if (TTile.Count > 3) acc3.Store(y + 3 * yStride);
     }
 }
