@@ -41,12 +41,13 @@ public class DecodeAllocationTests
     public void Steady_state_batched_steps_of_sessions_on_four_threads_allocate_nothing()
     {
         // Each thread counts its own allocations: its appends, and the steps it runs for everyone (one pool thread, so
-        // a step runs wholly on its runner). Threads that ask while a step runs share the next one, so over 224 appends
-        // steps are shared (fewer steps than rows) whatever the timing.
+        // a step runs wholly on its runner). Each round starts with the scheduler held until all four sessions have
+        // asked, so its first step is shared whatever the timing (a loaded machine can otherwise keep them apart).
         using var model = LanguageModel.Load(Fixtures.Path("llamacpp", "phi3-mini-q4_0.gguf"), new LoadOptions { Threads = 1 });
         var decoder = (PhiSharp.Models.Decoder.DecoderModel)model.Network;
-        const int Threads = 4;
-        var barrier = new Barrier(Threads);
+        const int Threads = 4, Rounds = 3;
+        using var start = new Barrier(Threads + 1);
+        using var done = new Barrier(Threads + 1);
         var allocated = new long[Threads][];
         long steps = decoder.Scheduler.Steps, rows = decoder.Scheduler.Rows;
         var threads = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
@@ -55,10 +56,11 @@ public class DecodeAllocationTests
             var logits = new float[model.Network.VocabSize];
             int[] token = [1 + t];
             for (int i = 0; i < 8; i++) session.Append(token, logits); // warm-up
-            allocated[t] = new long[3];
-            for (int round = 0; round < 3; round++)
+            allocated[t] = new long[Rounds];
+            done.SignalAndWait();
+            for (int round = 0; round < Rounds; round++)
             {
-                barrier.SignalAndWait();
+                start.SignalAndWait();
                 long before = GC.GetAllocatedBytesForCurrentThread();
                 for (int i = 0; i < 16; i++)
                 {
@@ -66,9 +68,21 @@ public class DecodeAllocationTests
                     session.Append(token, logits);
                 }
                 allocated[t][round] = GC.GetAllocatedBytesForCurrentThread() - before;
+                done.SignalAndWait();
             }
-        })).ToArray();
+        }) { IsBackground = true }).ToArray(); // a failed round must not keep the test host alive
         foreach (var thread in threads) thread.Start();
+        done.SignalAndWait();
+        for (int round = 0; round < Rounds; round++)
+        {
+            using (decoder.Scheduler.Exclusive())
+            {
+                start.SignalAndWait();
+                Assert.True(SpinWait.SpinUntil(() => decoder.Scheduler.Pending == Threads, TimeSpan.FromSeconds(30)),
+                    "the four sessions did not all ask within 30 s");
+            }
+            done.SignalAndWait();
+        }
         foreach (var thread in threads) thread.Join();
         (steps, rows) = (decoder.Scheduler.Steps - steps, decoder.Scheduler.Rows - rows);
         Assert.True(rows > steps, $"{rows} rows in {steps} steps: no step was shared");

@@ -45,6 +45,12 @@ internal sealed class StepScheduler
     public long Steps => Volatile.Read(ref _steps);
     public long Rows => Volatile.Read(ref _rows);
 
+    /// <summary>Requests waiting for a step.</summary>
+    public int Pending
+    {
+        get { lock (_gate) return _pending.Count; }
+    }
+
     /// <summary>Evaluates <paramref name="requests"/> (set up by their sessions), together with whatever other
     /// sessions ask for meanwhile, and returns when all of them are done.</summary>
     public void Evaluate(ReadOnlySpan<ForwardRequest> requests)
