@@ -242,11 +242,11 @@ internal readonly unsafe struct Q4_Kx8 : IGroupKernel
     }
 
     /// <summary>
-    /// One token (generation): straight-line code per super-block, each 32 bytes of codes loaded once for both of its
-    /// sub-blocks, and the 8 rows' 6-bit scales and minimums decoded for all 8 sub-blocks at once (<see cref="Unpacked"/>)
-    /// and spread to 16-bit operands by one byte shuffle each. The loop over sub-blocks it replaces, with per-sub-block
-    /// branches and index arithmetic the JIT kept, streamed 20 GB/s of weights on one Zen 5 core; this form streams
-    /// 29–31, close to a plain read's 32–34 (docs/PERFORMANCE.md).
+    /// One token (generation): straight-line code per super-block, each 32 bytes of codes loaded once for both of
+    /// its sub-blocks, and the 8 rows' 6-bit scales and minimums decoded for all 8 sub-blocks at once
+    /// (<see cref="Unpacked"/>) and spread to 16-bit operands by one byte shuffle each. The loop over sub-blocks it
+    /// replaces, with per-sub-block branches and index arithmetic the JIT kept, streamed 20 GB/s of weights on one
+    /// AMD EPYC core; this form streams 29–30, near a plain read's 30–33 (bench/decode_kernels.cs, docs/PERFORMANCE.md).
     /// </summary>
     public static void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier
     {

@@ -19,7 +19,8 @@ namespace PhiSharp.Kernels.Quantized;
 /// </code>
 /// The three parts of a chunk hold every bit of weights 32k + 4e..+3 (k = 0..3) of the half, so a one-token pass reads
 /// the super-block front to back. With ql and qh in separate regions it read three interleaved short runs per half,
-/// and one Zen 5 core streamed 8 GB/s of weights from memory where it streams 28 GB/s this way (docs/PERFORMANCE.md).
+/// too short for the hardware prefetcher: one AMD EPYC core streamed 8 GB/s of weights from memory where it streams 30
+/// this way (bench/decode_kernels.cs, docs/PERFORMANCE.md).
 /// </summary>
 internal readonly unsafe struct Q6_Kx8 : IGroupKernel
 {
@@ -216,7 +217,7 @@ internal readonly unsafe struct Q6_Kx8 : IGroupKernel
     /// One token (generation): straight-line code over the quarters of a super-block (<see cref="Quarter"/>), where
     /// each 96 bytes of codes (two ql chunks and their qh chunk) are loaded once and give the 6-bit codes of four
     /// scale groups. Per 16 weights the loop it replaces chose nibbles and high-bit positions by branches and runtime
-    /// shifts, and ran at 11 GB/s of weights on one Zen 5 core (docs/PERFORMANCE.md).
+    /// shifts, and streamed 12 GB/s of weights on one AMD EPYC core (docs/PERFORMANCE.md).
     /// </summary>
     public static void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier
     {
