@@ -14,9 +14,13 @@ namespace PhiSharp.Kernels.Quantized;
 /// <code>
 ///   fp16 d[8]                       the 8 rows' scales
 ///   i8 scales[16][8]                [g][row]
-///   u8 ql[2][16][8][4]              half h, chunk c, row j: ql bytes 64h+4c..+3 of row j
-///   u8 qh[2][8][8][4]               half h, chunk e, row j: qh bytes 32h+4e..+3 of row j
+///   u8 codes[2][8][3][8][4]         half h, chunk e, part, row j: ql bytes 64h+4e..+3 (part 0), ql bytes 64h+32+4e..+3
+///                                   (part 1) and qh bytes 32h+4e..+3 (part 2) of row j
 /// </code>
+/// The three parts of a chunk hold every bit of weights 32k + 4e..+3 (k = 0..3) of the half, so a one-token pass reads
+/// the super-block front to back. With ql and qh in separate regions it read three interleaved short runs per half,
+/// too short for the hardware prefetcher: one AMD EPYC core streamed 8 GB/s of weights from memory where it streams 30
+/// this way (bench/decode_kernels.cs, docs/PERFORMANCE.md).
 /// </summary>
 internal readonly unsafe struct Q6_Kx8 : IGroupKernel
 {
@@ -27,7 +31,7 @@ internal readonly unsafe struct Q6_Kx8 : IGroupKernel
     public static int RowBlockBytes => BlockBytes;
     public static int GroupStride => GroupBlockBytes;
     public static bool WidensScales => false;
-    const int ScalesOffset = 16, LowOffset = 144, HighOffset = 144 + 1024;
+    const int ScalesOffset = 16, CodesOffset = 144, ChunkBytes = 96, HalfBytes = 8 * ChunkBytes;
     // Offsets within a row-major Q6_K block.
     const int RowHigh = 128, RowScales = 192, RowScale = 208;
 
@@ -55,8 +59,13 @@ internal readonly unsafe struct Q6_Kx8 : IGroupKernel
         for (int g = 0; g < 16; g++) Place(block + RowScales + g, group + ScalesOffset + 8 * g + j, 1);
         for (int h = 0; h < 2; h++)
         {
-            for (int c = 0; c < 16; c++) Place(block + 64 * h + 4 * c, group + LowOffset + 512 * h + 32 * c + 4 * j, 4);
-            for (int e = 0; e < 8; e++) Place(block + RowHigh + 32 * h + 4 * e, group + HighOffset + 256 * h + 32 * e + 4 * j, 4);
+            for (int e = 0; e < 8; e++)
+            {
+                byte* chunk = Chunk(group, h, e) + 4 * j;
+                Place(block + 64 * h + 4 * e, chunk, 4);
+                Place(block + 64 * h + 32 + 4 * e, chunk + 32, 4);
+                Place(block + RowHigh + 32 * h + 4 * e, chunk + 64, 4);
+            }
         }
     }
 
@@ -78,13 +87,18 @@ internal readonly unsafe struct Q6_Kx8 : IGroupKernel
     public static float BlockDot<TTier>(byte* block, Q8Row a, int b) where TTier : struct, ISimdTier =>
         Q6_KDot.Dot<TTier>(block, 1, new Q8Row(a.Values + 256 * b, a.Scales + b, a.Sums + 16 * b, null));
 
+    /// <summary>Chunk e of half h of a group's super-block: its three 32-byte parts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static byte* Chunk(byte* block, int h, int e) => block + CodesOffset + HalfBytes * h + ChunkBytes * e;
+
     /// <summary>The 6-bit codes of weights 32k + 4e..+3 of half h, one row per lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<byte> Codes(byte* block, int h, int k, int e)
     {
-        var low = Vector256.Load(block + LowOffset + 512 * h + 32 * (e + 8 * (k & 1)));
+        byte* chunk = Chunk(block, h, e);
+        var low = Vector256.Load(chunk + 32 * (k & 1));
         var nibble = k < 2 ? low & Vector256.Create((byte)0x0F) : Vector256.ShiftRightLogical(low, 4);
-        var high = Vector256.Load(block + HighOffset + 256 * h + 32 * e).AsUInt32();
+        var high = Vector256.Load(chunk + 64).AsUInt32();
         var top = ((high >>> (2 * k)) & Vector256.Create(0x03030303u)) << 4;
         return nibble | top.AsByte();
     }
@@ -200,31 +214,21 @@ internal readonly unsafe struct Q6_Kx8 : IGroupKernel
         if (TTile.Count > 3) acc3.Store(y + 3 * yStride);
     }
 
+    /// <summary>
+    /// One token (generation): straight-line code over the quarters of a super-block (<see cref="Quarter"/>), where
+    /// each 96 bytes of codes (two ql chunks and their qh chunk) are loaded once and give the 6-bit codes of four
+    /// scale groups. Per 16 weights the loop it replaces chose nibbles and high-bit positions by branches and runtime
+    /// shifts, and streamed 12 GB/s of weights on one AMD EPYC core (docs/PERFORMANCE.md).
+    /// </summary>
     public static void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier
     {
         var acc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++)
         {
             byte* block = group + b * GroupBlockBytes;
-            Vector256<int> scaled = default;
-            for (int g = 0; g < 16; g++)
-            {
-                int h = g >> 3, k = (g >> 1) & 3, firstChunk = 4 * (g & 1);
-                sbyte* x = a.Values + 256 * b + 16 * g;
-                if (!TTier.Vnni)
-                {
-                    scaled += ScaledGroup(Codes(block, h, k, firstChunk), Codes(block, h, k, firstChunk + 1),
-                        Codes(block, h, k, firstChunk + 2), Codes(block, h, k, firstChunk + 3), x, ScaleBoth(block, g));
-                    continue;
-                }
-                // Two chains, so consecutive multiply-adds do not wait on each other.
-                var even = Vector256<int>.Zero;
-                var odd = IntegerDot.Add<TTier>(Vector256<int>.Zero, Codes(block, h, k, firstChunk + 1), Broadcast(x + 4));
-                even = IntegerDot.Add<TTier>(even, Codes(block, h, k, firstChunk), Broadcast(x));
-                odd = IntegerDot.Add<TTier>(odd, Codes(block, h, k, firstChunk + 3), Broadcast(x + 12));
-                even = IntegerDot.Add<TTier>(even, Codes(block, h, k, firstChunk + 2), Broadcast(x + 8));
-                scaled += (even + odd) * Scale(block, g);
-            }
+            sbyte* x = a.Values + 256 * b;
+            var scaled = Quarter<TTier>(block, x, 0, 0) + Quarter<TTier>(block, x, 0, 1)
+                       + Quarter<TTier>(block, x, 1, 0) + Quarter<TTier>(block, x, 1, 1);
             int* pairs = a.PairSums + Q8Activations.PairSumsPerSuperBlock * b + 4;
             Vector256<int> offset = default;
             for (int i = 0; i < 8; i++) offset = OffsetSum(ScalePair(block, i), pairs, i, offset);
@@ -233,5 +237,68 @@ internal readonly unsafe struct Q6_Kx8 : IGroupKernel
             acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(scaled), d * a.Scales[b], acc);
         }
         acc.Store(y);
+    }
+
+    /// <summary>
+    /// Σ scale_g · Σ q·a over quarter <paramref name="quarter"/> of half <paramref name="h"/>: qh chunks e = 4·quarter..+3,
+    /// whose weights 32k + 4e..+3 (k = 0..3) fall in scale groups g = 8h + 2k + quarter. Constant arguments, inlined: every
+    /// offset is an immediate.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> Quarter<TTier>(byte* block, sbyte* x, int h, int quarter) where TTier : struct, ISimdTier
+    {
+        byte* chunks = Chunk(block, h, 4 * quarter);
+        x += 128 * h + 16 * quarter; // weight 32k + 4e of the half: x + 32k + 4(e − 4·quarter)
+        int g = 8 * h + quarter;     // scale group of k = 0; k adds 2
+        if (TTier.Vnni)
+        {
+            Vector256<int> d0 = default, d1 = default, d2 = default, d3 = default;
+            for (int e = 0; e < 4; e++)
+            {
+                ChunkCodes(chunks + ChunkBytes * e, out var c0, out var c1, out var c2, out var c3);
+                d0 = IntegerDot.Add<TTier>(d0, c0, Broadcast(x + 4 * e));
+                d1 = IntegerDot.Add<TTier>(d1, c1, Broadcast(x + 32 + 4 * e));
+                d2 = IntegerDot.Add<TTier>(d2, c2, Broadcast(x + 64 + 4 * e));
+                d3 = IntegerDot.Add<TTier>(d3, c3, Broadcast(x + 96 + 4 * e));
+            }
+            return d0 * Scale(block, g) + d1 * Scale(block, g + 2) + d2 * Scale(block, g + 4) + d3 * Scale(block, g + 6);
+        }
+        // Two chunks' pmaddubsw pair sums fit 16 bits (2·2·63·127 = 32004), so each scale's pmaddwd serves two chunks.
+        ChunkPair(chunks, x, out var p0, out var p1, out var p2, out var p3);
+        ChunkPair(chunks + 2 * ChunkBytes, x + 8, out var r0, out var r1, out var r2, out var r3);
+        Vector256<short> s0 = ScaleBoth(block, g), s1 = ScaleBoth(block, g + 2), s2 = ScaleBoth(block, g + 4), s3 = ScaleBoth(block, g + 6);
+        return Avx2.MultiplyAddAdjacent(p0, s0) + Avx2.MultiplyAddAdjacent(r0, s0)
+             + Avx2.MultiplyAddAdjacent(p1, s1) + Avx2.MultiplyAddAdjacent(r1, s1)
+             + Avx2.MultiplyAddAdjacent(p2, s2) + Avx2.MultiplyAddAdjacent(r2, s2)
+             + Avx2.MultiplyAddAdjacent(p3, s3) + Avx2.MultiplyAddAdjacent(r3, s3);
+    }
+
+    /// <summary>Two consecutive chunks' pmaddubsw pair sums for k = 0..3 (non-VNNI tiers).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void ChunkPair(byte* chunk, sbyte* x, out Vector256<short> p0, out Vector256<short> p1, out Vector256<short> p2,
+        out Vector256<short> p3)
+    {
+        ChunkCodes(chunk, out var c0, out var c1, out var c2, out var c3);
+        ChunkCodes(chunk + ChunkBytes, out var n0, out var n1, out var n2, out var n3);
+        p0 = Avx2.MultiplyAddAdjacent(c0, Broadcast(x)) + Avx2.MultiplyAddAdjacent(n0, Broadcast(x + 4));
+        p1 = Avx2.MultiplyAddAdjacent(c1, Broadcast(x + 32)) + Avx2.MultiplyAddAdjacent(n1, Broadcast(x + 36));
+        p2 = Avx2.MultiplyAddAdjacent(c2, Broadcast(x + 64)) + Avx2.MultiplyAddAdjacent(n2, Broadcast(x + 68));
+        p3 = Avx2.MultiplyAddAdjacent(c3, Broadcast(x + 96)) + Avx2.MultiplyAddAdjacent(n3, Broadcast(x + 100));
+    }
+
+    /// <summary>The 6-bit codes of weights 32k + 4e..+3, k = 0..3, of the 8 rows from the three parts of chunk e:
+    /// each top-bit pair moved to bits 4–5 (16-bit shifts, masked, so no bit crosses into a neighbouring byte).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void ChunkCodes(byte* chunk, out Vector256<byte> c0, out Vector256<byte> c1, out Vector256<byte> c2, out Vector256<byte> c3)
+    {
+        var nibbles = Vector256.Create((byte)0x0F);
+        var top = Vector256.Create((byte)0x30);
+        var first = Vector256.Load(chunk);
+        var second = Vector256.Load(chunk + 32);
+        var bits = Vector256.Load(chunk + 64).AsUInt16();
+        c0 = (first & nibbles) | ((bits << 4).AsByte() & top);
+        c1 = (second & nibbles) | ((bits << 2).AsByte() & top);
+        c2 = ((first.AsUInt16() >>> 4).AsByte() & nibbles) | (bits.AsByte() & top);
+        c3 = ((second.AsUInt16() >>> 4).AsByte() & nibbles) | ((bits >>> 2).AsByte() & top);
     }
 }

@@ -1,0 +1,114 @@
+// Weight bytes per second of the one-token (generation) quantized kernels on one core, against a plain read of the
+// same memory: where a kernel falls short of the read, generation is bound by the kernel, not by memory.
+//     dotnet run -c Release bench/decode_kernels.cs -- [q4_k|q6_k|q4_0 = all] [rows = 16384] [matrices = 12] [runs = 40]
+// Each type gets `matrices` random rows × 3072 matrices (hundreds of MB: far beyond the caches; rows = 256 and
+// matrices = 1 keep one in L2), laid out interleaved as in memory-loaded models, and one token of random activations.
+// Time is the thread's CPU time (CLOCK_THREAD_CPUTIME_ID), best of `runs`, so that other processes preempting this one
+// on a shared machine do not count; memory stalls do. Every x86 tier the CPU runs at 256 bits is measured.
+#:project ../src/PhiSharp/PhiSharp.csproj
+#:property AllowUnsafeBlocks=true
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using PhiSharp.Kernels;
+using PhiSharp.Kernels.Quantized;
+using PhiSharp.Tensors;
+
+string[] types = args.Length > 0 && args[0] != "all" ? [args[0]] : ["q4_k", "q6_k", "q4_0"];
+int rows = args.Length > 1 ? int.Parse(args[1]) : 16384;
+int matrices = args.Length > 2 ? int.Parse(args[2]) : 12;
+int runs = args.Length > 3 ? int.Parse(args[3]) : 40;
+const int Columns = 3072;
+foreach (string name in types) Measure(name);
+
+unsafe void Measure(string name)
+{
+    var type = name switch { "q4_k" => GgmlType.Q4_K, "q6_k" => GgmlType.Q6_K, "q4_0" => GgmlType.Q4_0, _ => throw new ArgumentException($"{name}: q4_k, q6_k or q4_0") };
+    int blockBytes = GgmlTypeInfo.BlockBytes(type), blockWeights = GgmlTypeInfo.BlockSize(type);
+    long matrixBytes = (long)rows * Columns / blockWeights * blockBytes, total = matrices * matrixBytes;
+    byte* data = (byte*)NativeMemory.AlignedAlloc((nuint)total, 2 << 20);
+    Madvise(data, (nuint)total, 14); // MADV_HUGEPAGE, as the model loader asks
+    var random = new Random(1);
+    for (long done = 0; done < total; done += int.MaxValue)
+        random.NextBytes(new Span<byte>(data + done, (int)Math.Min(int.MaxValue, total - done)));
+    // Finite, normal fp16 scales (0.0625): the codes and 6-bit sub-block scales may be anything.
+    int scaleAt = type == GgmlType.Q6_K ? 208 : 0;
+    for (long b = 0; b < total / blockBytes; b++)
+    {
+        var scales = (ushort*)(data + b * blockBytes + scaleAt);
+        scales[0] = 0x2C00;
+        if (type == GgmlType.Q4_K) scales[1] = 0x2C00;
+    }
+    for (int m = 0; m < matrices; m++)
+        InterleavedRows.Interleave(type, data + m * matrixBytes, rows, Columns, WeightLayout.RowsInterleaved);
+
+    var activations = new Q8Activations();
+    var x = Enumerable.Range(0, Columns).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+    bool superBlocks = type != GgmlType.Q4_0;
+    activations.Quantize(x, 1, Columns, superBlocks);
+    var y = new float[rows];
+    long groupBytes = matrixBytes / (rows / InterleavedRows.Group);
+    fixed (sbyte* values = activations.Values)
+    fixed (float* scales = activations.Scales)
+    fixed (int* sums = activations.Sums)
+    fixed (int* lanes = activations.LaneOffsets)
+    fixed (int* pairs = activations.PairSums)
+    fixed (float* output = y)
+    {
+        var batch = new Q8Batch(values, scales, sums, lanes, pairs, Columns, activations.ScalesPerToken, activations.SumsPerToken);
+        foreach (var tier in SimdTiers.Supported.Where(t => t is SimdTier.Avx2 or SimdTier.AvxVnni or SimdTier.Avx512 or SimdTier.Avx512AvxVnni))
+        {
+            var pass = new Pass(type, data, matrices, matrixBytes, groupBytes, rows, batch, output);
+            double best = double.MaxValue;
+            for (int r = 0; r < runs; r++)
+            {
+                double start = CpuSeconds();
+                tier.Run(ref pass);
+                best = Math.Min(best, CpuSeconds() - start);
+            }
+            Console.WriteLine($"{name} {tier.Name()}: {total / best / 1e9:F1} GB/s of weights ({total / 1e6:F0} MB in {best * 1e3:F1} ms)");
+        }
+    }
+    Console.WriteLine($"{name} plain read: {PlainRead(data, total, runs):F1} GB/s");
+    NativeMemory.AlignedFree(data);
+}
+
+unsafe double PlainRead(byte* data, long total, int runs)
+{
+    double best = double.MaxValue;
+    long checksum = 0;
+    for (int r = 0; r < runs; r++)
+    {
+        double start = CpuSeconds();
+        var p = (Vector256<long>*)data;
+        Vector256<long> a = default, b = default, c = default, d = default;
+        for (long i = 0; i + 4 <= total / 32; i += 4) { a += p[i]; b += p[i + 1]; c += p[i + 2]; d += p[i + 3]; }
+        checksum += Vector256.Sum(a + b + c + d);
+        best = Math.Min(best, CpuSeconds() - start);
+    }
+    GC.KeepAlive(checksum);
+    return total / best / 1e9;
+}
+
+static double CpuSeconds()
+{
+    ClockGettime(3, out var t); // CLOCK_THREAD_CPUTIME_ID
+    return t.Seconds + t.Nanoseconds * 1e-9;
+}
+
+[DllImport("libc", EntryPoint = "clock_gettime")]
+static extern int ClockGettime(int clock, out Timespec time);
+
+[DllImport("libc", EntryPoint = "madvise")]
+static extern unsafe int Madvise(void* address, nuint length, int advice);
+
+struct Timespec { public long Seconds, Nanoseconds; }
+
+/// <summary>One pass over every matrix, one token, on this thread, at a tier's type.</summary>
+unsafe struct Pass(GgmlType type, byte* data, int matrices, long matrixBytes, long groupBytes, int rows, Q8Batch batch, float* y) : ITierWork
+{
+    public void Run<TTier>() where TTier : struct, ISimdTier
+    {
+        for (int m = 0; m < matrices; m++)
+            InterleavedRows.DotGroups<TTier>(type, data + m * matrixBytes, groupBytes, 0, rows / InterleavedRows.Group, 3072, batch, 1, y, rows);
+    }
+}
