@@ -41,6 +41,22 @@ internal static class Tier
         public static bool TwoGroups => false;
     }
 
+    /// <summary>ARM64 NEON: the vector128 kernels (Width 128) until ARM-specific ones exist.</summary>
+    public readonly struct Arm64Neon : ISimdTier
+    {
+        public static int Width => 128;
+        public static bool Vnni => false;
+        public static bool TwoGroups => false;
+    }
+
+    /// <summary>ARM64 NEON with SDOT/UDOT: the vector128 kernels (Width 128) until the dot-product ones exist.</summary>
+    public readonly struct Arm64DotProd : ISimdTier
+    {
+        public static int Width => 128;
+        public static bool Vnni => false;
+        public static bool TwoGroups => false;
+    }
+
     public readonly struct Avx2 : ISimdTier
     {
         public static int Width => 256;
