@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using PhiSharp.Generation;
 using PhiSharp.Generation.Tools;
+using PhiSharp.Models.Phi3Vision;
 using PhiSharp.Server.Rag;
 using PhiSharp.Tokenizers;
 
@@ -21,13 +22,19 @@ static class ChatCompletionsEndpoint
     {
         var ct = http.RequestAborted;
         var reader = await RequestReader.ReadAsync(http.Request, served.Options.MaxRequestBytes, ct);
-        var messages = ReadMessages(reader);
+        var images = new List<RgbImage>();
+        var messages = ReadMessages(reader, served, images);
         var tools = ToolsRequest.Read(reader, served);
         var grounded = await GroundedChat.ReadAsync(reader, served, messages, ct);
         if (grounded is not null && tools is not null)
             throw ApiException.BadRequest("'rag' cannot be combined with 'tools'.", "tools", "invalid_value");
+        if (grounded is not null && images.Count > 0)
+            throw ApiException.BadRequest("'rag' cannot be combined with images.", "rag", "invalid_value");
         bool unknown = grounded is { Hits.Count: 0 };
-        var request = CompletionRequest.Read(reader, served, "messages", maxTokens => grounded is null || unknown
+        Phi3VisionPrompt? withImages = null;
+        var request = CompletionRequest.Read(reader, served, "messages", maxTokens => images.Count > 0
+            ? (withImages = ImagePrompt(served, Format(served, messages, tools?.Tools), images)).Ids
+            : grounded is null || unknown
             ? served.Model.Tokenizer.Encode(Format(served, messages, tools?.Tools), parseSpecial: true)
             : grounded.Prompt(served, maxTokens), defaultMaxTokens: null);
         var responseFormat = ResponseFormat.Read(reader);
@@ -58,8 +65,29 @@ static class ChatCompletionsEndpoint
             return;
         }
         using var lease = await served.Slots.AcquireAsync(request.Prompt, ct);
+        if (withImages is not null)
+        {
+            // The placeholders say nothing of which pixels they stand for, so no cached prefix past the first is trusted:
+            // the prompt is evaluated whole, and generation keeps all of it but the last token.
+            lease.Session.Truncate(0);
+            served.Vision!.Append(lease.Session, withImages, new float[served.Model.Network.VocabSize]);
+        }
         var tokens = served.Model.Generator.GenerateAsync(lease.Session, request.Prompt, request.Options, ct);
         await ReplyAsync(http, served, request, tokens, grounded, tools?.Format, modelRan: true, ct);
+    }
+
+    /// <summary>The prompt's ids with its images' placeholders, and the images encoded.</summary>
+    static Phi3VisionPrompt ImagePrompt(ServedModel served, string text, List<RgbImage> images)
+    {
+        try
+        {
+            return served.Vision!.Prepare(text, images);
+        }
+        catch (ArgumentException e)
+        {
+            // The text names image tags that do not match the images sent.
+            throw ApiException.BadRequest(e.Message, "messages", "invalid_value");
+        }
     }
 
     /// <summary>The model's chat template over <paramref name="messages"/>: a template the conversation breaks (one that
@@ -209,8 +237,9 @@ static class ChatCompletionsEndpoint
 
     public static string FinishText(FinishReason? finish) => finish == FinishReason.Length ? "length" : "stop";
 
-    /// <summary>"messages": a non-empty array of {role, content}; content is a string or an array of text parts.</summary>
-    static List<ChatMessage> ReadMessages(RequestReader r)
+    /// <summary>"messages": a non-empty array of {role, content}; content is a string or an array of text parts and, in
+    /// a user message, image_url parts (decoded into <paramref name="images"/> in order).</summary>
+    static List<ChatMessage> ReadMessages(RequestReader r, ServedModel served, List<RgbImage> images)
     {
         if (r.Field("messages") is not { } array) throw ApiException.BadRequest("'messages' is required.", "messages", "missing_required_parameter");
         if (array.ValueKind != JsonValueKind.Array) throw RequestReader.WrongType("messages", "an array");
@@ -227,7 +256,7 @@ static class ChatCompletionsEndpoint
             if (!Roles.Contains(roleName))
                 throw ApiException.BadRequest($"'{at}.role' must be one of system, developer, user, assistant, tool; got '{roleName}'.", $"{at}.role", "invalid_value");
             var calls = roleName == "assistant" ? ToolsRequest.Calls(m, at) : null;
-            string content = m.TryGetProperty("content", out var c) ? Content(c, $"{at}.content", roleName) : Content(default, $"{at}.content", roleName);
+            string content = Content(m.TryGetProperty("content", out var c) ? c : default, $"{at}.content", roleName, served, images);
             string? callId = null;
             if (roleName == "tool")
             {
@@ -246,21 +275,35 @@ static class ChatCompletionsEndpoint
         return messages;
     }
 
-    static string Content(JsonElement c, string param, string role)
+    /// <summary>The message's text; its images, as PhiChatClient places them, become <c>&lt;|image_n|&gt;</c> lines before it.</summary>
+    static string Content(JsonElement c, string param, string role, ServedModel served, List<RgbImage> images)
     {
         switch (c.ValueKind)
         {
             case JsonValueKind.String: return c.GetString()!;
             case JsonValueKind.Array:
                 var text = new StringBuilder();
+                var tags = new StringBuilder();
+                int index = 0;
                 foreach (var part in c.EnumerateArray())
                 {
-                    if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != "text"
-                        || !part.TryGetProperty("text", out var t) || t.ValueKind != JsonValueKind.String)
-                        throw ApiException.BadRequest($"'{param}' parts must be {{\"type\": \"text\", \"text\": string}}; other part types are not supported.", param, "invalid_value");
-                    text.Append(t.GetString());
+                    string at = $"{param}[{index++}]";
+                    string? type = part.ValueKind == JsonValueKind.Object && part.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+                    if (type == "image_url" && role == "user")
+                    {
+                        if (served.Vision is null)
+                            throw ApiException.BadRequest($"The model '{served.Id}' takes no images (Phi-3-vision and Phi-3.5-vision do); send text only.",
+                                at, "images_not_supported");
+                        images.Add(ImageParts.Read(part, at, served.Options, images.Count + 1));
+                        tags.Append($"<|image_{images.Count}|>\n");
+                        continue;
+                    }
+                    if (type != "text" || !part.TryGetProperty("text", out var partText) || partText.ValueKind != JsonValueKind.String)
+                        throw ApiException.BadRequest($"'{param}' parts must be {{\"type\": \"text\", \"text\": string}}" +
+                            (role == "user" ? " or image_url parts" : "") + "; other part types are not supported.", param, "invalid_value");
+                    text.Append(partText.GetString());
                 }
-                return text.ToString();
+                return tags.Append(text).ToString();
             case JsonValueKind.Null or JsonValueKind.Undefined when role == "assistant": return "";
             case JsonValueKind.Null or JsonValueKind.Undefined:
                 throw ApiException.BadRequest($"'{param}' is required.", param, "missing_required_parameter");

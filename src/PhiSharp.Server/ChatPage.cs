@@ -9,9 +9,11 @@ namespace PhiSharp.Server;
 /// </summary>
 static class ChatPage
 {
-    /// <summary>The page's policy: its own files and API only; no plugins, frames, forms posted elsewhere or base URL change.</summary>
+    /// <summary>The page's policy: its own files and API only; no plugins, frames, forms posted elsewhere or base URL change.
+    /// Images may also be data: URLs, which is how the page shows the images a user attached (the markdown of answers
+    /// renders no images at all).</summary>
     public const string ContentSecurityPolicy =
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     static readonly (string Path, string Resource, string ContentType)[] Files =

@@ -1,3 +1,5 @@
+using PhiSharp.Models;
+using PhiSharp.Models.Phi3Vision;
 using PhiSharp.Server.Embeddings;
 using PhiSharp.Server.Rag;
 
@@ -13,6 +15,21 @@ sealed class ServedModel(LanguageModel model, string id, SlotPool slots, ServerO
     public ServerOptions Options { get; } = options;
     public ServedEmbedder? Embedder { get; } = embedder;
     public ServedRag? Rag { get; } = rag;
+
+    /// <summary>The image encoder of a Phi-3-vision model; null for a model that takes no images.</summary>
+    public Phi3VisionModel? Vision => _vision.Value;
+
+    readonly Lazy<Phi3VisionModel?> _vision = new(() =>
+    {
+        try
+        {
+            return new Phi3VisionModel(model);
+        }
+        catch (UnsupportedModelException)
+        {
+            return null;
+        }
+    });
 
     /// <summary>OpenAI's system_fingerprint: names the backend configuration that produced a reply.</summary>
     public const string Fingerprint = "fp_phisharp";

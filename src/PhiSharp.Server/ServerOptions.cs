@@ -1,3 +1,5 @@
+using PhiSharp.Models.Phi3Vision;
+
 namespace PhiSharp.Server;
 
 /// <summary>How `phi serve` listens and how much work it takes on.</summary>
@@ -24,8 +26,15 @@ public sealed record ServerOptions
     /// <summary>The id clients name in "model"; null uses the model's name (<see cref="ModelInfo.Name"/>).</summary>
     public string? ModelId { get; init; }
 
-    /// <summary>Largest request body in bytes; a larger one gets 413.</summary>
-    public long MaxRequestBytes { get; init; } = 4 << 20;
+    /// <summary>Largest request body in bytes; a larger one gets 413. 32 MiB admits one image of the default
+    /// <see cref="ImageLimits"/> (20 MiB) as a base64 data: URL (4/3 of it: 28 MB) with its conversation.</summary>
+    public long MaxRequestBytes { get; init; } = 32 << 20;
+
+    /// <summary>Limits on each image in a request (encoded bytes, declared pixels); one over them gets 413.</summary>
+    public ImageLimits ImageLimits { get; init; } = ImageLimits.Default;
+
+    /// <summary>The folder whose files (symlinks resolved) a file:// image_url may name; null reads no files.</summary>
+    public string? ImageDirectory { get; init; }
 
     public void Validate()
     {
@@ -33,6 +42,8 @@ public sealed record ServerOptions
         if (Parallel < 1) throw new ArgumentOutOfRangeException(nameof(Parallel), Parallel, "--parallel must be at least 1.");
         if (QueueLimit < 0) throw new ArgumentOutOfRangeException(nameof(QueueLimit), QueueLimit, "The queue limit must be ≥ 0.");
         if (ContextLength is < 2) throw new ArgumentOutOfRangeException(nameof(ContextLength), ContextLength, "--ctx must be at least 2.");
+        if (ImageDirectory is not null && !Directory.Exists(ImageDirectory))
+            throw new ArgumentException($"--image-dir '{ImageDirectory}' is not a folder.", nameof(ImageDirectory));
         if (ApiKey is { Length: 0 }) throw new ArgumentException("--api-key must not be empty.", nameof(ApiKey));
     }
 }

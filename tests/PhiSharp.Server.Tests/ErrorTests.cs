@@ -69,7 +69,7 @@ public sealed class ErrorTests(SharedServer shared) : IClassFixture<SharedServer
     [Fact]
     public async Task A_body_larger_than_the_limit_is_413()
     {
-        string huge = JsonSerializer.Serialize(new { prompt = new string('a', 5 << 20) });
+        string huge = JsonSerializer.Serialize(new { prompt = new string('a', 33 << 20) });
         using var response = await _server.PostAsync("/v1/completions", huge);
         await AssertError(response, 413, null, "request_too_large");
     }

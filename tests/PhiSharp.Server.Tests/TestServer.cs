@@ -21,30 +21,40 @@ public sealed class TestServer : IAsyncDisposable
     readonly BertEmbeddingGenerator? _embedder;
 
     public LanguageModel Model { get; }
-    internal InstrumentedNetwork Network { get; }
+    readonly InstrumentedNetwork? _network;
+    internal InstrumentedNetwork Network => _network ?? throw new InvalidOperationException("A server of a model folder is not instrumented.");
     public HttpClient Http { get; }
     public Uri Address => _server.Address;
     public string ModelId => _server.ModelId;
 
-    TestServer(ServerOptions options, TimeSpan stepDelay, string? embedModel, IRagStore? ragStore, Action<TinyPhi3Gguf.Options>? model)
+    TestServer(ServerOptions options, TimeSpan stepDelay, string? embedModel, IRagStore? ragStore, Action<TinyPhi3Gguf.Options>? model,
+        Func<LanguageModel>? load = null)
     {
-        string path = Path.Combine(_directory, "tiny-phi3.gguf");
-        // Grounded prompts carry sources, and every byte is a token to this vocabulary.
-        TinyPhi3Gguf.Write(path, o =>
+        if (load is not null)
         {
-            o.ContextLength = ragStore is null ? 256u : 4096u;
-            model?.Invoke(o);
-        });
-        _loaded = LanguageModel.Load(path, new LoadOptions { Threads = 1 });
-        Network = new InstrumentedNetwork(_loaded.Network, stepDelay);
-        Model = new LanguageModel
+            // Served as loaded: the image encoder needs the model's own network, so this one is not instrumented.
+            Model = _loaded = load();
+        }
+        else
         {
-            Info = _loaded.Info,
-            Network = Network,
-            Tokenizer = _loaded.Tokenizer,
-            ChatTemplate = _loaded.ChatTemplate,
-            StopTokenIds = _loaded.StopTokenIds,
-        };
+            string path = Path.Combine(_directory, "tiny-phi3.gguf");
+            // Grounded prompts carry sources, and every byte is a token to this vocabulary.
+            TinyPhi3Gguf.Write(path, o =>
+            {
+                o.ContextLength = ragStore is null ? 256u : 4096u;
+                model?.Invoke(o);
+            });
+            _loaded = LanguageModel.Load(path, new LoadOptions { Threads = 1 });
+            _network = new InstrumentedNetwork(_loaded.Network, stepDelay);
+            Model = new LanguageModel
+            {
+                Info = _loaded.Info,
+                Network = _network,
+                Tokenizer = _loaded.Tokenizer,
+                ChatTemplate = _loaded.ChatTemplate,
+                StopTokenIds = _loaded.StopTokenIds,
+            };
+        }
         _embedder = embedModel is null ? null : BertEmbeddingGenerator.Load(embedModel, threads: 1);
         try
         {
@@ -68,6 +78,15 @@ public sealed class TestServer : IAsyncDisposable
         IRagStore? ragStore = null, Action<TinyPhi3Gguf.Options>? model = null)
     {
         var server = new TestServer(options ?? new ServerOptions { Parallel = 2 }, stepDelay, embedModel, ragStore, model);
+        await server._server.StartAsync();
+        server.Http.BaseAddress = server.Address;
+        return server;
+    }
+
+    /// <summary>A server of the model <paramref name="load"/> gives (owned and disposed by the server).</summary>
+    public static async Task<TestServer> StartAsync(Func<LanguageModel> load, ServerOptions options)
+    {
+        var server = new TestServer(options, default, null, null, null, load);
         await server._server.StartAsync();
         server.Http.BaseAddress = server.Address;
         return server;

@@ -18,10 +18,11 @@ static class ServeCommand
         var context = new Option<int?>("--ctx") { Description = "Context length of each slot in tokens, at most the model's (default: the model's, at most 4096)" };
         var embedModel = new Option<string?>("--embed-model") { Description = "Embedding model (GGUF bert / nomic-bert, or a Hugging Face folder) served at /v1/embeddings and used by --rag-db; with --rag-db the default is the built-in all-MiniLM-L6-v2 ('none': lexical retrieval only)" };
         var ragDb = new Option<string?>("--rag-db") { Description = "RAG database (SQLite file or postgres:// URL, from `phi rag ingest`) for chat requests with \"rag\"" };
+        var imageDir = new Option<string?>("--image-dir") { Description = "Folder whose images a file:// image_url may name (symlinks resolved; nothing outside it is read)" };
         var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API, with a chat page at /");
         ModelArguments.AddTo(command);
         ModelArguments.AddChatFormatTo(command);
-        foreach (var option in new Option[] { host, port, apiKey, parallel, queue, context, embedModel, ragDb }) command.Options.Add(option);
+        foreach (var option in new Option[] { host, port, apiKey, parallel, queue, context, embedModel, ragDb, imageDir }) command.Options.Add(option);
         command.SetAction((parse, cancel) => RagCommand.Guard(async () =>
         {
             var options = new ServerOptions
@@ -32,6 +33,7 @@ static class ServeCommand
                 Parallel = parse.GetValue(parallel),
                 QueueLimit = parse.GetValue(queue),
                 ContextLength = parse.GetValue(context),
+                ImageDirectory = parse.GetValue(imageDir),
             };
             options.Validate();
             using var store = parse.GetValue(ragDb) is { } db ? RagStore.Open(db, create: false) : null;

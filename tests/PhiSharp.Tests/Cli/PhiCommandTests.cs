@@ -25,13 +25,25 @@ public sealed class PhiCommandTests : IDisposable
 
     internal static (int Exit, string Out, string Err) Phi(params string[] args) => Phi(new Dictionary<string, string>(), args);
 
-    internal static (int Exit, string Out, string Err) Phi(IReadOnlyDictionary<string, string> environment, params string[] args)
+    internal static (int Exit, string Out, string Err) Phi(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Phi(environment, input: null, args);
+
+    /// <summary>Runs phi with <paramref name="input"/> as its standard input (closed after it), as a user types at `phi chat`.</summary>
+    internal static (int Exit, string Out, string Err) PhiWithInput(string input, params string[] args) =>
+        Phi(new Dictionary<string, string>(), input, args);
+
+    static (int Exit, string Out, string Err) Phi(IReadOnlyDictionary<string, string> environment, string? input, string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = input is not null };
         foreach (var (name, value) in environment) start.Environment[name] = value;
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "phi.dll"));
         foreach (var a in args) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
+        if (input is not null)
+        {
+            process.StandardInput.Write(input);
+            process.StandardInput.Close();
+        }
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(60_000))

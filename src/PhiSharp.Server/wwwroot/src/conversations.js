@@ -1,5 +1,6 @@
 // Conversations live in this browser's localStorage, so a reload or a restarted server loses nothing. A conversation:
-// { id, title, updated, messages: [{ role: "user" | "assistant", content, stats?, sources?, error? }] }.
+// { id, title, updated, messages: [{ role: "user" | "assistant", content, images?, stats?, sources?, error? }] }, where
+// images are a user message's attached images as data: URLs.
 const storeName = "phisharp.conversations";
 const currentName = "phisharp.currentConversation";
 
@@ -79,5 +80,11 @@ export class ConversationStore {
 function isConversation(c) {
   return c !== null && typeof c === "object" && typeof c.id === "string" && typeof c.title === "string"
     && typeof c.updated === "number" && Array.isArray(c.messages)
-    && c.messages.every(m => m !== null && (m.role === "user" || m.role === "assistant") && typeof m.content === "string");
+    && c.messages.every(m => m !== null && (m.role === "user" || m.role === "assistant") && typeof m.content === "string"
+      && (m.images === undefined || (Array.isArray(m.images) && m.images.every(isImageUrl))));
+}
+
+/** An attached image as stored: only a data: URL of an image, so an imported file cannot make the page load anything. */
+function isImageUrl(url) {
+  return typeof url === "string" && /^data:image\/(png|jpeg|webp|gif|bmp);base64,/.test(url);
 }

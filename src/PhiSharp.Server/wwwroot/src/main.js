@@ -5,6 +5,7 @@ import { ConversationStore, newConversation } from "./conversations.js";
 import { Settings } from "./settings.js";
 import { Sidebar } from "./sidebar.js";
 import { Transcript } from "./transcript.js";
+import { Attachments } from "./attachments.js";
 import { answerStats, contextUsed } from "./stats.js";
 
 const $ = id => document.getElementById(id);
@@ -13,11 +14,13 @@ const settings = new Settings($("settings"));
 const server = { model: "", context: 0, rag: false };
 let conversation = store.get(store.currentId) ?? newConversation();
 let controller = null; // aborts the answer in progress
+const attachments = new Attachments($("attachments"), notify);
 
 const transcript = new Transcript($("messages"), {
   edit(index, text) {
     if (controller) return;
-    conversation.messages.splice(index, conversation.messages.length - index, { role: "user", content: text });
+    const images = conversation.messages[index].images; // an edited message keeps its images
+    conversation.messages.splice(index, conversation.messages.length - index, { role: "user", content: text, ...(images ? { images } : {}) });
     answer();
   },
   regenerate,
@@ -134,17 +137,22 @@ async function answer() {
   }
 }
 
-// Images are attached as content parts here once the page supports them (the vision issue); text is sent as is.
+/** A message as the API takes it: a user message's images (data: URLs) as image_url parts before its text. */
 function toWire(message) {
-  return { role: message.role, content: message.content };
+  if (!message.images?.length) return { role: message.role, content: message.content };
+  return {
+    role: message.role,
+    content: [...message.images.map(url => ({ type: "image_url", image_url: { url } })), { type: "text", text: message.content }],
+  };
 }
 
 function send() {
   const text = $("input").value.trim();
-  if (!text || controller) return;
+  const images = attachments.take();
+  if ((!text && !images.length) || controller) return;
   $("input").value = "";
   store.currentId = conversation.id;
-  conversation.messages.push({ role: "user", content: text });
+  conversation.messages.push({ role: "user", content: text, ...(images.length ? { images } : {}) });
   answer();
 }
 
@@ -193,6 +201,16 @@ document.addEventListener("keydown", e => {
 });
 $("chat").addEventListener("click", e => {
   if (!e.target.closest("#toggle-sidebar")) document.body.classList.remove("sidebar-open");
+});
+$("attach").addEventListener("click", () => $("image-file").click());
+$("image-file").addEventListener("change", () => {
+  attachments.add([...$("image-file").files]);
+  $("image-file").value = "";
+});
+$("input").addEventListener("paste", e => {
+  // Pasted files are attachments (a file that is no image is named in the notice); pasted text goes in as text.
+  const files = [...(e.clipboardData?.files ?? [])];
+  if (files.length) { e.preventDefault(); attachments.add(files); }
 });
 $("stop").addEventListener("click", () => controller?.abort());
 $("new-chat").addEventListener("click", () => open(newConversation()));

@@ -51,6 +51,7 @@ export class Transcript {
     const actions = [copyButton("copy", () => message.content)];
     if (message.role === "user") {
       body.textContent = message.content;
+      if (message.images?.length) body.prepend(imageList(message.images));
       actions.push(button("edit", "Edit", () => this.#edit(article, body, message, index)));
       if (isLast) actions.push(button("regenerate", "Retry", () => this.#actions.regenerate()));
     } else {
@@ -105,6 +106,18 @@ function sourceList(sources) {
     item.value = source.number;
     item.textContent = source.path + (source.heading ? "#" + source.heading : "") + (source.cited ? " (cited)" : "");
     list.append(item);
+  }
+  return list;
+}
+
+/** The images a user attached, as thumbnails (data: URLs the user chose; never from the model). */
+export function imageList(urls) {
+  const list = element("div", "images");
+  for (const url of urls) {
+    const img = element("img", "attached-image");
+    img.src = url;
+    img.alt = "attached image";
+    list.append(img);
   }
   return list;
 }

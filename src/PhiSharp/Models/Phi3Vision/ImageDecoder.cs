@@ -14,7 +14,11 @@ public sealed record ImageLimits
 }
 
 /// <summary>An image that cannot be used: unknown format, corrupt data, or over the limits. The message says which.</summary>
-public sealed class ImageInputException(string message, Exception? inner = null) : FormatException(message, inner);
+public sealed class ImageInputException(string message, Exception? inner = null) : FormatException(message, inner)
+{
+    /// <summary>The image is over <see cref="ImageLimits"/> (a server answers 413 rather than 400).</summary>
+    public bool OverLimit { get; init; }
+}
 
 /// <summary>
 /// JPEG, PNG, WebP, GIF and BMP to 8-bit RGB through SixLabors.ImageSharp 2.1 (Apache-2.0). The header is read first
@@ -44,7 +48,7 @@ public static class ImageDecoder
         var info = new FileInfo(path);
         if (!info.Exists) throw new FileNotFoundException($"No image file at '{path}'.", path);
         if (info.Length > limits.MaxBytes)
-            throw new ImageInputException($"'{path}' is {info.Length} bytes; images are limited to {limits.MaxBytes} bytes.");
+            throw new ImageInputException($"'{path}' is {info.Length} bytes; images are limited to {limits.MaxBytes} bytes.") { OverLimit = true };
         return Decode(File.ReadAllBytes(path), limits, Path.GetFileName(path));
     }
 
@@ -53,7 +57,7 @@ public static class ImageDecoder
     {
         limits ??= ImageLimits.Default;
         if (bytes.Length > limits.MaxBytes)
-            throw new ImageInputException($"{name} is {bytes.Length} bytes; images are limited to {limits.MaxBytes} bytes.");
+            throw new ImageInputException($"{name} is {bytes.Length} bytes; images are limited to {limits.MaxBytes} bytes.") { OverLimit = true };
         try
         {
             var header = Image.Identify(bytes, out var format)
@@ -62,7 +66,7 @@ public static class ImageDecoder
             if (header.Width < 1 || header.Height < 1)
                 throw new ImageInputException($"{name} declares an empty size {header.Width}×{header.Height}.");
             if (pixels > limits.MaxPixels)
-                throw new ImageInputException($"{name} declares {header.Width}×{header.Height} pixels; images are limited to {limits.MaxPixels} pixels.");
+                throw new ImageInputException($"{name} declares {header.Width}×{header.Height} pixels; images are limited to {limits.MaxPixels} pixels.") { OverLimit = true };
             RefuseTruncated(bytes, format.Name, name);
             using var image = Image.Load<Rgb24>(bytes);
             var rgb = new byte[image.Width * image.Height * 3];
