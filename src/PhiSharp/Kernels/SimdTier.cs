@@ -11,9 +11,9 @@ namespace PhiSharp.Kernels;
 /// <list type="bullet">
 /// <item><c>scalar</c>: no vectors; the reference every other tier is tested against.</item>
 /// <item><c>vector128</c>: portable 128-bit vectors (SSE on x86, NEON on ARM64).</item>
-/// <item><c>arm64-neon</c>: ARM64 with AdvSimd (NEON); runs the vector128 kernels until ARM-specific ones exist.</item>
-/// <item><c>arm64-dotprod</c>: ARM64 with AdvSimd and Dp (SDOT/UDOT); runs the vector128 kernels until the
-/// dot-product ones exist.</item>
+/// <item><c>arm64-neon</c>: ARM64 with AdvSimd (NEON): 128-bit kernels that read the interleaved layouts 4 rows per
+/// register, byte products through SMULL + SADALP + ADDP.</item>
+/// <item><c>arm64-dotprod</c>: the arm64-neon kernels with SDOT (AdvSimd and Dp, ARMv8.2 dot product).</item>
 /// <item><c>x86-avx2</c>: 256-bit, products through pmaddubsw + pmaddwd.</item>
 /// <item><c>x86-avxvnni</c>: 256-bit, products through vpdpbusd (AVX-VNNI).</item>
 /// <item><c>x86-avx512</c>: prompts 16 rows per 512-bit register (AVX-512BW pmaddubsw); one-token steps as x86-avx2.</item>

@@ -18,7 +18,7 @@ namespace PhiSharp.Kernels.Quantized;
 ///   u8 qh[2][8][8][4]               half h, chunk e, row j: qh bytes 32h+4e..+3 of row j
 /// </code>
 /// </summary>
-internal readonly unsafe struct Q6_Kx8 : IGroupKernel
+internal readonly unsafe partial struct Q6_Kx8 : IGroupKernel
 {
     const int RowsPerGroup = InterleavedRows.Group;
     const int BlockBytes = 210, GroupBlockBytes = RowsPerGroup * BlockBytes;
