@@ -116,6 +116,7 @@ internal static class Attention
         int headDim = query.Length;
         // Heads are short (64–128 floats): per-position library calls would cost more than the arithmetic.
         if (Vector256.IsHardwareAccelerated && headDim % Vector256<float>.Count == 0) Scores256(query, keys, scale, s);
+        else if (Vector128.IsHardwareAccelerated && headDim % Vector128<float>.Count == 0) Scores128(query, keys, scale, s); // ARM64
         else
             for (int p = 0; p < s.Length; p++)
                 s[p] = TensorPrimitives.Dot(query, keys.Slice(p * headDim, headDim)) * scale;
@@ -126,6 +127,7 @@ internal static class Attention
     {
         int headDim = output.Length;
         if (Vector256.IsHardwareAccelerated && headDim % Vector256<float>.Count == 0) WeightedSum256(s, values, output);
+        else if (Vector128.IsHardwareAccelerated && headDim % 16 == 0) WeightedSum128(s, values, output); // ARM64
         else
             for (int p = 0; p < s.Length; p++)
                 TensorPrimitives.MultiplyAdd(values.Slice(p * headDim, headDim), s[p], output, output);
@@ -206,6 +208,68 @@ internal static class Attention
             }
             if (p < count) even = Vector256.FusedMultiplyAdd(Vector256.Create(s[p]), Vector256.LoadUnsafe(ref v, (nuint)(p * headDim + i)), even);
             (even + odd).StoreUnsafe(ref o, (nuint)i);
+        }
+    }
+
+    /// <summary><see cref="Scores256"/> in 128-bit registers (ARM64's NEON, where Vector256 is not accelerated).</summary>
+    static void Scores128(ReadOnlySpan<float> query, ReadOnlySpan<float> keys, float scale, Span<float> s)
+    {
+        int headDim = query.Length, count = s.Length, p = 0;
+        ref float q = ref MemoryMarshal.GetReference(query);
+        ref float k = ref MemoryMarshal.GetReference(keys);
+        for (; p + 4 <= count; p += 4)
+        {
+            ref float k0 = ref Unsafe.Add(ref k, p * headDim);
+            Vector128<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (int i = 0; i < headDim; i += Vector128<float>.Count)
+            {
+                var x = Vector128.LoadUnsafe(ref q, (nuint)i);
+                a0 = Vector128.FusedMultiplyAdd(x, Vector128.LoadUnsafe(ref k0, (nuint)i), a0);
+                a1 = Vector128.FusedMultiplyAdd(x, Vector128.LoadUnsafe(ref k0, (nuint)(i + headDim)), a1);
+                a2 = Vector128.FusedMultiplyAdd(x, Vector128.LoadUnsafe(ref k0, (nuint)(i + 2 * headDim)), a2);
+                a3 = Vector128.FusedMultiplyAdd(x, Vector128.LoadUnsafe(ref k0, (nuint)(i + 3 * headDim)), a3);
+            }
+            s[p] = Vector128.Sum(a0) * scale;
+            s[p + 1] = Vector128.Sum(a1) * scale;
+            s[p + 2] = Vector128.Sum(a2) * scale;
+            s[p + 3] = Vector128.Sum(a3) * scale;
+        }
+        for (; p < count; p++)
+        {
+            ref float kp = ref Unsafe.Add(ref k, p * headDim);
+            var a = Vector128<float>.Zero;
+            for (int i = 0; i < headDim; i += Vector128<float>.Count)
+                a = Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref q, (nuint)i), Vector128.LoadUnsafe(ref kp, (nuint)i), a);
+            s[p] = Vector128.Sum(a) * scale;
+        }
+    }
+
+    /// <summary><see cref="WeightedSum256"/> in 128-bit registers: a 16-float slice of the head (one 64-byte cache line)
+    /// held in four registers across all positions.</summary>
+    static void WeightedSum128(ReadOnlySpan<float> s, ReadOnlySpan<float> values, Span<float> output)
+    {
+        int headDim = output.Length, count = s.Length;
+        ref float v = ref MemoryMarshal.GetReference(values);
+        ref float o = ref MemoryMarshal.GetReference(output);
+        for (int i = 0; i < headDim; i += 16)
+        {
+            var a0 = Vector128.LoadUnsafe(ref o, (nuint)i);
+            var a1 = Vector128.LoadUnsafe(ref o, (nuint)(i + 4));
+            var a2 = Vector128.LoadUnsafe(ref o, (nuint)(i + 8));
+            var a3 = Vector128.LoadUnsafe(ref o, (nuint)(i + 12));
+            for (int p = 0; p < count; p++)
+            {
+                var w = Vector128.Create(s[p]);
+                nuint at = (nuint)(p * headDim + i);
+                a0 = Vector128.FusedMultiplyAdd(w, Vector128.LoadUnsafe(ref v, at), a0);
+                a1 = Vector128.FusedMultiplyAdd(w, Vector128.LoadUnsafe(ref v, at + 4), a1);
+                a2 = Vector128.FusedMultiplyAdd(w, Vector128.LoadUnsafe(ref v, at + 8), a2);
+                a3 = Vector128.FusedMultiplyAdd(w, Vector128.LoadUnsafe(ref v, at + 12), a3);
+            }
+            a0.StoreUnsafe(ref o, (nuint)i);
+            a1.StoreUnsafe(ref o, (nuint)(i + 4));
+            a2.StoreUnsafe(ref o, (nuint)(i + 8));
+            a3.StoreUnsafe(ref o, (nuint)(i + 12));
         }
     }
 }

@@ -13,7 +13,7 @@ namespace PhiSharp;
 /// </summary>
 public static class KernelTier
 {
-    /// <summary>The tier in use: scalar, vector128, x86-avx2, x86-avxvnni, x86-avx512 or x86-avx512-avxvnni.</summary>
+    /// <summary>The tier in use: scalar, vector128, arm64-neon, arm64-dotprod, x86-avx2, x86-avxvnni, x86-avx512 or x86-avx512-avxvnni.</summary>
     public static string Name => SimdTiers.Active.Name();
 
     /// <summary>The features the choice looks at that this CPU (as the runtime reports it) has.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace PhiSharp.Kernels;
@@ -10,6 +11,9 @@ namespace PhiSharp.Kernels;
 /// <list type="bullet">
 /// <item><c>scalar</c>: no vectors; the reference every other tier is tested against.</item>
 /// <item><c>vector128</c>: portable 128-bit vectors (SSE on x86, NEON on ARM64).</item>
+/// <item><c>arm64-neon</c>: ARM64 with AdvSimd (NEON): 128-bit kernels that read the interleaved layouts 4 rows per
+/// register, byte products through SMULL + SADALP + ADDP.</item>
+/// <item><c>arm64-dotprod</c>: the arm64-neon kernels with SDOT (AdvSimd and Dp, ARMv8.2 dot product).</item>
 /// <item><c>x86-avx2</c>: 256-bit, products through pmaddubsw + pmaddwd.</item>
 /// <item><c>x86-avxvnni</c>: 256-bit, products through vpdpbusd (AVX-VNNI).</item>
 /// <item><c>x86-avx512</c>: tiles of 4 tokens 16 rows per 512-bit register (AVX-512BW pmaddubsw); steps of 1–3 tokens as x86-avx2.</item>
@@ -17,7 +21,7 @@ namespace PhiSharp.Kernels;
 /// </list>
 /// The order is the order of preference within an architecture.
 /// </summary>
-internal enum SimdTier { Scalar, Vector128, Avx2, AvxVnni, Avx512, Avx512AvxVnni }
+internal enum SimdTier { Scalar, Vector128, Arm64Neon, Arm64DotProd, Avx2, AvxVnni, Avx512, Avx512AvxVnni }
 
 /// <summary>Names, support and the one choice of <see cref="SimdTier"/> per process.</summary>
 internal static class SimdTiers
@@ -31,6 +35,8 @@ internal static class SimdTiers
     {
         SimdTier.Scalar => "scalar",
         SimdTier.Vector128 => "vector128",
+        SimdTier.Arm64Neon => "arm64-neon",
+        SimdTier.Arm64DotProd => "arm64-dotprod",
         SimdTier.Avx2 => "x86-avx2",
         SimdTier.AvxVnni => "x86-avxvnni",
         SimdTier.Avx512 => "x86-avx512",
@@ -42,6 +48,8 @@ internal static class SimdTiers
     {
         SimdTier.Scalar => true,
         SimdTier.Vector128 => Vector128.IsHardwareAccelerated,
+        SimdTier.Arm64Neon => AdvSimd.Arm64.IsSupported,
+        SimdTier.Arm64DotProd => AdvSimd.Arm64.IsSupported && Dp.IsSupported,
         SimdTier.Avx2 => Avx2.IsSupported && Fma.IsSupported,
         SimdTier.AvxVnni => Avx2.IsSupported && Fma.IsSupported && AvxVnni.IsSupported,
         SimdTier.Avx512 => Avx2.IsSupported && Fma.IsSupported && Avx512BW.IsSupported,
@@ -80,6 +88,8 @@ internal static class SimdTiers
         {
             case SimdTier.Scalar: work.Run<Tier.Scalar>(); break;
             case SimdTier.Vector128: work.Run<Tier.Vector128>(); break;
+            case SimdTier.Arm64Neon: work.Run<Tier.Arm64Neon>(); break;
+            case SimdTier.Arm64DotProd: work.Run<Tier.Arm64DotProd>(); break;
             case SimdTier.Avx2: work.Run<Tier.Avx2>(); break;
             case SimdTier.AvxVnni: work.Run<Tier.AvxVnni>(); break;
             case SimdTier.Avx512: work.Run<Tier.Avx512>(); break;

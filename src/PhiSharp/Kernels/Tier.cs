@@ -16,6 +16,14 @@ internal interface ISimdTier
 
     /// <summary>Prompts through two interleaved groups (16 rows) at once in 512-bit registers (AVX-512BW).</summary>
     static abstract bool TwoGroups { get; }
+
+    /// <summary>ARM64 AdvSimd (NEON) paths: 128-bit integer products summed per 32-bit lane of 4 bytes, which the
+    /// interleaved layouts read as one row per lane (Width is 128).</summary>
+    static abstract bool Neon { get; }
+
+    /// <summary>With <see cref="Neon"/>: those products through SDOT (ARMv8.2 dot product, .NET's Dp) instead of
+    /// SMULL + SADALP + ADDP.</summary>
+    static abstract bool DotProd { get; }
 }
 
 /// <summary>Work run at the type of a tier: <see cref="SimdTiers.Run{TWork}"/> calls <see cref="Run"/> once.</summary>
@@ -32,6 +40,8 @@ internal static class Tier
         public static int Width => 0;
         public static bool Vnni => false;
         public static bool TwoGroups => false;
+        public static bool Neon => false;
+        public static bool DotProd => false;
     }
 
     public readonly struct Vector128 : ISimdTier
@@ -39,6 +49,28 @@ internal static class Tier
         public static int Width => 128;
         public static bool Vnni => false;
         public static bool TwoGroups => false;
+        public static bool Neon => false;
+        public static bool DotProd => false;
+    }
+
+    /// <summary>ARM64 NEON: 128-bit AdvSimd kernels, byte products through SMULL + SADALP.</summary>
+    public readonly struct Arm64Neon : ISimdTier
+    {
+        public static int Width => 128;
+        public static bool Vnni => false;
+        public static bool TwoGroups => false;
+        public static bool Neon => true;
+        public static bool DotProd => false;
+    }
+
+    /// <summary>ARM64 NEON with the dot-product extension: the <see cref="Arm64Neon"/> kernels with SDOT.</summary>
+    public readonly struct Arm64DotProd : ISimdTier
+    {
+        public static int Width => 128;
+        public static bool Vnni => false;
+        public static bool TwoGroups => false;
+        public static bool Neon => true;
+        public static bool DotProd => true;
     }
 
     public readonly struct Avx2 : ISimdTier
@@ -46,6 +78,8 @@ internal static class Tier
         public static int Width => 256;
         public static bool Vnni => false;
         public static bool TwoGroups => false;
+        public static bool Neon => false;
+        public static bool DotProd => false;
     }
 
     public readonly struct AvxVnni : ISimdTier
@@ -53,6 +87,8 @@ internal static class Tier
         public static int Width => 256;
         public static bool Vnni => true;
         public static bool TwoGroups => false;
+        public static bool Neon => false;
+        public static bool DotProd => false;
     }
 
     public readonly struct Avx512 : ISimdTier
@@ -60,6 +96,8 @@ internal static class Tier
         public static int Width => 256;
         public static bool Vnni => false;
         public static bool TwoGroups => true;
+        public static bool Neon => false;
+        public static bool DotProd => false;
     }
 
     public readonly struct Avx512AvxVnni : ISimdTier
@@ -67,5 +105,7 @@ internal static class Tier
         public static int Width => 256;
         public static bool Vnni => true;
         public static bool TwoGroups => true;
+        public static bool Neon => false;
+        public static bool DotProd => false;
     }
 }

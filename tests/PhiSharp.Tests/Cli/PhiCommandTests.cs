@@ -143,7 +143,7 @@ public sealed class PhiCommandTests : IDisposable
         Assert.Equal("scalar", JsonDocument.Parse(output).RootElement.GetProperty("simd").GetString());
         (exit, _, error) = Bench("x86-sse9");
         Assert.Equal(1, exit);
-        Assert.StartsWith("error: PHISHARP_KERNEL_TIER=x86-sse9 is not a kernel tier; the tiers are scalar, vector128, x86-avx2,", error);
+        Assert.StartsWith("error: PHISHARP_KERNEL_TIER=x86-sse9 is not a kernel tier; the tiers are scalar, vector128, arm64-neon, arm64-dotprod, x86-avx2,", error);
         Assert.Single(error.TrimEnd().Split('\n'));
     }
 

@@ -4,7 +4,8 @@ namespace PhiSharp.Kernels.Quantized;
 /// One quantized type's block math over a group of 8 interleaved rows (<see cref="InterleavedRows"/>), per width: the
 /// operator of the generic driver (<see cref="InterleavedRows.DotGroups{TTier}"/>), which owns the tiles, the
 /// remainders, the two-groups-at-once path and the split over threads. Implemented by <see cref="Q4_0x8"/>,
-/// <see cref="Q8_0x8"/>, <see cref="Q4_Kx8"/> and <see cref="Q6_Kx8"/>; each keeps its scalar reference (the row-major
+/// <see cref="Q8_0x8"/>, <see cref="Q4_Kx8"/> and <see cref="Q6_Kx8"/> (their ARM64 paths in the .Neon.cs parts); each
+/// keeps its scalar reference (the row-major
 /// kernel's scalar tier, through <see cref="NarrowRow{TTier}"/>) beside its vector paths.
 /// </summary>
 internal unsafe interface IGroupKernel
@@ -26,6 +27,10 @@ internal unsafe interface IGroupKernel
 
     /// <summary>Row j of a group · one token, for the tiers narrower than 256 bits (scalar and vector128).</summary>
     static abstract float NarrowRow<TTier>(byte* group, int blocks, int j, Q8Row a) where TTier : struct, ISimdTier;
+
+    /// <summary>The group's 8 rows · one token, into y[0..8) (the ARM64 tiers): rows 0–3 and 4–7 in two 128-bit
+    /// registers, one row per 32-bit lane, each chunk's 4 codes per row against 4 activations (SDOT by element).</summary>
+    static abstract void OneTokenNeon<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier;
 
     /// <summary>The group's 8 rows · one token, into y[0..8) (256-bit tiers).</summary>
     static abstract void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier;

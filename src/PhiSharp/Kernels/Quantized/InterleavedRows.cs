@@ -81,6 +81,11 @@ internal static unsafe class InterleavedRows
     internal static void OneGroup<TKernel, TTier>(byte* group, int blocks, in Q8Batch batch, int tokens, float* y, long yStride, int first = 0)
         where TKernel : IGroupKernel where TTier : struct, ISimdTier
     {
+        if (TTier.Neon)
+        {
+            for (int t = 0; t < tokens; t++) TKernel.OneTokenNeon<TTier>(group, blocks, batch.Row(t), y + t * yStride);
+            return;
+        }
         if (TTier.Width != 256)
         {
             for (int t = first; t < tokens; t++)

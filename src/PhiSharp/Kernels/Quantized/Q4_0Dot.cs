@@ -24,7 +24,7 @@ internal readonly unsafe struct Q4_0Dot : IRowKernel
     public static float Dot<TTier>(byte* row, int blocks, Q8Row a) where TTier : struct, ISimdTier => TTier.Width switch
     {
         256 => Vector256Tier<TTier>(row, blocks, a),
-        128 => Vector128Tier(row, blocks, a),
+        128 => Vector128Tier<TTier>(row, blocks, a),
         _ => ScalarTier(row, blocks, a),
     };
 
@@ -41,7 +41,7 @@ internal readonly unsafe struct Q4_0Dot : IRowKernel
         return sum;
     }
 
-    static float Vector128Tier(byte* row, int blocks, Q8Row a)
+    static float Vector128Tier<TTier>(byte* row, int blocks, Q8Row a) where TTier : struct, ISimdTier
     {
         var acc = Vector128<float>.Zero;
         float offset = 0;
@@ -50,8 +50,8 @@ internal readonly unsafe struct Q4_0Dot : IRowKernel
         {
             float scale = Fp16.ToSingle(*(ushort*)row) * a.Scales[b];
             var q = Vector128.Load(row + 2);
-            var dot = IntegerDot.Add(Vector128<int>.Zero, q & low, Vector128.Load(a.Values + b * 32));
-            dot = IntegerDot.Add(dot, Vector128.ShiftRightLogical(q, 4), Vector128.Load(a.Values + b * 32 + 16));
+            var dot = IntegerDot.Add<TTier>(Vector128<int>.Zero, q & low, Vector128.Load(a.Values + b * 32));
+            dot = IntegerDot.Add<TTier>(dot, Vector128.ShiftRightLogical(q, 4), Vector128.Load(a.Values + b * 32 + 16));
             acc = Vector128.FusedMultiplyAdd(Vector128.ConvertToSingle(dot), Vector128.Create(scale), acc);
             offset += scale * a.Sums[b];
         }
@@ -139,6 +139,20 @@ internal static unsafe class HalfScales
 
     /// <summary>8 consecutive fp16 values at <paramref name="p"/> (8 rows' scales in the interleaved layouts) as float32.</summary>
     public static Vector256<float> Load8(byte* p) => ToSingle(Avx2.ConvertToVector256Int32((ushort*)p));
+
+    /// <summary>4 consecutive fp16 values at <paramref name="p"/> (rows 0–3 or 4–7 of a group's scales) as float32.
+    /// .NET exposes no half-precision FCVTL, so the ARM64 tiers convert by the same exact bit arithmetic.</summary>
+    public static Vector128<float> Load4(byte* p) =>
+        ToSingle(Vector128.WidenLower(Vector128.CreateScalar(*(ulong*)p).AsUInt16()).AsInt32());
+
+    /// <summary><see cref="ToSingle(Vector256{int})"/> for 4 lanes.</summary>
+    public static Vector128<float> ToSingle(Vector128<int> half)
+    {
+        var sign = (half & Vector128.Create(0x8000)) << 16;
+        const float TwoTo112 = (float)(1L << 56) * (1L << 56);
+        var scaled = ((half & Vector128.Create(0x7FFF)) << 13).AsSingle() * Vector128.Create(TwoTo112);
+        return (scaled.AsInt32() | sign).AsSingle();
+    }
 
     /// <summary>fp16 bit patterns (low 16 bits of each lane) to float32; infinities and NaNs are not expected in scales.
     /// The magnitude's bits moved into float32's exponent and mantissa fields read as the half value times 2^−112, for

@@ -18,7 +18,7 @@ namespace PhiSharp.Kernels.Quantized;
 /// so chunk c's low nibbles are the codes of weights 4c.. of all 8 rows, one row per lane, and its high nibbles those
 /// of weights 16+4c... Rewriting rows this way is a permutation of their bytes, done in place after loading.
 /// </summary>
-internal readonly unsafe struct Q4_0x8 : IGroupKernel
+internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
 {
     const int RowsPerGroup = InterleavedRows.Group;
     const int BlockBytes = 18, GroupBlockBytes = RowsPerGroup * BlockBytes, CodesOffset = 16;
@@ -69,7 +69,7 @@ internal readonly unsafe struct Q4_0x8 : IGroupKernel
 
     /// <summary>Row j · one token in the narrow tiers, straight from the interleaved bytes.</summary>
     public static float NarrowRow<TTier>(byte* group, int blocks, int j, Q8Row a) where TTier : struct, ISimdTier =>
-        TTier.Width == 128 ? RowVector128(group, blocks, j, a) : RowScalar(group, blocks, j, a);
+        TTier.Width == 128 ? RowVector128<TTier>(group, blocks, j, a) : RowScalar(group, blocks, j, a);
 
     static float RowScalar(byte* group, int blocks, int j, Q8Row a)
     {
@@ -89,7 +89,7 @@ internal readonly unsafe struct Q4_0x8 : IGroupKernel
         return sum;
     }
 
-    static float RowVector128(byte* group, int blocks, int j, Q8Row a)
+    static float RowVector128<TTier>(byte* group, int blocks, int j, Q8Row a) where TTier : struct, ISimdTier
     {
         var acc = Vector128<float>.Zero;
         float offset = 0;
@@ -99,8 +99,8 @@ internal readonly unsafe struct Q4_0x8 : IGroupKernel
             byte* p = group + b * GroupBlockBytes + CodesOffset + 4 * j;
             float scale = Fp16.ToSingle(((ushort*)(group + b * GroupBlockBytes))[j]) * a.Scales[b];
             var q = Vector128.Create(*(uint*)p, *(uint*)(p + 32), *(uint*)(p + 64), *(uint*)(p + 96)).AsByte();
-            var dot = IntegerDot.Add(Vector128<int>.Zero, q & low, Vector128.Load(a.Values + 32 * b));
-            dot = IntegerDot.Add(dot, Vector128.ShiftRightLogical(q, 4), Vector128.Load(a.Values + 32 * b + 16));
+            var dot = IntegerDot.Add<TTier>(Vector128<int>.Zero, q & low, Vector128.Load(a.Values + 32 * b));
+            dot = IntegerDot.Add<TTier>(dot, Vector128.ShiftRightLogical(q, 4), Vector128.Load(a.Values + 32 * b + 16));
             acc = Vector128.FusedMultiplyAdd(Vector128.ConvertToSingle(dot), Vector128.Create(scale), acc);
             offset += scale * a.Sums[b];
         }

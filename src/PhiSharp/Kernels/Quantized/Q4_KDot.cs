@@ -83,7 +83,7 @@ internal readonly unsafe struct Q4_KDot : IRowKernel
             int scaled = TTier.Width switch
             {
                 256 => Vector256Tier<TTier>(q, x, scales),
-                128 => Vector128Tier(q, x, scales),
+                128 => Vector128Tier<TTier>(q, x, scales),
                 _ => ScalarTier(q, x, scales),
             };
             sum += Combine(a, b, Fp16.ToSingle(*(ushort*)row), Fp16.ToSingle(*(ushort*)(row + 2)), scaled, mins);
@@ -108,7 +108,7 @@ internal readonly unsafe struct Q4_KDot : IRowKernel
         return total;
     }
 
-    static int Vector128Tier(byte* q, sbyte* x, ReadOnlySpan<int> scales)
+    static int Vector128Tier<TTier>(byte* q, sbyte* x, ReadOnlySpan<int> scales) where TTier : struct, ISimdTier
     {
         var mask = Vector128.Create((byte)0x0F);
         var total = Vector128<int>.Zero;
@@ -118,8 +118,8 @@ internal readonly unsafe struct Q4_KDot : IRowKernel
             for (int h = 0; h < 32; h += 16)
             {
                 var bytes = Vector128.Load(q + 32 * p + h);
-                low = IntegerDot.Add(low, bytes & mask, Vector128.Load(x + 64 * p + h));
-                high = IntegerDot.Add(high, Vector128.ShiftRightLogical(bytes, 4), Vector128.Load(x + 64 * p + 32 + h));
+                low = IntegerDot.Add<TTier>(low, bytes & mask, Vector128.Load(x + 64 * p + h));
+                high = IntegerDot.Add<TTier>(high, Vector128.ShiftRightLogical(bytes, 4), Vector128.Load(x + 64 * p + 32 + h));
             }
             total += low * scales[2 * p] + high * scales[2 * p + 1];
         }

@@ -16,7 +16,7 @@ namespace PhiSharp.Kernels.Quantized;
 ///                                   4c.. of sub-block 2p; high nibbles: the same of sub-block 2p+1)
 /// </code>
 /// </summary>
-internal readonly unsafe struct Q4_Kx8 : IGroupKernel
+internal readonly unsafe partial struct Q4_Kx8 : IGroupKernel
 {
     const int RowsPerGroup = InterleavedRows.Group;
     const int BlockBytes = 144, GroupBlockBytes = RowsPerGroup * BlockBytes;

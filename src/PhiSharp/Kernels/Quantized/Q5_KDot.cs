@@ -35,7 +35,7 @@ internal readonly unsafe struct Q5_KDot : IRowKernel
             int scaled = TTier.Width switch
             {
                 256 => Vector256Tier<TTier>(qh, qs, x, scales),
-                128 => Vector128Tier(qh, qs, x, scales),
+                128 => Vector128Tier<TTier>(qh, qs, x, scales),
                 _ => ScalarTier(qh, qs, x, scales),
             };
             sum += Q4_KDot.Combine(a, b, Fp16.ToSingle(*(ushort*)row), Fp16.ToSingle(*(ushort*)(row + 2)), scaled, mins);
@@ -62,7 +62,7 @@ internal readonly unsafe struct Q5_KDot : IRowKernel
         return total;
     }
 
-    static int Vector128Tier(byte* qh, byte* qs, sbyte* x, ReadOnlySpan<int> scales)
+    static int Vector128Tier<TTier>(byte* qh, byte* qs, sbyte* x, ReadOnlySpan<int> scales) where TTier : struct, ISimdTier
     {
         var mask = Vector128.Create((byte)0x0F);
         var one = Vector128.Create((byte)1);
@@ -76,8 +76,8 @@ internal readonly unsafe struct Q5_KDot : IRowKernel
                 var fifth = Vector128.Load(qh + h);
                 var lowCode = (bytes & mask) | ((Vector128.ShiftRightLogical(fifth, 2 * p) & one) << 4);
                 var highCode = Vector128.ShiftRightLogical(bytes, 4) | ((Vector128.ShiftRightLogical(fifth, 2 * p + 1) & one) << 4);
-                low = IntegerDot.Add(low, lowCode, Vector128.Load(x + 64 * p + h));
-                high = IntegerDot.Add(high, highCode, Vector128.Load(x + 64 * p + 32 + h));
+                low = IntegerDot.Add<TTier>(low, lowCode, Vector128.Load(x + 64 * p + h));
+                high = IntegerDot.Add<TTier>(high, highCode, Vector128.Load(x + 64 * p + 32 + h));
             }
             total += low * scales[2 * p] + high * scales[2 * p + 1];
         }

@@ -39,7 +39,7 @@ internal readonly unsafe struct Q6_KDot : IRowKernel
                 scaled += TTier.Width switch
                 {
                     256 => Vector256Half<TTier>(ql, qh, scales + 8 * half, x + 128 * half),
-                    128 => Vector128Half(ql, qh, scales + 8 * half, x + 128 * half),
+                    128 => Vector128Half<TTier>(ql, qh, scales + 8 * half, x + 128 * half),
                     _ => ScalarHalf(ql, qh, scales + 8 * half, x + 128 * half),
                 };
             }
@@ -71,7 +71,7 @@ internal readonly unsafe struct Q6_KDot : IRowKernel
         return total;
     }
 
-    static int Vector128Half(byte* ql, byte* qh, sbyte* scales, sbyte* x)
+    static int Vector128Half<TTier>(byte* ql, byte* qh, sbyte* scales, sbyte* x) where TTier : struct, ISimdTier
     {
         var total = Vector128<int>.Zero;
         var mask = Vector128.Create((byte)0x0F);
@@ -86,10 +86,10 @@ internal readonly unsafe struct Q6_KDot : IRowKernel
             var q2 = Vector128.ShiftRightLogical(low, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(high, 4) & two, 4);
             var q3 = Vector128.ShiftRightLogical(next, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(high, 6), 4);
             sbyte* xs = x + 16 * part;
-            total += IntegerDot.Add(Vector128<int>.Zero, q0, Vector128.Load(xs)) * (int)scales[part];
-            total += IntegerDot.Add(Vector128<int>.Zero, q1, Vector128.Load(xs + 32)) * (int)scales[2 + part];
-            total += IntegerDot.Add(Vector128<int>.Zero, q2, Vector128.Load(xs + 64)) * (int)scales[4 + part];
-            total += IntegerDot.Add(Vector128<int>.Zero, q3, Vector128.Load(xs + 96)) * (int)scales[6 + part];
+            total += IntegerDot.Add<TTier>(Vector128<int>.Zero, q0, Vector128.Load(xs)) * (int)scales[part];
+            total += IntegerDot.Add<TTier>(Vector128<int>.Zero, q1, Vector128.Load(xs + 32)) * (int)scales[2 + part];
+            total += IntegerDot.Add<TTier>(Vector128<int>.Zero, q2, Vector128.Load(xs + 64)) * (int)scales[4 + part];
+            total += IntegerDot.Add<TTier>(Vector128<int>.Zero, q3, Vector128.Load(xs + 96)) * (int)scales[6 + part];
         }
         return Vector128.Sum(total);
     }

@@ -22,7 +22,7 @@ namespace PhiSharp.Kernels.Quantized;
 /// too short for the hardware prefetcher: one AMD EPYC core streamed 8 GB/s of weights from memory where it streams 30
 /// this way (bench/decode_kernels.cs, docs/PERFORMANCE.md).
 /// </summary>
-internal readonly unsafe struct Q6_Kx8 : IGroupKernel
+internal readonly unsafe partial struct Q6_Kx8 : IGroupKernel
 {
     const int RowsPerGroup = InterleavedRows.Group;
     const int BlockBytes = 210, GroupBlockBytes = RowsPerGroup * BlockBytes;

@@ -20,7 +20,7 @@ internal readonly unsafe struct Q8_0Dot : IRowKernel
     public static float Dot<TTier>(byte* row, int blocks, Q8Row a) where TTier : struct, ISimdTier => TTier.Width switch
     {
         256 => Vector256Tier<TTier>(row, blocks, a),
-        128 => Vector128Tier(row, blocks, a),
+        128 => Vector128Tier<TTier>(row, blocks, a),
         _ => ScalarTier(row, blocks, a),
     };
 
@@ -37,15 +37,15 @@ internal readonly unsafe struct Q8_0Dot : IRowKernel
         return sum;
     }
 
-    static float Vector128Tier(byte* row, int blocks, Q8Row a)
+    static float Vector128Tier<TTier>(byte* row, int blocks, Q8Row a) where TTier : struct, ISimdTier
     {
         var acc = Vector128<float>.Zero;
         for (int b = 0; b < blocks; b++, row += BlockBytes)
         {
             float scale = Fp16.ToSingle(*(ushort*)row) * a.Scales[b];
             sbyte* w = (sbyte*)row + 2, x = a.Values + b * 32;
-            var dot = IntegerDot.AddSigned(Vector128<int>.Zero, Vector128.Load(w), Vector128.Load(x));
-            dot = IntegerDot.AddSigned(dot, Vector128.Load(w + 16), Vector128.Load(x + 16));
+            var dot = IntegerDot.AddSigned<TTier>(Vector128<int>.Zero, Vector128.Load(w), Vector128.Load(x));
+            dot = IntegerDot.AddSigned<TTier>(dot, Vector128.Load(w + 16), Vector128.Load(x + 16));
             acc = Vector128.FusedMultiplyAdd(Vector128.ConvertToSingle(dot), Vector128.Create(scale), acc);
         }
         return Vector128.Sum(acc);

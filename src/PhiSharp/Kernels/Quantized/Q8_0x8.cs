@@ -19,7 +19,7 @@ namespace PhiSharp.Kernels.Quantized;
 /// then multiplies |q| by the activation with q's sign moved onto it (at most 2·127·127 per 16-bit pair, so no
 /// saturation), as llama.cpp's AVX2 code does.
 /// </summary>
-internal readonly unsafe struct Q8_0x8 : IGroupKernel
+internal readonly unsafe partial struct Q8_0x8 : IGroupKernel
 {
     const int RowsPerGroup = InterleavedRows.Group;
     const int BlockBytes = 34, GroupBlockBytes = RowsPerGroup * BlockBytes, CodesOffset = 16;
