@@ -58,9 +58,10 @@ internal readonly unsafe partial struct Q6_Kx8
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector128<byte> Codes4(byte* block, int h, int k, int e, int half)
     {
-        var low = Vector128.Load(block + LowOffset + 512 * h + 32 * (e + 8 * (k & 1)) + half);
+        byte* chunk = Chunk(block, h, e) + half;
+        var low = Vector128.Load(chunk + 32 * (k & 1));
         var nibble = k < 2 ? low & Vector128.Create((byte)0x0F) : Vector128.ShiftRightLogical(low, 4);
-        var high = Vector128.Load(block + HighOffset + 256 * h + 32 * e + half).AsUInt32();
+        var high = Vector128.Load(chunk + 64).AsUInt32();
         var top = ((high >>> (2 * k)) & Vector128.Create(0x03030303u)) << 4;
         return nibble | top.AsByte();
     }
