@@ -172,3 +172,36 @@ public sealed class TextModelImageTests(SharedServer shared) : IClassFixture<Sha
         await ErrorTests.AssertError(response, 400, "messages[0].content[0]", "images_not_supported");
     }
 }
+
+/// <summary>A server started without --image-dir reads no image files: a file:// URL, even to an existing photograph,
+/// is a 400 that names the option, and the server goes on serving.</summary>
+public sealed class NoImageDirectoryTests
+{
+    [Fact]
+    public async Task A_file_url_without_an_image_dir_is_a_400_that_names_the_option()
+    {
+        await using var server = await TestServer.StartAsync(
+            () => LanguageModel.Load(Fixtures.Path("transformers", "phi3v", "phi3v-tiny"), new LoadOptions { Threads = 1, ChatFormat = ChatFormat.Phi3 }),
+            new ServerOptions { ContextLength = 2048 });
+        var request = new
+        {
+            messages = new object[]
+            {
+                new
+                {
+                    role = "user",
+                    content = new object[] { new { type = "image_url", image_url = new { url = new Uri(VisionServer.Photo).AbsoluteUri } } },
+                },
+            },
+            max_tokens = 1,
+        };
+        using var response = await server.PostAsync("/v1/chat/completions", JsonSerializer.Serialize(request));
+        await ErrorTests.AssertError(response, 400, "messages[0].content[0]", "image_file_refused");
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+        Assert.Contains("start it with --image-dir", error.GetProperty("message").GetString());
+
+        var (after, body) = await server.PostJsonAsync("/v1/chat/completions",
+            new { messages = new[] { new { role = "user", content = "hello" } }, max_tokens = 2 });
+        Assert.True(after == 200, body.ToString());
+    }
+}

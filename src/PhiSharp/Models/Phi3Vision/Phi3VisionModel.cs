@@ -27,8 +27,11 @@ public sealed class Phi3VisionModel
         Processor = new Phi3VisionImageProcessor(maxCrops ?? ConfiguredCrops(model.Info.Path) ?? 4);
     }
 
-    static int? ConfiguredCrops(string folder)
+    /// <summary>num_crops of the preprocessor_config.json beside the checkpoint: <paramref name="weights"/> (the
+    /// model's Info.Path) is its model.safetensors or model.safetensors.index.json, not the folder.</summary>
+    static int? ConfiguredCrops(string weights)
     {
+        string folder = Directory.Exists(weights) ? weights : Path.GetDirectoryName(Path.GetFullPath(weights))!;
         string path = Path.Combine(folder, "preprocessor_config.json");
         if (!File.Exists(path)) return null;
         using var json = JsonDocument.Parse(File.ReadAllText(path));

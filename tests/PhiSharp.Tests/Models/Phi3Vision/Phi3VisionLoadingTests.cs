@@ -54,6 +54,20 @@ public sealed class Phi3VisionLoadingTests(ITestOutputHelper output)
         Assert.Contains(field, e.Message);
     }
 
+    /// <summary>num_crops is the preprocessor_config.json's beside the checkpoint (Phi-3-vision ships 16, Phi-3.5-vision
+    /// 4): the HF processor's 16-crop token count for the same photograph.</summary>
+    [Fact]
+    public void Num_crops_comes_from_the_folders_preprocessor_config()
+    {
+        using var folder = new TemporaryModelFolder(Phi3VisionFixtures.ModelFolder);
+        folder.Rewrite("preprocessor_config.json", "\"num_crops\": 4,", "\"num_crops\": 16,");
+        using var model = LanguageModel.Load(folder.Path);
+        var vision = new Phi3VisionModel(model);
+        Assert.Equal(16, vision.Processor.MaxCrops);
+        var pixels = vision.Processor.Process(ImageDecoder.Decode(Phi3VisionFixtures.ImagePath("chelsea.png")));
+        Assert.Equal(Phi3VisionFixtures.GetPixels("chelsea-16").NumImageTokens, pixels.TokenCount);
+    }
+
     [Fact]
     public void A_text_model_takes_no_images()
     {
