@@ -4,7 +4,9 @@
     python3 bench/compare.py MODEL.gguf [-p 512] [-n 64] [-r 3] [--threads 2] [--depth 2048]
                              [--llama-bench PATH] [--llamasharp]
 
-Every engine reads its weights into memory; none maps the file. These VMs reclaim mapped pages during slow decoding
+Every engine follows llama-bench's protocol: a warm-up, the prompt from an empty cache, then generation from an empty
+cache (or after --depth tokens that are evaluated but not timed). Every engine reads its weights into memory; none
+maps the file. These VMs reclaim mapped pages during slow decoding
 and re-read them, so an engine that maps is handicapped and a ratio against it means nothing.
 - PhiSharp: `phi bench --no-mmap --json` (a Release build of src/PhiSharp.Cli, built first).
 - llama.cpp (node-llama-cpp): bench/llamacpp/bench.mjs --no-mmap (`npm install` in bench/llamacpp first).
@@ -12,7 +14,7 @@ and re-read them, so an engine that maps is handicapped and a ratio against it m
   (GGML_NATIVE=ON, outside this repository), run with `-lm none` (weights read). Skipped when PATH is absent.
 - LLamaSharp 0.30: with --llamasharp, bench/llamasharp (built first; LoadMode None).
 Each round runs every engine once, in turn; the table gives medians and each engine's ratio PhiSharp / engine.
---depth D measures generation after a D-token prompt (llama-bench -d D); prompt speed is then that of D tokens.
+--depth D measures generation after D tokens in the cache (llama-bench -p 0 -d D); no prompt speed is then measured.
 Peak RSS is each child's own maximum resident set (wait4). Standard library only.
 """
 import argparse
@@ -73,6 +75,11 @@ def llama_bench_fields(rows):
     return {"pp_tps": pp, "tg_tps": tg}
 
 
+def ratio(ours, theirs):
+    """ours / theirs as '1.23x', or '-' where either was not measured (0, or NaN: no prompt with --depth)."""
+    return f"{ours / theirs:.2f}x" if ours and theirs and theirs == theirs else "-"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("model")
@@ -86,29 +93,28 @@ def main():
     parser.add_argument("--no-node", action="store_true", help="skip node-llama-cpp")
     args = parser.parse_args()
     model = str(Path(args.model).resolve())
-    prompt = args.depth or args.p
+    prompt = 0 if args.depth else args.p
+    shape = ["-p", str(prompt), "-n", str(args.n), "-d", str(args.depth)]
     t = str(args.threads)
 
     subprocess.run(["dotnet", "build", "src/PhiSharp.Cli", "-c", "Release", "-v", "q", "--nologo"], cwd=ROOT, check=True,
                    capture_output=True)
     engines = [Engine("PhiSharp", ["dotnet", str(ROOT / "src/PhiSharp.Cli/bin/Release/net10.0/phi.dll"), "bench",
-                                   "--model", model, "-p", str(prompt), "-n", str(args.n), "--threads", t,
+                                   "--model", model, *shape, "--threads", t,
                                    "--no-mmap", "--json"], ROOT, same_fields)]
     if args.llama_bench:
         if Path(args.llama_bench).is_file():
-            tests = ["-p", "0", "-n", str(args.n), "-d", str(args.depth)] if args.depth else ["-p", str(args.p), "-n", str(args.n)]
             engines.append(Engine("llama.cpp (llama-bench)", [args.llama_bench, "-m", model, "-t", t, "-lm", "none",
-                                  "-r", "1", "-o", "json", *tests], ROOT, llama_bench_fields))
+                                  "-r", "1", "-o", "json", *shape], ROOT, llama_bench_fields))
         else:
             print(f"note: {args.llama_bench} does not exist; the native llama.cpp anchor is skipped", file=sys.stderr)
     if not args.no_node:
-        engines.append(Engine("llama.cpp (node-llama-cpp)", ["node", "bench.mjs", model, "-p", str(prompt), "-n",
-                              str(args.n), "-t", t, "--no-mmap"], ROOT / "bench/llamacpp", same_fields))
+        engines.append(Engine("llama.cpp (node-llama-cpp)", ["node", "bench.mjs", model, *shape, "-t", t, "--no-mmap"], ROOT / "bench/llamacpp", same_fields))
     if args.llamasharp:
         subprocess.run(["dotnet", "build", "bench/llamasharp", "-c", "Release", "-v", "q", "--nologo"], cwd=ROOT,
                        check=True, capture_output=True)
         engines.append(Engine("LLamaSharp 0.30", ["dotnet", str(ROOT / "bench/llamasharp/bin/Release/net10.0/llamasharp-bench.dll"),
-                              model, "-p", str(prompt), "-n", str(args.n), "-t", t], ROOT, same_fields))
+                              model, *shape, "-t", t], ROOT, same_fields))
 
     for _ in range(args.r):
         for engine in engines:
@@ -120,8 +126,7 @@ def main():
     print(f"{'':28} {'pp tok/s':>9} {'tg tok/s':>9} {'peak RSS':>10}   PhiSharp / engine: prompt, generation, RSS")
     ours = medians["PhiSharp"]
     for name, m in medians.items():
-        ratios = "" if name == "PhiSharp" else (f"   {ours['pp_tps'] / m['pp_tps']:.2f}x  {ours['tg_tps'] / m['tg_tps']:.2f}x"
-                                                f"  {ours['peak_rss_bytes'] / m['peak_rss_bytes']:.2f}x")
+        ratios = "" if name == "PhiSharp" else "   " + "  ".join(ratio(ours[f], m[f]) for f in FIELDS)
         print(f"{name:28} {m['pp_tps']:9.1f} {m['tg_tps']:9.1f} {m['peak_rss_bytes'] / 1e9:7.2f} GB{ratios}")
 
 

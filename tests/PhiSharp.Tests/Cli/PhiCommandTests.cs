@@ -116,6 +116,29 @@ public sealed class PhiCommandTests : IDisposable
     }
 
     [Fact]
+    public void Bench_with_depth_generates_after_that_many_untimed_tokens_and_measures_no_prompt_with_p_0()
+    {
+        var (exit, output, error) = Phi("bench", "--model", _model, "-p", "0", "-d", "8", "-n", "3", "--threads", "1", "--json");
+        Assert.True(exit == 0, error);
+        var json = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(8, json.GetProperty("depth").GetInt32());
+        Assert.Equal(0, json.GetProperty("pp_tps").GetDouble());
+        Assert.True(json.GetProperty("tg_tps").GetDouble() > 0);
+    }
+
+    [Theory]
+    [InlineData("-p 0 -n 0", "error: nothing to measure: --prompt-tokens and --gen-tokens are both 0")]
+    [InlineData("-p 4 -n 1 -d -1", "error: --depth must not be negative")]
+    [InlineData("-p 4 -n 4000 -d 1000", "error: -p 4, or --depth 1000 + -n 4000, exceeds the model's context of")]
+    public void Bench_refuses_a_shape_it_cannot_measure_in_one_line(string shape, string message)
+    {
+        var (exit, _, error) = Phi(["bench", "--model", _model, .. shape.Split(' '), "--threads", "1"]);
+        Assert.Equal(1, exit);
+        Assert.StartsWith(message, error);
+        Assert.Single(error.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
     public void The_kernel_tier_follows_the_features_the_runtime_is_allowed()
     {
         string Tier(params (string Name, string Value)[] environment)
