@@ -24,4 +24,26 @@ internal sealed record GgufConversion
     /// <summary>Writes general.architecture, general.type, general.name (the model's name, given), general.file_type
     /// (the llama_ftype, given) and the architecture's keys, in the converter's order.</summary>
     public required Action<GgufWriter, string, uint> WriteMetadata { get; init; }
+
+    /// <summary>The keys every decoder's converter writes first: general.architecture, general.type, general.name and
+    /// {architecture}.context_length.</summary>
+    public static void WriteIdentity(GgufWriter writer, string architecture, string name, int contextLength)
+    {
+        writer.AddMetadata("general.architecture", architecture);
+        writer.AddMetadata("general.type", "model");
+        writer.AddMetadata("general.name", name);
+        writer.AddMetadata(architecture + ".context_length", (uint)contextLength);
+    }
+
+    /// <summary>The decoder's sizes, in the converter's order: embedding and feed-forward lengths, block count, query
+    /// and key/value head counts.</summary>
+    public static void WriteSizes(GgufWriter writer, string architecture, int hidden, int feedForward, int layers, int heads, int keyValueHeads)
+    {
+        string a = architecture + ".";
+        writer.AddMetadata(a + "embedding_length", (uint)hidden);
+        writer.AddMetadata(a + "feed_forward_length", (uint)feedForward);
+        writer.AddMetadata(a + "block_count", (uint)layers);
+        writer.AddMetadata(a + "attention.head_count", (uint)heads);
+        writer.AddMetadata(a + "attention.head_count_kv", (uint)keyValueHeads);
+    }
 }

@@ -43,15 +43,8 @@ internal static class Phi2Gguf
     static void WriteMetadata(GgufWriter writer, Phi2Config c, string name, uint fileType)
     {
         const string a = "phi2.";
-        writer.AddMetadata("general.architecture", "phi2");
-        writer.AddMetadata("general.type", "model");
-        writer.AddMetadata("general.name", name);
-        writer.AddMetadata(a + "context_length", (uint)c.MaxPositions);
-        writer.AddMetadata(a + "embedding_length", (uint)c.HiddenSize);
-        writer.AddMetadata(a + "feed_forward_length", (uint)c.IntermediateSize);
-        writer.AddMetadata(a + "block_count", (uint)c.LayerCount);
-        writer.AddMetadata(a + "attention.head_count", (uint)c.HeadCount);
-        writer.AddMetadata(a + "attention.head_count_kv", (uint)c.KeyValueHeadCount);
+        GgufConversion.WriteIdentity(writer, "phi2", name, c.MaxPositions);
+        GgufConversion.WriteSizes(writer, "phi2", c.HiddenSize, c.IntermediateSize, c.LayerCount, c.HeadCount, c.KeyValueHeadCount);
         writer.AddMetadata(a + "attention.layer_norm_epsilon", c.LayerNormEpsilon);
         writer.AddMetadata(a + "rope.dimension_count", (uint)c.RotaryDim);
         writer.AddMetadata(a + "rope.freq_base", c.RopeTheta);

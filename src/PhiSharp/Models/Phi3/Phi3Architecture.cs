@@ -50,16 +50,9 @@ internal sealed class Phi3Architecture : ModelArchitecture
     static void WriteMetadata(GgufWriter writer, Phi3Config c, string name, uint fileType)
     {
         const string a = "phi3.";
-        writer.AddMetadata("general.architecture", "phi3");
-        writer.AddMetadata("general.type", "model");
-        writer.AddMetadata("general.name", name);
-        writer.AddMetadata(a + "context_length", (uint)c.MaxPositions);
+        GgufConversion.WriteIdentity(writer, "phi3", name, c.MaxPositions);
         writer.AddMetadata(a + "rope.scaling.original_context_length", (uint)(c.LongRope?.OriginalMaxPositions ?? c.MaxPositions));
-        writer.AddMetadata(a + "embedding_length", (uint)c.HiddenSize);
-        writer.AddMetadata(a + "feed_forward_length", (uint)c.IntermediateSize);
-        writer.AddMetadata(a + "block_count", (uint)c.LayerCount);
-        writer.AddMetadata(a + "attention.head_count", (uint)c.HeadCount);
-        writer.AddMetadata(a + "attention.head_count_kv", (uint)c.KeyValueHeadCount);
+        GgufConversion.WriteSizes(writer, "phi3", c.HiddenSize, c.IntermediateSize, c.LayerCount, c.HeadCount, c.KeyValueHeadCount);
         writer.AddMetadata(a + "attention.layer_norm_rms_epsilon", c.RmsNormEpsilon);
         writer.AddMetadata(a + "rope.dimension_count", (uint)c.RotaryDim);
         writer.AddMetadata(a + "rope.freq_base", c.RopeTheta);

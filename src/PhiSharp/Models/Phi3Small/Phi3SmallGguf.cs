@@ -38,15 +38,8 @@ internal static class Phi3SmallGguf
     static void WriteMetadata(GgufWriter writer, Phi3SmallConfig c, string name, uint fileType)
     {
         const string a = Prefix;
-        writer.AddMetadata("general.architecture", Architecture);
-        writer.AddMetadata("general.type", "model");
-        writer.AddMetadata("general.name", name);
-        writer.AddMetadata(a + "context_length", (uint)c.MaxPositions);
-        writer.AddMetadata(a + "embedding_length", (uint)c.HiddenSize);
-        writer.AddMetadata(a + "feed_forward_length", (uint)c.IntermediateSize);
-        writer.AddMetadata(a + "block_count", (uint)c.LayerCount);
-        writer.AddMetadata(a + "attention.head_count", (uint)c.HeadCount);
-        writer.AddMetadata(a + "attention.head_count_kv", (uint)c.KeyValueHeadCount);
+        GgufConversion.WriteIdentity(writer, Architecture, name, c.MaxPositions);
+        GgufConversion.WriteSizes(writer, Architecture, c.HiddenSize, c.IntermediateSize, c.LayerCount, c.HeadCount, c.KeyValueHeadCount);
         writer.AddMetadata(a + "attention.layer_norm_epsilon", c.LayerNormEpsilon);
         writer.AddMetadata(a + "rope.freq_base", c.RopeBase);
         writer.AddMetadata(a + "rope.position_scale", c.RopePositionScale);
