@@ -1,6 +1,4 @@
-using System.Runtime.InteropServices;
 using PhiSharp.Formats.Gguf;
-using PhiSharp.Formats.Safetensors;
 using PhiSharp.Quantization;
 using PhiSharp.Tests.Formats;
 using Xunit.Abstractions;
@@ -15,58 +13,20 @@ namespace PhiSharp.Tests.Models.Phi3Small;
 /// </summary>
 public sealed class Phi3SmallGgufTests(ITestOutputHelper output) : IDisposable
 {
-    const int Hidden = 256, Heads = 4, KvHeads = 2, FeedForward = 256, Vocab = 384, Layers = 2;
+    const int Hidden = 256, Heads = TinyPhi3SmallFolder.Shape.Heads, Vocab = 384;
     readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 
     string Folder()
     {
-        string folder = Directory.CreateDirectory(_dir.File("phi3small-tiny")).FullName;
-        var random = new Random(14);
-        var tensors = new List<SafetensorsTensorData>();
-        void Add(string name, long[] shape, Func<float> value)
-        {
-            var values = Enumerable.Range(0, (int)shape.Aggregate(1L, (a, b) => a * b)).Select(_ => value()).ToArray();
-            tensors.Add(new SafetensorsTensorData(name, SafetensorsDType.F32, shape, MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
-        }
-        float U() => (float)(random.NextDouble() * 2 - 1);
-        void Linear(string prefix, int inputs, int outputs)
-        {
-            float a = MathF.Sqrt(3f / inputs);
-            Add(prefix + ".weight", [outputs, inputs], () => a * U());
-            Add(prefix + ".bias", [outputs], () => 0.1f * U());
-        }
-        void Norm(string prefix)
-        {
-            Add(prefix + ".weight", [Hidden], () => 1 + 0.2f * U());
-            Add(prefix + ".bias", [Hidden], () => 0.1f * U());
-        }
-        Add("model.embed_tokens.weight", [Vocab, Hidden], () => 0.3f * U());
-        Norm("model.final_layernorm");
-        for (int i = 0; i < Layers; i++)
-        {
-            string p = $"model.layers.{i}.";
-            Norm(p + "input_layernorm");
-            Linear(p + "self_attn.query_key_value", Hidden, (Heads + 2 * KvHeads) * Hidden / Heads);
-            Linear(p + "self_attn.dense", Hidden, Hidden);
-            Norm(p + "post_attention_layernorm");
-            Linear(p + "mlp.up_proj", Hidden, 2 * FeedForward);
-            Linear(p + "mlp.down_proj", FeedForward, Hidden);
-        }
-        SafetensorsWriter.Write(Path.Combine(folder, "model.safetensors"), tensors);
         string factors(double scale) => string.Join(", ", Enumerable.Range(0, Hidden / Heads / 2).Select(i => (1 + scale * i).ToString("R")));
-        File.WriteAllText(Path.Combine(folder, "config.json"), $$"""
-            {"architectures": ["Phi3SmallForCausalLM"], "model_type": "phi3small", "hidden_size": {{Hidden}},
-             "ff_intermediate_size": {{FeedForward}}, "num_hidden_layers": {{Layers}}, "num_attention_heads": {{Heads}},
-             "num_key_value_heads": {{KvHeads}}, "vocab_size": {{Vocab}}, "max_position_embeddings": 512,
-             "rope_embedding_base": 1000000, "rope_scaling": {"type": "su", "original_max_position_embeddings": 64,
-             "short_factor": [{{factors(0.01)}}], "long_factor": [{{factors(0.2)}}], "short_mscale": 1.0, "long_mscale": 1.19},
-             "blocksparse_block_size": 16, "blocksparse_num_local_blocks": 2, "blocksparse_vert_stride": 3,
-             "blocksparse_homo_head_pattern": false, "dense_attention_every_n_layers": 2, "gegelu_limit": 20.0,
-             "mup_embedding_multiplier": 10.0, "mup_width_multiplier": 8.0, "mup_attn_multiplier": 1.0,
-             "dummy_token_indices": [5, 380, 383], "layer_norm_epsilon": 1e-5, "torch_dtype": "float32"}
-            """);
+        var shape = new TinyPhi3SmallFolder.Shape(Hidden, FeedForward: Hidden, Vocab, Seed: 14)
+        {
+            RopeScaling = $$"""{"type": "su", "original_max_position_embeddings": 64, "short_factor": [{{factors(0.01)}}], "long_factor": [{{factors(0.2)}}], "short_mscale": 1.0, "long_mscale": 1.19}""",
+            ExtraConfig = "\"dummy_token_indices\": [5, 380, 383], ",
+        };
+        string folder = TinyPhi3SmallFolder.WriteModel(_dir.File("phi3small-tiny"), shape);
         File.Copy(Fixtures.Path("transformers", "phi3small", "phi3-small-8k", "tokenizer.json"), Path.Combine(folder, "tokenizer.json"));
         File.Copy(Fixtures.Path("transformers", "phi3small", "phi3-small-8k", "tokenizer_config.json"), Path.Combine(folder, "tokenizer_config.json"));
         return folder;
