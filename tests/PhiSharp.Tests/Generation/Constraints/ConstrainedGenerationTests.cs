@@ -10,25 +10,14 @@ namespace PhiSharp.Tests.Generation.Constraints;
 /// <summary>GenerationOptions.Grammar in the generator, on the tiny random Phi-3 (byte-fallback vocabulary).</summary>
 public sealed class ConstrainedGenerationTests : IDisposable
 {
-    readonly TempDirectory _dir = new();
-    readonly LanguageModel _model;
+    readonly LoadedTinyModel _tiny = new(path => TinyPhi3Gguf.Write(path));
+    LanguageModel Model => _tiny.Model;
 
-    public ConstrainedGenerationTests()
-    {
-        string path = _dir.File("tiny.gguf");
-        TinyPhi3Gguf.Write(path);
-        _model = LanguageModel.Load(path, new LoadOptions { Threads = 1 });
-    }
-
-    public void Dispose()
-    {
-        _model.Dispose();
-        _dir.Dispose();
-    }
+    public void Dispose() => _tiny.Dispose();
 
     string Generate(Grammar grammar, int maxTokens, ulong seed, int? context = null, List<GeneratedToken>? tokens = null)
     {
-        var result = _model.Generator.Generate([1, 260, 262], new GenerationOptions
+        var result = Model.Generator.Generate([1, 260, 262], new GenerationOptions
         {
             MaxTokens = maxTokens,
             ContextLength = context,
@@ -57,7 +46,7 @@ public sealed class ConstrainedGenerationTests : IDisposable
             var tokens = new List<GeneratedToken>();
             string text = Generate(grammar, 40, seed, tokens: tokens);
             Assert.Matches("^([a-z]{4,}|0)$", text);
-            if (tokens[^1].Finish == FinishReason.Stop) Assert.Contains(tokens[^1].Id, _model.StopTokenIds);
+            if (tokens[^1].Finish == FinishReason.Stop) Assert.Contains(tokens[^1].Id, Model.StopTokenIds);
         }
     }
 
@@ -81,8 +70,8 @@ public sealed class ConstrainedGenerationTests : IDisposable
     public void Max_tokens_below_the_shortest_output_is_refused_before_any_work()
     {
         var grammar = Grammar.Parse("root ::= \"hello\" [a-z]*");
-        Assert.Equal(5, _model.Generator.ShortestCompletion(grammar));
-        var e = Assert.Throws<ArgumentException>(() => _model.Generator.Generate([1, 260], new GenerationOptions { MaxTokens = 4, Grammar = grammar }));
+        Assert.Equal(5, Model.Generator.ShortestCompletion(grammar));
+        var e = Assert.Throws<ArgumentException>(() => Model.Generator.Generate([1, 260], new GenerationOptions { MaxTokens = 4, Grammar = grammar }));
         Assert.Contains("MaxTokens is 4; the grammar's shortest output needs up to 5 tokens", e.Message);
         Assert.Matches("^hello[a-z]*$", Generate(grammar, 5, 1));   // pieces like "he" "ll" may leave room for more
     }

@@ -15,27 +15,16 @@ namespace PhiSharp.Tests.Generation.Constraints;
 /// </summary>
 public sealed class JsonSchemaOutputTests : IDisposable
 {
-    readonly TempDirectory _dir = new();
-    readonly LanguageModel _model;
+    readonly LoadedTinyModel _tiny = new(path => TinyPhi3Gguf.Write(path));
+    LanguageModel Model => _tiny.Model;
 
-    public JsonSchemaOutputTests()
-    {
-        string path = _dir.File("tiny.gguf");
-        TinyPhi3Gguf.Write(path);
-        _model = LanguageModel.Load(path, new LoadOptions { Threads = 1 });   // a tiny model gains nothing from threads
-    }
-
-    public void Dispose()
-    {
-        _model.Dispose();
-        _dir.Dispose();
-    }
+    public void Dispose() => _tiny.Dispose();
 
     [Fact]
     public void Outputs_for_1000_random_schemas_and_3_seeds_parse_and_validate_even_on_a_tight_budget()
     {
         var schemas = new RandomSchemas(seed: 2024);
-        var generator = _model.Generator;
+        var generator = Model.Generator;
         var clock = Stopwatch.StartNew();
         int lengthFinishes = 0;
         for (int n = 0; n < 1000; n++)

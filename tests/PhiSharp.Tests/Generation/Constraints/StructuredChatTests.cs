@@ -11,23 +11,19 @@ namespace PhiSharp.Tests.Generation.Constraints;
 /// extension: on a random-weight model only the constraint can make GetResponseAsync&lt;T&gt; deserialize a T.</summary>
 public sealed class StructuredChatTests : IDisposable
 {
-    readonly TempDirectory _dir = new();
-    readonly LanguageModel _model;
+    readonly LoadedTinyModel _tiny = new(path => TinyPhi3Gguf.Write(path, o => o.ContextLength = 1024));
+    LanguageModel Model => _tiny.Model;
     readonly IChatClient _client;
 
     public StructuredChatTests()
     {
-        string path = _dir.File("tiny.gguf");
-        TinyPhi3Gguf.Write(path, o => o.ContextLength = 1024);
-        _model = LanguageModel.Load(path, new LoadOptions { Threads = 1 });
-        _client = new PhiChatClient(_model);
+        _client = new PhiChatClient(Model);
     }
 
     public void Dispose()
     {
         _client.Dispose();
-        _model.Dispose();
-        _dir.Dispose();
+        _tiny.Dispose();
     }
 
     public sealed record Forecast(string City, int Temperature, bool Sunny, string[] Notes);

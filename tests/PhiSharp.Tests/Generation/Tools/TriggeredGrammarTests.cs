@@ -9,26 +9,15 @@ namespace PhiSharp.Tests.Generation.Tools;
 /// <summary>GenerationOptions.GrammarTrigger in the generator, on the tiny Phi-4-mini-like model (its tool tokens).</summary>
 public sealed class TriggeredGrammarTests : IDisposable
 {
-    readonly TempDirectory _dir = new();
-    readonly LanguageModel _model;
+    readonly LoadedTinyModel _tiny = new(path => TinyPhi3Gguf.WritePhi4MiniLike(path));
+    LanguageModel Model => _tiny.Model;
 
-    public TriggeredGrammarTests()
-    {
-        string path = _dir.File("phi4mini.gguf");
-        TinyPhi3Gguf.WritePhi4MiniLike(path);
-        _model = LanguageModel.Load(path, new LoadOptions { Threads = 1 });
-    }
-
-    public void Dispose()
-    {
-        _model.Dispose();
-        _dir.Dispose();
-    }
+    public void Dispose() => _tiny.Dispose();
 
     static readonly Grammar Numbers = JsonSchemaGrammar.FromSchema("""{"type": "array", "items": {"type": "integer"}, "minItems": 1}""");
 
     List<GeneratedToken> Generate(GrammarTrigger trigger, int maxTokens, ulong seed) =>
-        _model.Generator.Generate([1, 260, 262], new GenerationOptions
+        Model.Generator.Generate([1, 260, 262], new GenerationOptions
         {
             MaxTokens = maxTokens,
             Grammar = Numbers,
@@ -41,8 +30,8 @@ public sealed class TriggeredGrammarTests : IDisposable
     [InlineData(60)]
     public void An_immediate_trigger_starts_the_output_and_the_grammar_follows_to_the_end_token_or_the_budget(int maxTokens)
     {
-        Assert.True(_model.Tokenizer.TryGetId("<|tool_call|>", out int start));
-        Assert.True(_model.Tokenizer.TryGetId("<|/tool_call|>", out int end));
+        Assert.True(Model.Tokenizer.TryGetId("<|tool_call|>", out int start));
+        Assert.True(Model.Tokenizer.TryGetId("<|/tool_call|>", out int end));
         for (ulong seed = 0; seed < 10; seed++)
         {
             var tokens = Generate(new GrammarTrigger("<|tool_call|>", "<|/tool_call|>", GrammarTriggerUse.Immediate), maxTokens, seed);
