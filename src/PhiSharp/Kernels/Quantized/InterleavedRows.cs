@@ -51,8 +51,9 @@ internal static unsafe class InterleavedRows
     /// The generic driver of the interleaved kernels: y[t·yStride + r] = row r · token t for the rows of groups
     /// [start, end) of a matrix of <paramref name="type"/> at <paramref name="data"/> (groups <paramref name="groupBytes"/>
     /// apart; the matmul splits groups over threads). Two groups at once in 512-bit registers where the tier and type
-    /// have it, then one group at a time; within a group, tiles of four tokens, then one tile of the two or three left
-    /// (a decode step of 2 or 3 sequences is one such tile), or a single token.
+    /// have it and the call has <see cref="TwoGroupsMinTokens"/> tokens or more, else one group at a time; within a
+    /// group, tiles of four tokens, then one tile of the two or three left (a decode step of 2 or 3 sequences is one
+    /// such tile), or a single token.
     /// </summary>
     public static void DotGroups<TTier>(GgmlType type, byte* data, long groupBytes, int start, int end, int columns, in Q8Batch batch,
         int tokens, float* y, long yStride) where TTier : struct, ISimdTier
@@ -70,12 +71,23 @@ internal static unsafe class InterleavedRows
         float* y, long yStride) where TKernel : IGroupKernel where TTier : struct, ISimdTier
     {
         int blocks = columns / TKernel.BlockWeights, g = start;
-        if (TTier.TwoGroups)
+        if (TTier.TwoGroups && tokens >= TwoGroupsMinTokens)
             for (; g + 2 <= end; g += 2)
                 TwoGroups<TKernel, TTier>(data + g * groupBytes, groupBytes, blocks, batch, tokens, y + g * Group, yStride);
         for (; g < end; g++)
             OneGroup<TKernel, TTier>(data + g * groupBytes, blocks, batch, tokens, y + g * Group, yStride);
     }
+
+    /// <summary>
+    /// The fewest tokens of a call that take the 512-bit two-groups path: prompts (chunks of up to 64 tokens), whose
+    /// tiles reuse each pair of groups from the cache. A decode step of 4–7 sequences has one tile of four per group,
+    /// every weight byte read from memory for it; there the 256-bit tiles are at least as fast, and on an AMD Zen 4
+    /// (512-bit operations in two halves) faster: 4 streams through `phi serve` on a quiet machine made 21.4 tok/s with
+    /// the 256-bit tiles (tier x86-avx2) against 18.5 with the 512-bit ones, and 8 layers' matrices, one core, took 65–68
+    /// ms against 73–80 (docs/SERVER.md, "Batched decoding: figures"). The products are the same either way
+    /// (<see cref="TwoGroups{TKernel, TTier}"/>), so the rule changes no result.
+    /// </summary>
+    internal const int TwoGroupsMinTokens = 8;
 
     /// <summary>y[(t − first)·yStride + j] = row j of the group · token t, for tokens [first, tokens).</summary>
     internal static void OneGroup<TKernel, TTier>(byte* group, int blocks, in Q8Batch batch, int tokens, float* y, long yStride, int first = 0)
