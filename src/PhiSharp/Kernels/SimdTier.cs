@@ -16,8 +16,9 @@ namespace PhiSharp.Kernels;
 /// <item><c>arm64-dotprod</c>: the arm64-neon kernels with SDOT (AdvSimd and Dp, ARMv8.2 dot product).</item>
 /// <item><c>x86-avx2</c>: 256-bit, products through pmaddubsw + pmaddwd.</item>
 /// <item><c>x86-avxvnni</c>: 256-bit, products through vpdpbusd (AVX-VNNI).</item>
-/// <item><c>x86-avx512</c>: tiles of 4 tokens 16 rows per 512-bit register (AVX-512BW pmaddubsw); steps of 1–3 tokens as x86-avx2.</item>
-/// <item><c>x86-avx512-avxvnni</c>: tiles of 4 tokens as x86-avx512; steps of 1–3 tokens as x86-avxvnni.</item>
+/// <item><c>x86-avx512</c>: calls of 8 tokens or more (prompts) in tiles of 4 tokens, 16 rows per 512-bit register
+/// (AVX-512BW pmaddubsw); fewer tokens (decode steps of 1–7 sequences) as x86-avx2.</item>
+/// <item><c>x86-avx512-avxvnni</c>: 8 tokens or more as x86-avx512; fewer as x86-avxvnni.</item>
 /// </list>
 /// The order is the order of preference within an architecture.
 /// </summary>

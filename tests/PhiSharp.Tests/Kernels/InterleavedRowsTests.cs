@@ -128,20 +128,22 @@ public class InterleavedRowsTests
     public void A_tokens_product_is_bitwise_the_same_in_every_tile(string file, string tierName)
     {
         // Batched decoding relies on this: a row computed in a tile of 2, 3 or 4 tokens (or the 4-token tiles and
-        // remainder of a longer batch) gets exactly the sums, in the same order, that it gets alone. Tolerance: none.
+        // remainder of a longer batch; from InterleavedRows.TwoGroupsMinTokens tokens on, the AVX-512 tiers' 512-bit
+        // tiles) gets exactly the sums, in the same order, that it gets alone. Tolerance: none.
         var tier = SupportedTiers.Parse(tierName);
         const string Name = "blk.0.ffn_up.weight";
         using var copy = GgufFile.Open(Fixtures.Path("llamacpp", file), InMemory);
         Assert.True(WeightPreparation.TryPrepare(copy, Name, tier, out var w));
         int cols = w.RowLength, rows = w.Rows;
         var random = new Random(17);
-        var x = Enumerable.Range(0, 7 * cols).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+        const int Most = InterleavedRows.TwoGroupsMinTokens + 1;
+        var x = Enumerable.Range(0, Most * cols).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
         using var pool = new WorkerPool(2);
         var matmul = new MatMul(pool, tier);
-        var alone = new float[7 * rows];
-        for (int t = 0; t < 7; t++)
+        var alone = new float[Most * rows];
+        for (int t = 0; t < Most; t++)
             matmul.Multiply(w, x.AsSpan(t * cols, cols), alone.AsSpan(t * rows, rows), 1);
-        foreach (int tokens in new[] { 2, 3, 4, 7 })
+        foreach (int tokens in new[] { 2, 3, 4, 7, Most })
         {
             var batched = new float[tokens * rows];
             matmul.Multiply(w, x.AsSpan(0, tokens * cols), batched, tokens);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using PhiSharp.Tensors;
 
 namespace PhiSharp.Kernels.Quantized;
@@ -51,8 +52,9 @@ internal static unsafe class InterleavedRows
     /// The generic driver of the interleaved kernels: y[t·yStride + r] = row r · token t for the rows of groups
     /// [start, end) of a matrix of <paramref name="type"/> at <paramref name="data"/> (groups <paramref name="groupBytes"/>
     /// apart; the matmul splits groups over threads). Two groups at once in 512-bit registers where the tier and type
-    /// have it, then one group at a time; within a group, tiles of four tokens, then one tile of the two or three left
-    /// (a decode step of 2 or 3 sequences is one such tile), or a single token.
+    /// have it and the call has <see cref="TwoGroupsMinTokens"/> tokens or more, else one group at a time; within a
+    /// group, tiles of four tokens, then one tile of the two or three left (a decode step of 2 or 3 sequences is one
+    /// such tile), or a single token.
     /// </summary>
     public static void DotGroups<TTier>(GgmlType type, byte* data, long groupBytes, int start, int end, int columns, in Q8Batch batch,
         int tokens, float* y, long yStride) where TTier : struct, ISimdTier
@@ -70,11 +72,42 @@ internal static unsafe class InterleavedRows
         float* y, long yStride) where TKernel : IGroupKernel where TTier : struct, ISimdTier
     {
         int blocks = columns / TKernel.BlockWeights, g = start;
-        if (TTier.TwoGroups)
+        if (TTier.TwoGroups && tokens >= TwoGroupsMinTokens)
             for (; g + 2 <= end; g += 2)
                 TwoGroups<TKernel, TTier>(data + g * groupBytes, groupBytes, blocks, batch, tokens, y + g * Group, yStride);
         for (; g < end; g++)
             OneGroup<TKernel, TTier>(data + g * groupBytes, blocks, batch, tokens, y + g * Group, yStride);
+    }
+
+    /// <summary>
+    /// The fewest tokens of a call that take the 512-bit two-groups path: prompts (chunks of up to 64 tokens), whose
+    /// tiles reuse each pair of groups from the cache. A decode step of 4–7 sequences has one tile of four per group,
+    /// every weight byte read from memory for it; there the 256-bit tiles are at least as fast, and on an AMD Zen 4
+    /// (512-bit operations in two halves) faster: 4 streams through `phi serve` on a quiet machine made 21.4 tok/s with
+    /// the 256-bit tiles (tier x86-avx2) against 18.5 with the 512-bit ones, and 8 layers' matrices, one core, took 65–68
+    /// ms against 73–80 (docs/SERVER.md, "Batched decoding: figures"). The products are the same either way
+    /// (<see cref="TwoGroups{TKernel, TTier}"/>), so the rule changes no result.
+    /// </summary>
+    internal const int TwoGroupsMinTokens = 8;
+
+    /// <summary>How far ahead of the block it multiplies a group's first tile asks for weights, in bytes (see
+    /// <see cref="PrefetchAhead"/>).</summary>
+    const int PrefetchDistance = 2048;
+
+    /// <summary>
+    /// Asks for the <paramref name="bytes"/> bytes <see cref="PrefetchDistance"/> past <paramref name="block"/> (the
+    /// weights a dozen Q4_0 blocks on, in the same group or the next) to be brought into the cache; nothing off x86.
+    /// A tile of 2–4 tokens spends long enough on each block that, with both cores streaming weights (a decode step
+    /// of several sequences), the hardware prefetchers fell behind and the cores waited on memory between blocks:
+    /// two threads each running 4 tokens through 113 MB of Q4_0 took 15.8–18.3 ms of CPU (medians) without this and
+    /// 11.5–12.2 ms with it (AMD Zen 4, 2026-12-03; 1024–4096 bytes ahead were all alike). The first tile of a group
+    /// only: later tiles of a prompt find its weights in the cache.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void PrefetchAhead(byte* block, int bytes)
+    {
+        if (!Sse.IsSupported) return;
+        for (int offset = 0; offset < bytes; offset += 64) Sse.Prefetch0(block + PrefetchDistance + offset);
     }
 
     /// <summary>y[(t − first)·yStride + j] = row j of the group · token t, for tokens [first, tokens).</summary>

@@ -229,6 +229,7 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
         for (int b = 0; b < blocks; b++)
         {
             byte* block = group + b * GroupBlockBytes;
+            if (first == 0) InterleavedRows.PrefetchAhead(block, GroupBlockBytes);
             var (w0, w4) = Chunk(block, 0);
             var (w1, w5) = Chunk(block, 1);
             var (w2, w6) = Chunk(block, 2);

@@ -184,6 +184,7 @@ internal readonly unsafe partial struct Q4_Kx8 : IGroupKernel
         for (int b = 0; b < blocks; b++)
         {
             byte* block = group + b * GroupBlockBytes;
+            if (first == 0) InterleavedRows.PrefetchAhead(block, GroupBlockBytes);
             // Σ_s scale_s · Σ q·a per row, exact in 32 bits (|Σ q·a| ≤ 15·127·32, scale ≤ 63, 8 sub-blocks).
             Vector256<int> i0 = default, i1 = default, i2 = default, i3 = default;
             for (int s = 0; s < 8; s++)

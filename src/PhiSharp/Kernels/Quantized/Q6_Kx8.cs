@@ -152,6 +152,7 @@ internal readonly unsafe partial struct Q6_Kx8 : IGroupKernel
         for (int b = 0; b < blocks; b++)
         {
             byte* block = group + b * GroupBlockBytes;
+            if (first == 0) InterleavedRows.PrefetchAhead(block, GroupBlockBytes);
             Vector256<int> i0 = default, i1 = default, i2 = default, i3 = default;
             for (int g = 0; g < 16; g++)
             {

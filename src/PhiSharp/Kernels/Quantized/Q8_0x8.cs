@@ -170,6 +170,7 @@ internal readonly unsafe partial struct Q8_0x8 : IGroupKernel
         for (int b = 0; b < blocks; b++)
         {
             byte* block = group + b * GroupBlockBytes;
+            if (first == 0) InterleavedRows.PrefetchAhead(block, GroupBlockBytes);
             if (!UnsignedCodes<TTier>())
             {
                 Vector256<sbyte> s0 = Signed(block, 0), s1 = Signed(block, 1), s2 = Signed(block, 2), s3 = Signed(block, 3);
