@@ -12,6 +12,12 @@ public class WorkerPoolTests
         }
     }
 
+    sealed class RecordChunks : IParallelWork
+    {
+        public readonly System.Collections.Concurrent.ConcurrentBag<(int Start, int End)> Chunks = [];
+        public void Execute(int start, int end) => Chunks.Add((start, end));
+    }
+
     sealed class Throws : IParallelWork
     {
         public void Execute(int start, int end) => throw new InvalidOperationException("boom");
@@ -39,5 +45,22 @@ public class WorkerPoolTests
         var hits = new int[10];
         pool.Run(new MarkItems(hits), 10);
         Assert.All(hits, h => Assert.Equal(1, h));
+    }
+
+    [Fact]
+    public void Chunks_shrink_from_a_quarter_of_the_items_to_the_minimum()
+    {
+        // Two threads: each chunk is a quarter of what is left, at least minChunk, so the last ones are small and the
+        // thread that finishes first waits for at most one of them.
+        using var pool = new WorkerPool(2);
+        var work = new RecordChunks();
+        pool.Run(work, 1000, minChunk: 3);
+        var chunks = work.Chunks.OrderBy(c => c.Start).ToArray();
+        Assert.Equal(0, chunks[0].Start);
+        Assert.Equal(1000, chunks[^1].End);
+        for (int i = 1; i < chunks.Length; i++) Assert.Equal(chunks[i - 1].End, chunks[i].Start);
+        Assert.Equal(250, chunks[0].End);
+        Assert.All(chunks[..^1], c => Assert.True(c.End - c.Start >= 3, $"chunk {c} is under the minimum"));
+        Assert.True(chunks[^1].End - chunks[^1].Start <= 3, $"the last chunk {chunks[^1]} is larger than the minimum");
     }
 }
