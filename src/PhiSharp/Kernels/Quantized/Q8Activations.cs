@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using PhiSharp.Tensors;
@@ -145,13 +147,11 @@ internal sealed class Q8Activations
     /// <summary>A block of 32 (Q8_0), 4 floats per operation.</summary>
     internal static float QuantizeBlockVector(ReadOnlySpan<float> x, Span<sbyte> q, out int sum)
     {
-        var magnitudes = Vector128<float>.Zero;
-        for (int i = 0; i < BlockLength; i += 4) magnitudes = Vector128.Max(magnitudes, Vector128.Abs(Vector128.Create(x.Slice(i, 4))));
-        float max = MaxOf(magnitudes);
+        ref float source = ref MemoryMarshal.GetReference(x[..BlockLength]);
+        float max = MaxMagnitude(ref source, BlockLength);
         var inverse = Vector128.Create(max != 0 ? 127f / max : 0f);
-        var sums = Vector128<int>.Zero;
-        for (int i = 0; i < BlockLength; i += 16) sums += RoundSixteen(x.Slice(i, 16), inverse, q.Slice(i, 16));
-        sum = Vector128.Sum(sums);
+        ref sbyte codes = ref MemoryMarshal.GetReference(q[..BlockLength]);
+        sum = Vector128.Sum(RoundSixteen(ref source, inverse, ref codes) + RoundSixteen(ref Unsafe.Add(ref source, 16), inverse, ref Unsafe.Add(ref codes, 16)));
         return Fp16.ToSingle(Fp16.FromSingle(max / 127f));
     }
 
@@ -189,38 +189,53 @@ internal sealed class Q8Activations
     /// largest magnitude, as in the scalar scan.</summary>
     internal static float QuantizeSuperBlockVector(ReadOnlySpan<float> x, Span<sbyte> q, Span<int> groupSums)
     {
-        var magnitudes = Vector128<float>.Zero;
-        for (int i = 0; i < SuperBlockLength; i += 4) magnitudes = Vector128.Max(magnitudes, Vector128.Abs(Vector128.Create(x.Slice(i, 4))));
-        float magnitude = MaxOf(magnitudes);
+        ref float source = ref MemoryMarshal.GetReference(x[..SuperBlockLength]);
+        ref sbyte codes = ref MemoryMarshal.GetReference(q[..SuperBlockLength]);
+        float magnitude = MaxMagnitude(ref source, SuperBlockLength);
         if (magnitude == 0)
         {
-            q.Clear();
-            groupSums.Clear();
+            q[..SuperBlockLength].Clear();
+            groupSums[..16].Clear();
             return 0;
         }
         int first = 0;
-        while (MathF.Abs(x[first]) != magnitude) first++;
-        float inverse = -127f / x[first];
+        while (MathF.Abs(Unsafe.Add(ref source, first)) != magnitude) first++;
+        float inverse = -127f / Unsafe.Add(ref source, first);
         var scale = Vector128.Create(inverse);
-        for (int g = 0; g < groupSums.Length; g++)
-            groupSums[g] = Vector128.Sum(RoundSixteen(x.Slice(g * GroupLength, 16), scale, q.Slice(g * GroupLength, 16)));
+        for (int g = 0; g < 16; g++)
+            groupSums[g] = Vector128.Sum(RoundSixteen(ref Unsafe.Add(ref source, g * GroupLength), scale, ref Unsafe.Add(ref codes, g * GroupLength)));
         return 1f / inverse;
+    }
+
+    /// <summary>max |x| over <paramref name="length"/> (a multiple of 16) values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float MaxMagnitude(ref float x, int length)
+    {
+        Vector128<float> a = default, b = default, c = default, d = default;
+        for (int i = 0; i < length; i += 16)
+        {
+            a = Vector128.Max(a, Vector128.Abs(Vector128.LoadUnsafe(ref x, (nuint)i)));
+            b = Vector128.Max(b, Vector128.Abs(Vector128.LoadUnsafe(ref x, (nuint)i + 4)));
+            c = Vector128.Max(c, Vector128.Abs(Vector128.LoadUnsafe(ref x, (nuint)i + 8)));
+            d = Vector128.Max(d, Vector128.Abs(Vector128.LoadUnsafe(ref x, (nuint)i + 12)));
+        }
+        var m = Vector128.Max(Vector128.Max(a, b), Vector128.Max(c, d));
+        return MathF.Max(MathF.Max(m[0], m[1]), MathF.Max(m[2], m[3]));
     }
 
     /// <summary>q = min(127, round-to-even(x · inverse)) for 16 values; returns their sums in 4 lanes. (Q8_K clamps
     /// at 127 as llama.cpp does; Q8_0's codes never exceed it, since |x| ≤ max.)</summary>
-    static Vector128<int> RoundSixteen(ReadOnlySpan<float> x, Vector128<float> inverse, Span<sbyte> q)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector128<int> RoundSixteen(ref float x, Vector128<float> inverse, ref sbyte q)
     {
         var limit = Vector128.Create(127);
-        var a = Vector128.Min(limit, Vector128.ConvertToInt32(Vector128.Round(Vector128.Create(x[..4]) * inverse)));
-        var b = Vector128.Min(limit, Vector128.ConvertToInt32(Vector128.Round(Vector128.Create(x.Slice(4, 4)) * inverse)));
-        var c = Vector128.Min(limit, Vector128.ConvertToInt32(Vector128.Round(Vector128.Create(x.Slice(8, 4)) * inverse)));
-        var d = Vector128.Min(limit, Vector128.ConvertToInt32(Vector128.Round(Vector128.Create(x.Slice(12, 4)) * inverse)));
-        Vector128.Narrow(Vector128.Narrow(a, b), Vector128.Narrow(c, d)).CopyTo(q);
+        var a = Vector128.Min(limit, Vector128.ConvertToInt32(Vector128.Round(Vector128.LoadUnsafe(ref x) * inverse)));
+        var b = Vector128.Min(limit, Vector128.ConvertToInt32(Vector128.Round(Vector128.LoadUnsafe(ref x, 4) * inverse)));
+        var c = Vector128.Min(limit, Vector128.ConvertToInt32(Vector128.Round(Vector128.LoadUnsafe(ref x, 8) * inverse)));
+        var d = Vector128.Min(limit, Vector128.ConvertToInt32(Vector128.Round(Vector128.LoadUnsafe(ref x, 12) * inverse)));
+        Vector128.Narrow(Vector128.Narrow(a, b), Vector128.Narrow(c, d)).StoreUnsafe(ref q);
         return a + b + c + d;
     }
-
-    static float MaxOf(Vector128<float> v) => MathF.Max(MathF.Max(v[0], v[1]), MathF.Max(v[2], v[3]));
 
     static void Grow<T>(ref T[] buffer, int length)
     {
