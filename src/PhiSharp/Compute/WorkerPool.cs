@@ -85,14 +85,15 @@ internal sealed class WorkerPool : IDisposable
         if (_failure is { } failure) throw new AggregateException("A parallel operation failed.", failure);
     }
 
-    /// <summary>Takes chunks until none is left. Each is a 1/(2·threads) share of the items still unclaimed, at least
-    /// the minimum: large chunks first (few counter updates), then ever smaller ones, so that the thread that finishes
+    /// <summary>Takes chunks until none is left. Each is a 1/(4·threads) share of the items still unclaimed, at least
+    /// the minimum: larger chunks first (few counter updates), then ever smaller ones, so that the thread that finishes
     /// first waits for at most a minimum chunk of the others. With four fixed chunks per thread it waited half a chunk
-    /// on average, 1/16 of every matmul of a 2-thread decode step (2.9 ms of 76 in Phi-3-mini, docs/PERFORMANCE.md).</summary>
+    /// on average, 1/16 of every matmul of a 2-thread decode step. The first chunk stays small enough (1/8 with two
+    /// threads) that a thread preempted in it holds back little.</summary>
     void RunChunks()
     {
         var work = _work!;
-        int items = _itemCount, minChunk = _minChunk, share = 2 * ThreadCount;
+        int items = _itemCount, minChunk = _minChunk, share = 4 * ThreadCount;
         while (true)
         {
             int start = Volatile.Read(ref _nextChunk);

@@ -48,9 +48,9 @@ public class WorkerPoolTests
     }
 
     [Fact]
-    public void Chunks_shrink_from_a_quarter_of_the_items_to_the_minimum()
+    public void Chunks_shrink_from_an_eighth_of_the_items_to_the_minimum()
     {
-        // Two threads: each chunk is a quarter of what is left, at least minChunk, so the last ones are small and the
+        // Two threads: each chunk is an eighth of what is left, at least minChunk, so the last ones are small and the
         // thread that finishes first waits for at most one of them.
         using var pool = new WorkerPool(2);
         var work = new RecordChunks();
@@ -59,7 +59,7 @@ public class WorkerPoolTests
         Assert.Equal(0, chunks[0].Start);
         Assert.Equal(1000, chunks[^1].End);
         for (int i = 1; i < chunks.Length; i++) Assert.Equal(chunks[i - 1].End, chunks[i].Start);
-        Assert.Equal(250, chunks[0].End);
+        Assert.Equal(125, chunks[0].End);
         Assert.All(chunks[..^1], c => Assert.True(c.End - c.Start >= 3, $"chunk {c} is under the minimum"));
         Assert.True(chunks[^1].End - chunks[^1].Start <= 3, $"the last chunk {chunks[^1]} is larger than the minimum");
     }
