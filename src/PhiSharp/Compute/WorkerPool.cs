@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace PhiSharp.Compute;
 
 /// <summary>A unit of data-parallel work: items [start, end) are independent of every other range.</summary>
@@ -9,13 +11,17 @@ internal interface IParallelWork
 /// <summary>
 /// One persistent set of worker threads shared by every operation of a model. The calling thread takes part,
 /// so a pool of N threads starts N - 1 workers. Items are handed out in shrinking chunks through one atomic counter
-/// (guided scheduling), so a slow core does not hold the others back and the threads finish together. Workers spin briefly after a job (the next matmul usually follows
-/// within microseconds) and then block, so an idle model costs no CPU.
+/// (guided scheduling), so a slow core does not hold the others back and the threads finish together. Workers poll
+/// for a millisecond after a job (the next matmul usually follows within microseconds), yielding the core between
+/// polls, and then block, so an idle model costs no CPU.
 /// Run is not reentrant: one job at a time, from one thread at a time.
 /// </summary>
 internal sealed class WorkerPool : IDisposable
 {
-    const int SpinIterations = 2000;
+    /// <summary>How long an idle worker polls for the next job before it blocks: longer than the serial work between
+    /// two matmuls of a decode step (norms, rotary, attention: tens of microseconds), short enough that an idle model
+    /// soon stops using the CPU.</summary>
+    static readonly long SpinTicks = Stopwatch.Frequency / 1000;
 
     readonly Thread[] _workers;
     readonly SemaphoreSlim _wake = new(0);
@@ -118,13 +124,15 @@ internal sealed class WorkerPool : IDisposable
         long seen = 0;
         while (true)
         {
-            // Spin first: in a forward pass the next job follows almost at once.
-            int spins = 0;
-            while (Volatile.Read(ref _generation) == seen && spins < SpinIterations && !_disposed)
-            {
-                Thread.SpinWait(20);
-                spins++;
-            }
+            // Poll first: in a forward pass the next job follows almost at once. SpinOnce yields the core between polls
+            // (after a few rounds of pure spinning): when the machine has fewer free cores than the pool has threads,
+            // a worker that only spun kept the calling thread off its core for the whole poll, and every barrier of a
+            // decode step cost a scheduler time slice (steps 4× slower on a loaded 2-core machine, docs/PERFORMANCE.md).
+            // With the core to itself the yield returns at once.
+            var spin = new SpinWait();
+            long deadline = Stopwatch.GetTimestamp() + SpinTicks;
+            while (Volatile.Read(ref _generation) == seen && !_disposed && Stopwatch.GetTimestamp() < deadline)
+                spin.SpinOnce(sleep1Threshold: -1);
             _wake.Wait();
             if (_disposed) return;
             seen = Volatile.Read(ref _generation);
