@@ -198,9 +198,7 @@ internal sealed class Q8Activations
             groupSums[..16].Clear();
             return 0;
         }
-        int first = 0;
-        while (MathF.Abs(Unsafe.Add(ref source, first)) != magnitude) first++;
-        float inverse = -127f / Unsafe.Add(ref source, first);
+        float inverse = -127f / Unsafe.Add(ref source, FirstOfMagnitude(ref source, magnitude));
         var scale = Vector128.Create(inverse);
         for (int g = 0; g < 16; g++)
             groupSums[g] = Vector128.Sum(RoundSixteen(ref Unsafe.Add(ref source, g * GroupLength), scale, ref Unsafe.Add(ref codes, g * GroupLength)));
@@ -221,6 +219,17 @@ internal sealed class Q8Activations
         }
         var m = Vector128.Max(Vector128.Max(a, b), Vector128.Max(c, d));
         return MathF.Max(MathF.Max(m[0], m[1]), MathF.Max(m[2], m[3]));
+    }
+
+    /// <summary>The index of the first value whose magnitude is <paramref name="magnitude"/> (one is).</summary>
+    static int FirstOfMagnitude(ref float x, float magnitude)
+    {
+        var target = Vector128.Create(magnitude);
+        for (int i = 0; ; i += 4)
+        {
+            uint hits = Vector128.Equals(Vector128.Abs(Vector128.LoadUnsafe(ref x, (nuint)i)), target).ExtractMostSignificantBits();
+            if (hits != 0) return i + System.Numerics.BitOperations.TrailingZeroCount(hits);
+        }
     }
 
     /// <summary>q = min(127, round-to-even(x · inverse)) for 16 values; returns their sums in 4 lanes. (Q8_K clamps
