@@ -29,7 +29,12 @@ internal sealed class WorkerPool : IDisposable
     int _itemCount;
     int _minChunk;
     int _nextChunk;
-    int _busyWorkers;
+    /// <summary>Workers that joined the running job, or <see cref="Closed"/> once the caller has run out of chunks: a
+    /// worker that comes later skips the job, so that the caller waits only for workers that are working. (It waited for
+    /// every worker to check in; on a loaded machine one that had not yet been scheduled cost a time slice per job.)</summary>
+    int _joined = Closed;
+    int _finishedWorkers;
+    const int Closed = int.MinValue;
     long _generation;
     volatile bool _disposed;
     Exception? _failure;
@@ -79,14 +84,16 @@ internal sealed class WorkerPool : IDisposable
         _itemCount = itemCount;
         _nextChunk = 0;
         _failure = null;
-        Volatile.Write(ref _busyWorkers, _workers.Length);
+        _finishedWorkers = 0;
+        Volatile.Write(ref _joined, 0); // opens the job: a worker that joins sees the fields above
         Interlocked.Increment(ref _generation);
         _wake.Release(_workers.Length);
 
         RunChunks();
 
+        int joined = Interlocked.Exchange(ref _joined, Closed);
         var spin = new SpinWait();
-        while (Volatile.Read(ref _busyWorkers) != 0) spin.SpinOnce(sleep1Threshold: -1);
+        while (Volatile.Read(ref _finishedWorkers) != joined) spin.SpinOnce(sleep1Threshold: -1);
         _work = null;
         if (_failure is { } failure) throw new AggregateException("A parallel operation failed.", failure);
     }
@@ -136,9 +143,21 @@ internal sealed class WorkerPool : IDisposable
             _wake.Wait();
             if (_disposed) return;
             seen = Volatile.Read(ref _generation);
+            if (!TryJoin()) continue;
             RunChunks();
-            Interlocked.Decrement(ref _busyWorkers);
+            Interlocked.Increment(ref _finishedWorkers);
         }
+    }
+
+    bool TryJoin()
+    {
+        int joined;
+        do
+        {
+            joined = Volatile.Read(ref _joined);
+            if (joined == Closed) return false;
+        } while (Interlocked.CompareExchange(ref _joined, joined + 1, joined) != joined);
+        return true;
     }
 
     public void Dispose()

@@ -37,6 +37,17 @@ public class WorkerPoolTests
     }
 
     [Fact]
+    public void Back_to_back_small_jobs_each_run_every_item_once()
+    {
+        // Workers that wake after the caller has taken every chunk skip that job (or join a later one): each job must
+        // still see every item exactly once, and no job may wait for a worker that never joined.
+        using var pool = new WorkerPool(4);
+        var hits = new int[8];
+        for (int round = 0; round < 5000; round++) pool.Run(new MarkItems(hits), hits.Length);
+        Assert.All(hits, h => Assert.Equal(5000, h));
+    }
+
+    [Fact]
     public void A_failing_work_item_surfaces_its_exception_and_the_pool_stays_usable()
     {
         using var pool = new WorkerPool(2);
