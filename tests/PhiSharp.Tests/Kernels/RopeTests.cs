@@ -14,6 +14,26 @@ public class RopeTests
         Assert.Equal([-3f, 2f, 1f, 4f, 5f, 6f], head);
     }
 
+    [Theory]
+    [InlineData(48)] // Phi-3-mini's 96-wide heads: whole vectors
+    [InlineData(13)] // a ragged tail after the vectors
+    public void Every_pair_is_the_scalar_rotation_to_the_bit(int half)
+    {
+        var random = new Random(half);
+        var head = Enumerable.Range(0, 2 * half + 3).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+        var cos = Enumerable.Range(0, half).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var sin = Enumerable.Range(0, half).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var expected = (float[])head.Clone();
+        for (int i = 0; i < half; i++)
+        {
+            float a = head[i], b = head[i + half];
+            expected[i] = a * cos[i] - b * sin[i];
+            expected[i + half] = b * cos[i] + a * sin[i];
+        }
+        Rope.RotateHalf(head.AsSpan(0, 2 * half), cos, sin);
+        Assert.Equal(expected, head);
+    }
+
     [Fact]
     public void Rotation_preserves_the_norm_of_each_pair()
     {
