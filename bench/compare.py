@@ -80,6 +80,11 @@ def ratio(ours, theirs):
     return f"{ours / theirs:.2f}x" if ours and theirs and theirs == theirs else "-"
 
 
+def paired_median(ours, theirs, field):
+    ratios = [a[field] / b[field] for a, b in zip(ours, theirs) if a[field] and b[field] and b[field] == b[field]]
+    return f"{statistics.median(ratios):.2f}x" if ratios else "-"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("model")
@@ -128,6 +133,14 @@ def main():
     for name, m in medians.items():
         ratios = "" if name == "PhiSharp" else "   " + "  ".join(ratio(ours[f], m[f]) for f in FIELDS)
         print(f"{name:28} {m['pp_tps']:9.1f} {m['tg_tps']:9.1f} {m['peak_rss_bytes'] / 1e9:7.2f} GB{ratios}")
+    # The machine's noise moves both engines of a round together more than it moves rounds apart, so the median of
+    # each round's own ratio is the steadier figure when rounds spread.
+    print("median of the rounds' own ratios (PhiSharp / engine in the same round): prompt, generation, RSS")
+    for engine in engines[1:]:
+        paired = [" ".join(f"{mine[f] / theirs[f]:.2f}" if mine[f] and theirs[f] and theirs[f] == theirs[f] else "-"
+                           for f in FIELDS) for mine, theirs in zip(engines[0].runs, engine.runs)]
+        medians_of_ratios = "  ".join(paired_median(engines[0].runs, engine.runs, f) for f in FIELDS)
+        print(f"{engine.name:28} {medians_of_ratios}   rounds: {' | '.join(paired)}")
 
 
 if __name__ == "__main__":
