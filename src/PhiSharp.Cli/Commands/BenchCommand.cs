@@ -53,7 +53,12 @@ static class BenchCommand
             if (p == 0 && n == 0) throw new ArgumentException("nothing to measure: --prompt-tokens and --gen-tokens are both 0");
             var file = parse.GetValue(image);
             if (file is not null && (p < 1 || d > 0)) throw new ArgumentException("--image needs --prompt-tokens of at least 1 and no --depth");
-            var result = file is null ? MeasureText(parse, p, n, d) : MeasureImage(parse, p, n, file);
+            var clock = Stopwatch.StartNew();
+            using var model = ModelArguments.Load(parse);
+            double loadMs = clock.Elapsed.TotalMilliseconds;
+            var random = new Random(1234);
+            int[] ids = Enumerable.Range(0, Math.Max(p, d)).Select(_ => random.Next(3, model.Network.VocabSize)).ToArray();
+            var result = file is null ? MeasureText(parse, model, loadMs, ids, p, n, d) : MeasureImage(parse, model, loadMs, ids[..p], n, file);
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(result, BenchJson.Options));
             else Print(result);
             return Task.FromResult(0);
@@ -68,17 +73,13 @@ static class BenchCommand
         double TgTps, double TtftMs, long PeakRssBytes, string Simd, IReadOnlyList<string> CpuFeatures,
         int? ImageTokens = null, double? ImageEncodeMs = null);
 
-    static BenchResult MeasureText(ParseResult parse, int promptLength, int generate, int depth)
+    /// <param name="ids">Seeded random token ids (speed does not depend on which): the prompt is the first
+    /// <paramref name="promptLength"/>, the untimed context the first <paramref name="depth"/>.</param>
+    static BenchResult MeasureText(ParseResult parse, LanguageModel model, double loadMs, int[] ids, int promptLength, int generate, int depth)
     {
-        var clock = Stopwatch.StartNew();
-        using var model = ModelArguments.Load(parse);
-        double loadMs = clock.Elapsed.TotalMilliseconds;
-
         var network = model.Network;
-        var random = new Random(1234);
-        int[] RandomIds(int count) => Enumerable.Range(0, count).Select(_ => random.Next(3, network.VocabSize)).ToArray();
-        var prompt = RandomIds(promptLength);
-        var context = RandomIds(depth);
+        var prompt = ids[..promptLength];
+        var context = ids[..depth];
         int capacity = Math.Max(promptLength, depth + generate);
         if (capacity > network.MaxContextLength)
             throw new ArgumentException($"-p {promptLength}, or --depth {depth} + -n {generate}, exceeds the model's context of {network.MaxContextLength} tokens");
@@ -92,7 +93,7 @@ static class BenchCommand
         if (promptLength > 0)
         {
             session.Truncate(0);
-            clock.Restart();
+            var clock = Stopwatch.StartNew();
             session.Append(prompt, logits);
             promptSeconds = clock.Elapsed.TotalSeconds;
         }
@@ -106,21 +107,16 @@ static class BenchCommand
             PeakResidentBytes(), KernelTier.Name, KernelTier.CpuFeatures);
     }
 
-    static BenchResult MeasureImage(ParseResult parse, int promptLength, int generate, FileInfo image)
+    static BenchResult MeasureImage(ParseResult parse, LanguageModel model, double loadMs, int[] text, int generate, FileInfo image)
     {
-        var clock = Stopwatch.StartNew();
-        using var model = ModelArguments.Load(parse);
-        double loadMs = clock.Elapsed.TotalMilliseconds;
-
         var network = model.Network;
-        var random = new Random(1234);
-        var text = Enumerable.Range(0, promptLength).Select(_ => random.Next(3, network.VocabSize)).ToArray();
+        int promptLength = text.Length;
         var logits = new float[network.VocabSize];
         var vision = new Phi3VisionModel(model);
 
         // The image: decoded, preprocessed (num_crops from the folder's preprocessor_config.json) and encoded, then
         // its placeholders (and BOS, where the tokenizer adds one) before the text ids.
-        clock.Restart();
+        var clock = Stopwatch.StartNew();
         var prepared = vision.Prepare("<|image_1|>", [ImageDecoder.Decode(image.FullName)]);
         var withImage = new Phi3VisionPrompt { Ids = [.. prepared.Ids, .. text], ImageRows = prepared.ImageRows };
         double encodeMs = clock.Elapsed.TotalMilliseconds;
