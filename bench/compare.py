@@ -75,14 +75,18 @@ def llama_bench_fields(rows):
     return {"pp_tps": pp, "tg_tps": tg}
 
 
-def ratio(ours, theirs):
-    """ours / theirs as '1.23x', or '-' where either was not measured (0, or NaN: no prompt with --depth)."""
-    return f"{ours / theirs:.2f}x" if ours and theirs and theirs == theirs else "-"
+def quotient(ours, theirs):
+    """ours / theirs, or None where either was not measured (0, or NaN: no prompt with --depth)."""
+    return ours / theirs if ours and theirs and theirs == theirs else None
+
+
+def ratio(value, suffix="x"):
+    return "-" if value is None else f"{value:.2f}{suffix}"
 
 
 def paired_median(ours, theirs, field):
-    ratios = [a[field] / b[field] for a, b in zip(ours, theirs) if a[field] and b[field] and b[field] == b[field]]
-    return f"{statistics.median(ratios):.2f}x" if ratios else "-"
+    ratios = [q for a, b in zip(ours, theirs) if (q := quotient(a[field], b[field])) is not None]
+    return ratio(statistics.median(ratios) if ratios else None)
 
 
 def main():
@@ -131,14 +135,14 @@ def main():
     print(f"{'':28} {'pp tok/s':>9} {'tg tok/s':>9} {'peak RSS':>10}   PhiSharp / engine: prompt, generation, RSS")
     ours = medians["PhiSharp"]
     for name, m in medians.items():
-        ratios = "" if name == "PhiSharp" else "   " + "  ".join(ratio(ours[f], m[f]) for f in FIELDS)
+        ratios = "" if name == "PhiSharp" else "   " + "  ".join(ratio(quotient(ours[f], m[f])) for f in FIELDS)
         print(f"{name:28} {m['pp_tps']:9.1f} {m['tg_tps']:9.1f} {m['peak_rss_bytes'] / 1e9:7.2f} GB{ratios}")
     # The machine's noise moves both engines of a round together more than it moves rounds apart, so the median of
     # each round's own ratio is the steadier figure when rounds spread.
     print("median of the rounds' own ratios (PhiSharp / engine in the same round): prompt, generation, RSS")
     for engine in engines[1:]:
-        paired = [" ".join(f"{mine[f] / theirs[f]:.2f}" if mine[f] and theirs[f] and theirs[f] == theirs[f] else "-"
-                           for f in FIELDS) for mine, theirs in zip(engines[0].runs, engine.runs)]
+        paired = [" ".join(ratio(quotient(mine[f], theirs[f]), suffix="") for f in FIELDS)
+                  for mine, theirs in zip(engines[0].runs, engine.runs)]
         medians_of_ratios = "  ".join(paired_median(engines[0].runs, engine.runs, f) for f in FIELDS)
         print(f"{engine.name:28} {medians_of_ratios}   rounds: {' | '.join(paired)}")
 
