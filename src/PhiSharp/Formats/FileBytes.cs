@@ -1,6 +1,8 @@
 using System.IO.MemoryMappedFiles;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+using PhiSharp.Tensors;
 
 namespace PhiSharp.Formats;
 
@@ -10,9 +12,16 @@ internal sealed unsafe class FileBytes : IDisposable
 {
     private const int ReadChunk = 64 << 20;
 
+    /// <summary>How far ahead of what a parser asks for <see cref="EnsureReadThrough"/> reads: a header is parsed a
+    /// few bytes at a time.</summary>
+    private const int HeaderReadAhead = 256 << 10;
+
     private MemoryMappedFile? _mapping;
     private MemoryMappedViewAccessor? _view;
     private bool _ownsNativeMemory;
+    private SafeFileHandle? _file; // while bytes may still be read: a buffer being filled, rows read on demand
+    private long _readThrough; // bytes [0, _readThrough) of a buffer are read
+    private IProgress<LoadProgress>? _progress;
 
     public string Path { get; }
     public byte* Pointer { get; private set; }
@@ -24,15 +33,13 @@ internal sealed unsafe class FileBytes : IDisposable
         Length = length;
     }
 
+    /// <summary>Opens a file whose bytes are all present when this returns.</summary>
     public static FileBytes Open(string path, TensorFileOptions? options)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
-        var bytes = new FileBytes(path, stream.Length);
-        if (bytes.Length == 0) return bytes; // nothing to map; parsers report the file as truncated
+        var bytes = OpenForParsing(path, options);
         try
         {
-            if (options?.UseMemoryMap ?? true) bytes.Map(stream);
-            else bytes.ReadAll(stream, options.Progress);
+            bytes.ReadRest([]);
         }
         catch
         {
@@ -42,48 +49,129 @@ internal sealed unsafe class FileBytes : IDisposable
         return bytes;
     }
 
+    /// <summary>Opens a file for a parser that reads its header through <see cref="EnsureReadThrough"/>, then calls
+    /// <see cref="ReadRest"/>, which may leave tensors to be read on demand. A mapped file is all there at once.</summary>
+    public static FileBytes OpenForParsing(string path, TensorFileOptions? options)
+    {
+        var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        FileBytes? bytes = null;
+        try
+        {
+            bytes = new FileBytes(path, RandomAccess.GetLength(file));
+            if (bytes.Length == 0) { } // nothing to map; parsers report the file as truncated
+            else if (options?.UseMemoryMap ?? true) bytes.Map(file);
+            else
+            {
+                bytes.Allocate();
+                bytes._file = file;
+                bytes._progress = options.Progress;
+                return bytes;
+            }
+            file.Dispose();
+            return bytes;
+        }
+        catch
+        {
+            bytes?.Dispose();
+            file.Dispose();
+            throw;
+        }
+    }
+
     public ReadOnlySpan<byte> Span(long offset, int length) => new(Pointer + offset, length);
 
     /// <summary>True when the bytes were read into a buffer of our own (not a read-only mapping), which may be rewritten.</summary>
     public bool IsWritable => _ownsNativeMemory;
 
-    private void Map(FileStream stream)
+    private void Map(SafeFileHandle file)
     {
-        _mapping = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read,
-            HandleInheritability.None, leaveOpen: true);
+        _mapping = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None,
+            leaveOpen: true);
         _view = _mapping.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
         byte* pointer = null;
         _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
         Pointer = pointer + _view.PointerOffset;
     }
 
-    private void ReadAll(FileStream stream, IProgress<LoadProgress>? progress)
+    private void Allocate()
     {
         // 2 MiB-aligned and marked for transparent huge pages on Linux: streaming gigabytes of weights through 4 KiB
         // pages costs a TLB miss per page, which is expensive under virtualisation (docs/PERFORMANCE.md: generation 5.0 →
-        // 5.4 tok/s with the hint, one quiet-machine run).
-        const int HugePage = 2 << 20;
+        // 5.4 tok/s with the hint, one quiet-machine run). Pages are only taken as they are written.
         Pointer = (byte*)NativeMemory.AlignedAlloc((nuint)Length, HugePage);
         _ownsNativeMemory = true;
         if (OperatingSystem.IsLinux()) HugePages.Advise(Pointer, Length);
-        // Chunks in parallel: much of a read's time is the kernel providing fresh zeroed pages, which scales with cores.
-        var handle = stream.SafeFileHandle;
-        nint start = (nint)Pointer;
+    }
+
+    private const int HugePage = 2 << 20;
+
+    /// <summary>Makes bytes [0, <paramref name="end"/>) present, for a parser reading a header (nothing for a mapped
+    /// file). <paramref name="end"/> must not pass the end of the file.</summary>
+    public void EnsureReadThrough(long end)
+    {
+        if (_file is null || end <= _readThrough) return;
+        long through = Math.Min(Length, Math.Max(end, _readThrough + HeaderReadAhead));
+        RowsOnDemand.ReadExactly(_file, Path, Pointer + _readThrough, _readThrough, through - _readThrough);
+        _readThrough = through;
+    }
+
+    /// <summary>
+    /// Reads what the parser has not, but for the <paramref name="onDemand"/> byte ranges, which stay unread for
+    /// <see cref="RowsOnDemand"/> (given the file, which stays open): their pages are never touched, and not huge
+    /// pages, so that a row read into them takes 4 KiB, not 2 MiB. Nothing for a mapped file.
+    /// </summary>
+    public void ReadRest(IReadOnlyList<(long Offset, long Length)> onDemand)
+    {
+        if (_file is null) return;
+        var pieces = new List<(long Start, long End)>();
+        long at = _readThrough, total = Length;
+        foreach (var (offset, length) in onDemand.OrderBy(r => r.Offset))
+        {
+            long start = Math.Max(offset, at), end = offset + length;
+            if (start >= end) continue;
+            Split(at, start, pieces);
+            total -= end - start;
+            at = end;
+            if (OperatingSystem.IsLinux()) HugePages.Decline(Pointer + start, end - start);
+        }
+        Split(at, Length, pieces);
+        ReadPieces(pieces, total);
+        if (onDemand.Count == 0)
+        {
+            _file.Dispose();
+            _file = null;
+        }
+        _readThrough = Length;
+    }
+
+    /// <summary>The file for <see cref="RowsOnDemand"/>: open until this is disposed.</summary>
+    public SafeFileHandle OpenFile => _file ?? throw new InvalidOperationException($"{Path} is not being read");
+
+    static void Split(long start, long end, List<(long, long)> pieces)
+    {
+        for (long s = start; s < end; s += ReadChunk) pieces.Add((s, Math.Min(end, s + ReadChunk)));
+    }
+
+    private void ReadPieces(List<(long Start, long End)> pieces, long total)
+    {
+        // Pieces in parallel: much of a read's time is the kernel providing fresh zeroed pages, which scales with cores.
         string name = System.IO.Path.GetFileName(Path);
-        long bytesRead = 0; // over all chunks, for progress
-        progress?.Report(new LoadProgress(name, 0, Length));
+        long bytesRead = _readThrough; // over all pieces, for progress
+        var file = _file!;
+        nint start = (nint)Pointer;
+        _progress?.Report(new LoadProgress(name, 0, total));
+        if (pieces.Count == 0) // all read with the header
+        {
+            _progress?.Report(new LoadProgress(name, total, total));
+            return;
+        }
         try
         {
-            Parallel.For(0, (int)((Length + ReadChunk - 1) / ReadChunk), chunk =>
+            Parallel.For(0, pieces.Count, i =>
             {
-                long end = Math.Min(Length, (chunk + 1L) * ReadChunk);
-                for (long done = chunk * (long)ReadChunk; done < end;)
-                {
-                    int read = RandomAccess.Read(handle, new Span<byte>((byte*)start + done, (int)(end - done)), done);
-                    if (read == 0) throw new ModelFormatException(Path, $"file shrank while being read ({done} of {Length} bytes)");
-                    done += read;
-                }
-                progress?.Report(new LoadProgress(name, Interlocked.Add(ref bytesRead, end - chunk * (long)ReadChunk), Length));
+                var (from, to) = pieces[i];
+                RowsOnDemand.ReadExactly(file, Path, (byte*)start + from, from, to - from);
+                _progress?.Report(new LoadProgress(name, Interlocked.Add(ref bytesRead, to - from), total));
             });
         }
         catch (AggregateException e)
@@ -107,21 +195,34 @@ internal sealed unsafe class FileBytes : IDisposable
             NativeMemory.AlignedFree(Pointer);
             _ownsNativeMemory = false;
         }
+        _file?.Dispose();
+        _file = null;
         Pointer = null;
     }
 }
 
-/// <summary>madvise(MADV_HUGEPAGE) through the C library every Linux process already has; a hint, failures ignored.</summary>
+/// <summary>madvise(MADV_HUGEPAGE / MADV_NOHUGEPAGE) through the C library every Linux process already has; hints,
+/// failures ignored.</summary>
 internal static unsafe partial class HugePages
 {
-    const int MadviseHugePage = 14;
+    const int MadviseHugePage = 14, MadviseNoHugePage = 15;
 
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static partial int Madvise(void* address, nuint length, int advice);
 
-    public static void Advise(void* address, long length)
+    public static void Advise(void* address, long length) => Try(address, length, MadviseHugePage);
+
+    /// <summary>Small pages for the whole pages inside the range (madvise needs a page-aligned start).</summary>
+    public static void Decline(byte* address, long length)
     {
-        try { Madvise(address, (nuint)length, MadviseHugePage); }
+        long page = Environment.SystemPageSize;
+        long start = ((long)address + page - 1) / page * page, end = ((long)address + length) / page * page;
+        if (end > start) Try((void*)start, end - start, MadviseNoHugePage);
+    }
+
+    static void Try(void* address, long length, int advice)
+    {
+        try { Madvise(address, (nuint)length, advice); }
         catch (DllNotFoundException) { }
         catch (EntryPointNotFoundException) { }
     }

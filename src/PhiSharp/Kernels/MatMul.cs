@@ -142,13 +142,13 @@ internal static unsafe class WeightRows
     {
         int cols = weight.RowLength;
         long rowBytes = GgmlTypeInfo.RowByteSize(weight.Type, cols);
-        byte* p = weight.Data + row * rowBytes;
         if (weight.RowsInterleaved)
         {
             const int Group = InterleavedRows.Group;
             InterleavedRows.DequantizeRow(weight, weight.Data + row / Group * Group * rowBytes, row % Group, scratch[..cols]);
             return scratch[..cols];
         }
+        byte* p = weight.Row(row, rowBytes);
         switch (weight.Type)
         {
             case GgmlType.F32:

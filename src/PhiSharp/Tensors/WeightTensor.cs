@@ -11,8 +11,28 @@ internal readonly unsafe struct WeightTensor
     public string Name { get; }
     public GgmlType Type { get; }
     public long[] Dims { get; }
-    public byte* Data { get; }
     public long ByteLength { get; }
+
+    readonly byte* _data;
+    readonly RowsOnDemand? _rowsOnDemand;
+
+    /// <summary>The tensor's bytes, all of them present (rows read on demand are read first).</summary>
+    public byte* Data
+    {
+        get
+        {
+            _rowsOnDemand?.EnsureAll();
+            return _data;
+        }
+    }
+
+    /// <summary>Row <paramref name="row"/>'s bytes, <paramref name="rowBytes"/> of them: of a tensor whose rows are read
+    /// on demand, that row alone is read (<see cref="RowsOnDemand"/>).</summary>
+    public byte* Row(int row, long rowBytes)
+    {
+        _rowsOnDemand?.EnsureRow(row);
+        return _data + row * rowBytes;
+    }
 
     /// <summary>How the rows lie: as stored, or rewritten for the matmul kernels (Compute/WeightPreparation).</summary>
     public WeightLayout Layout { get; }
@@ -21,14 +41,16 @@ internal readonly unsafe struct WeightTensor
     /// the bytes are a permutation of the row-major ones.</summary>
     public bool RowsInterleaved => Layout != WeightLayout.RowMajor;
 
-    public WeightTensor(string name, GgmlType type, long[] dims, byte* data, long byteLength, WeightLayout layout = WeightLayout.RowMajor)
+    public WeightTensor(string name, GgmlType type, long[] dims, byte* data, long byteLength, WeightLayout layout = WeightLayout.RowMajor,
+        RowsOnDemand? rowsOnDemand = null)
     {
         Name = name;
         Type = type;
         Dims = dims;
-        Data = data;
+        _data = data;
         ByteLength = byteLength;
         Layout = layout;
+        _rowsOnDemand = rowsOnDemand;
     }
 
     public long ElementCount

@@ -53,11 +53,12 @@ internal unsafe struct GgufCursor
         Position += bytes;
     }
 
-    /// <summary>Throws unless <paramref name="bytes"/> more bytes lie before the end of the file.</summary>
+    /// <summary>Throws unless <paramref name="bytes"/> more bytes lie before the end of the file; makes them present.</summary>
     public readonly void Require(long bytes, string what)
     {
         if (bytes < 0 || bytes > Remaining)
             throw Corrupt($"truncated: {what} needs {bytes} bytes at offset {Position}, but the file has {Remaining} left");
+        _file.EnsureReadThrough(Position + bytes);
     }
 
     public readonly ModelFormatException Corrupt(string message) => new(_file.Path, message);

@@ -24,6 +24,9 @@ internal sealed unsafe partial class GgufFile : ITensorSource
     private readonly List<GgufTensorInfo> _tensors = [];
     private readonly Dictionary<string, GgufTensorInfo> _tensorsByName = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WeightLayout> _layouts = new(StringComparer.Ordinal);
+    private RowsOnDemand? _embeddingRows;
+
+    const string TokenEmbedding = "token_embd.weight", OutputMatrix = "output.weight";
 
     public string Path => _bytes.Path;
     public uint Version { get; private set; }
@@ -48,11 +51,12 @@ internal sealed unsafe partial class GgufFile : ITensorSource
     /// <exception cref="UnsupportedModelException">A tensor has a type PhiSharp does not know.</exception>
     public static GgufFile Open(string path, TensorFileOptions? options = null)
     {
-        var bytes = FileBytes.Open(path, options);
+        var bytes = FileBytes.OpenForParsing(path, options);
         var file = new GgufFile(bytes);
         try
         {
             file.Parse();
+            file.ReadData();
             return file;
         }
         catch
@@ -73,7 +77,7 @@ internal sealed unsafe partial class GgufFile : ITensorSource
         }
         ObjectDisposedException.ThrowIf(_bytes.Pointer == null && _bytes.Length > 0, this);
         tensor = new WeightTensor(info.Name, info.Type, info.Dims.ToArray(), _bytes.Pointer + DataOffset + info.Offset, info.ByteLength,
-            _layouts.GetValueOrDefault(name));
+            _layouts.GetValueOrDefault(name), name == TokenEmbedding ? _embeddingRows : null);
         return true;
     }
 
@@ -91,6 +95,25 @@ internal sealed unsafe partial class GgufFile : ITensorSource
         TryGetTensor(name, out var tensor) ? tensor : throw new ModelFormatException(Path, $"tensor '{name}' is missing");
 
     public void Dispose() => _bytes.Dispose();
+
+    /// <summary>
+    /// When the file is read into memory (not mapped), reads the tensor data, all of it but a token-embedding table
+    /// that only ever gives rows (there is a separate output matrix, so the table is not also the output head): its
+    /// rows are read as tokens ask for them (<see cref="RowsOnDemand"/>). llama.cpp's name for that table is shared by
+    /// every architecture it converts.
+    /// </summary>
+    private void ReadData()
+    {
+        if (!_bytes.IsWritable) return;
+        if (_tensorsByName.TryGetValue(TokenEmbedding, out var table) && _tensorsByName.ContainsKey(OutputMatrix) && table.Dims.Count == 2)
+        {
+            long offset = DataOffset + table.Offset;
+            _embeddingRows = new RowsOnDemand(_bytes.OpenFile, Path, offset, _bytes.Pointer + offset,
+                GgmlTypeInfo.RowByteSize(table.Type, table.Dims[0]), checked((int)table.Dims[1]));
+            _bytes.ReadRest([(offset, table.ByteLength)]);
+        }
+        else _bytes.ReadRest([]);
+    }
 
     private void Parse()
     {
