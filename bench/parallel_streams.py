@@ -8,12 +8,18 @@ round, runs each stream count in turn: that many clients at once, each streaming
 prompt, greedy (temperature 0), `-n` tokens. Prompts are evaluated before or beside the others' decoding, so the
 measure is the window in which every stream is generating: aggregate tok/s = the token events of all streams inside
 [the last stream's first token, the first stream's last token] ÷ that window's length.
-Prints one JSON line per measurement, then the median and range per stream count and its ratio to one stream.
+Before the rounds every stream count runs once unmeasured, long enough for the JIT to finish its tiers (with one short
+warm-up the first round paid for background compilation: ~13 ms of CPU per 1-stream step, docs/SERVER.md).
+Prints one JSON line per measurement, then the median and range per stream count and its ratio to one stream. Each
+line also says how much CPU the server and this client used in the measurement (`server_cores`: CPU seconds per
+second; about --threads when the engine had its cores, less when other processes took them) and the 1-minute load.
 Standard library only.
 """
 import argparse
 import http.client
 import json
+import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -54,8 +60,23 @@ def stream(port, prompt, tokens, out):
     out.append({"times": times, "tokens": usage["completion_tokens"]})
 
 
-def measure(port, streams, tokens, tag):
+def cpu_seconds(pid):
+    """CPU seconds (user + system) process pid has used, or None where /proc does not tell (not Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def client_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(port, streams, tokens, tag, server_pid=None):
     results, threads = [], []
+    began, server_cpu, client_cpu = time.monotonic(), cpu_seconds(server_pid), client_seconds()
     for i in range(streams):
         prompt = f"Stream {i}, round {tag}:"
         threads.append(threading.Thread(target=stream, args=(port, prompt, tokens, results)))
@@ -65,11 +86,14 @@ def measure(port, streams, tokens, tag):
         t.join()
     if len(results) != streams:
         raise RuntimeError("a stream failed")
+    wall, server_end = time.monotonic() - began, cpu_seconds(server_pid)
     start, end = max(r["times"][0] for r in results), min(r["times"][-1] for r in results)
     span = end - start
     generated = sum(sum(1 for t in r["times"] if start < t <= end) for r in results)
     return {"streams": streams, "generated": generated, "seconds": round(span, 2), "tok_s": round(generated / span, 2),
-            "tokens": [r["tokens"] for r in results]}
+            "tokens": [r["tokens"] for r in results],
+            "server_cores": None if server_cpu is None or server_end is None else round((server_end - server_cpu) / wall, 2),
+            "client_cpu_s": round(client_seconds() - client_cpu, 3), "load": os.getloadavg()[0]}
 
 
 def main():
@@ -101,11 +125,12 @@ def main():
                 time.sleep(1)
         else:
             raise RuntimeError("the server did not start")
-        measure(port, 1, 8, "warm-up")
+        for n in counts:
+            measure(port, n, 32, f"warm-up-{n}")
         runs = {n: [] for n in counts}
         for round_ in range(args.r):
             for n in counts:
-                result = measure(port, n, args.n, f"{round_}-{n}")
+                result = measure(port, n, args.n, f"{round_}-{n}", server.pid)
                 runs[n].append(result["tok_s"])
                 print(json.dumps(result), flush=True)
         one = statistics.median(runs[counts[0]])

@@ -148,6 +148,7 @@ public sealed class TestServer : IAsyncDisposable
                 inner.Append(tokens, logits, allPositions);
             }
             public void Truncate(int length) => inner.Truncate(length);
+            public void EndTurn() => inner.EndTurn();
             public void Dispose() => inner.Dispose();
         }
     }

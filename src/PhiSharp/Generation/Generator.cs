@@ -116,36 +116,45 @@ public sealed class Generator(ICausalLanguageModel network, ITokenizer tokenizer
         ct.ThrowIfCancellationRequested();
         int kept = ReusablePrefix(session.Tokens, prompt);
         session.Truncate(kept);
-        session.Append(prompt.Skip(kept).ToArray(), logits);
-        for (int produced = 0; produced < options.MaxTokens; produced++)
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            // Tokens left, this one included: the last one is sampled when the session is full, never appended.
-            constraint?.Mask(logits, Math.Min(options.MaxTokens - produced, session.ContextLength - session.Length + 1));
-            int id = sampler.Sample(logits, session.Tokens);
-            constraint?.Accept(id);
-            if (stopTokenIds.Contains(id) || constraint?.Ends(id) == true)
+            session.Append(prompt.Skip(kept).ToArray(), logits);
+            for (int produced = 0; produced < options.MaxTokens; produced++)
             {
-                yield return new GeneratedToken(id, stops.Push(decoder.Flush()) + stops.Flush(), FinishReason.Stop);
-                yield break;
+                ct.ThrowIfCancellationRequested();
+                // Tokens left, this one included: the last one is sampled when the session is full, never appended.
+                constraint?.Mask(logits, Math.Min(options.MaxTokens - produced, session.ContextLength - session.Length + 1));
+                int id = sampler.Sample(logits, session.Tokens);
+                constraint?.Accept(id);
+                if (stopTokenIds.Contains(id) || constraint?.Ends(id) == true)
+                {
+                    yield return new GeneratedToken(id, stops.Push(decoder.Flush()) + stops.Flush(), FinishReason.Stop);
+                    yield break;
+                }
+                string text = stops.Push(decoder.Push(id));
+                if (stops.Stopped)
+                {
+                    yield return new GeneratedToken(id, text, FinishReason.Stop);
+                    yield break;
+                }
+                bool full = session.Length == session.ContextLength || produced + 1 == options.MaxTokens;
+                if (full)
+                {
+                    // The held-back tail may itself complete a stop string; then the stop, not the length, ended the reply.
+                    string tail = stops.Push(decoder.Flush());
+                    yield return new GeneratedToken(id, text + tail + stops.Flush(), stops.Stopped ? FinishReason.Stop : FinishReason.Length);
+                    yield break;
+                }
+                yield return new GeneratedToken(id, text);
+                next[0] = id;
+                session.Append(next, logits);
             }
-            string text = stops.Push(decoder.Push(id));
-            if (stops.Stopped)
-            {
-                yield return new GeneratedToken(id, text, FinishReason.Stop);
-                yield break;
-            }
-            bool full = session.Length == session.ContextLength || produced + 1 == options.MaxTokens;
-            if (full)
-            {
-                // The held-back tail may itself complete a stop string; then the stop, not the length, ended the reply.
-                string tail = stops.Push(decoder.Flush());
-                yield return new GeneratedToken(id, text + tail + stops.Flush(), stops.Stopped ? FinishReason.Stop : FinishReason.Length);
-                yield break;
-            }
-            yield return new GeneratedToken(id, text);
-            next[0] = id;
-            session.Append(next, logits);
+        }
+        finally
+        {
+            // However the generation ends (a stop, its length, cancellation, an error, the caller stopping early),
+            // sessions decoding beside this one in batched steps stop waiting for its next token.
+            session.EndTurn();
         }
     }
 }

@@ -29,4 +29,9 @@ public interface IInferenceSession : IDisposable
 
     /// <summary>Forgets every token from <paramref name="length"/> on, so a shared prefix can be reused.</summary>
     void Truncate(int length);
+
+    /// <summary>Says that no <see cref="Append"/> follows soon: the generation using the session has ended. Sessions
+    /// of one model share batched steps, whose runner waits a little for the sessions of the last step to come back
+    /// with their next token; this one is no longer waited for. A later Append is still allowed.</summary>
+    void EndTurn() { }
 }

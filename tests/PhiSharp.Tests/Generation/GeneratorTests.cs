@@ -129,9 +129,39 @@ public sealed class GeneratorTests : IDisposable
         Assert.Contains("8", e.Message);
     }
 
+    /// <summary>Sessions decoding beside this one in batched steps wait a little for its next token until it says its
+    /// turn has ended: it must say so however the generation ends.</summary>
+    [Fact]
+    public void Every_generation_ends_its_sessions_turn_however_it_ends()
+    {
+        using var session = new CountingSession(_model.Network.CreateSession(64));
+        int[] prompt = [1, 260, 262, 265];
+        Assert.Equal(FinishReason.Length, _model.Generator.Generate(session, prompt, Sampled(1, max: 3)).Last().Finish);
+        Assert.Equal(1, session.Turns);
+
+        _ = _model.Generator.Generate(session, prompt, Sampled(1)).Take(2).ToList();   // the caller stops early
+        Assert.Equal(2, session.Turns);
+
+        using var cancel = new CancellationTokenSource();
+        Assert.Throws<OperationCanceledException>(() =>
+        {
+            foreach (var _ in _model.Generator.Generate(session, prompt, Sampled(1), cancel.Token)) cancel.Cancel();
+        });
+        Assert.Equal(3, session.Turns);
+
+        _ = _model.Generator.Generate(session, prompt, Sampled(1, max: 0)).ToList();   // the prompt alone
+        Assert.Equal(4, session.Turns);
+    }
+
     sealed class CountingSession(PhiSharp.Models.IInferenceSession inner) : PhiSharp.Models.IInferenceSession
     {
         public int Evaluated;
+        public int Turns;
+        public void EndTurn()
+        {
+            Turns++;
+            inner.EndTurn();
+        }
         public int ContextLength => inner.ContextLength;
         public int Length => inner.Length;
         public ReadOnlySpan<int> Tokens => inner.Tokens;

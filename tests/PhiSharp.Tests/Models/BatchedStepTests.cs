@@ -97,6 +97,32 @@ public class BatchedStepTests
         Assert.Equal(0, a.Length);
     }
 
+    /// <summary>The runner of a step waits a little for the callers of the last one to come back with their next token
+    /// (<see cref="StepScheduler"/>); a session whose generation has ended says so and is not waited for.</summary>
+    [Fact]
+    public void The_next_step_waits_only_for_sessions_that_have_not_ended_their_turn()
+    {
+        using var model = RandomPhi3.Create(RandomPhi3.Config());
+        var a = model.CreateDecoderSession(8);
+        var b = model.CreateDecoderSession(8);
+        using var c = model.CreateDecoderSession(8);
+        float[] la = new float[model.VocabSize], lb = new float[model.VocabSize], lc = new float[model.VocabSize];
+        DecoderSession.AppendAll([a, b, c], [[1], [2], [3]], [la, lb, lc]);
+        Assert.Equal(3, model.Scheduler.Returning);
+
+        b.EndTurn();
+        Assert.Equal(2, model.Scheduler.Returning);
+        b.EndTurn();   // counted once
+        Assert.Equal(2, model.Scheduler.Returning);
+
+        a.Append([4], la);   // a came back (and then ran a step alone: a new step expects only a back)
+        Assert.Equal(1, model.Scheduler.Returning);
+        a.Dispose();         // a disposed session is done too
+        Assert.Equal(0, model.Scheduler.Returning);
+        b.Append([5], lb);   // a later turn is still allowed
+        Assert.Equal(2, b.Length);
+    }
+
     static (List<float[]> Logits, List<int> Tokens) DecodeAlone(DecoderModel model, int[] prompt, int count)
     {
         using var session = model.CreateDecoderSession(prompt.Length + count + 1);

@@ -139,5 +139,7 @@ internal sealed unsafe class DecoderSession : IInferenceSession
                 _embeddings[i] = _embeddings[i] with { Rows = _embeddings[i].Rows[..((length - _embeddings[i].Start) * hidden)] };
     }
 
-    public void Dispose() { }
+    public void EndTurn() => _model.Scheduler.Leave(_request);
+
+    public void Dispose() => EndTurn();
 }

@@ -13,7 +13,8 @@ namespace PhiSharp.Models.Decoder;
 /// everyone's rows), and waits otherwise. The caller of a finished request returns at once, to sample its next token.
 /// Those callers are expected back within a fraction of a step; the runner of the next step waits up to
 /// <see cref="GraceFraction"/> of the last step's time for them, so that decoding sessions stay in one batch rather
-/// than alternating between half-full steps. A session that has stopped costs that wait once.
+/// than alternating between half-full steps. A session whose generation has ended says so (<see cref="Leave"/>) and
+/// is not waited for: otherwise every finished request cost the others half a step.
 /// </para>
 /// </summary>
 internal sealed class StepScheduler
@@ -44,6 +45,12 @@ internal sealed class StepScheduler
     /// <summary>Steps run so far, and rows they evaluated: rows ÷ steps is the mean batch.</summary>
     public long Steps => Volatile.Read(ref _steps);
     public long Rows => Volatile.Read(ref _rows);
+
+    /// <summary>Callers of the last step's finished requests that the next step's runner still waits for.</summary>
+    public int Returning
+    {
+        get { lock (_gate) return _returning; }
+    }
 
     /// <summary>Requests waiting for a step.</summary>
     public int Pending
@@ -99,10 +106,29 @@ internal sealed class StepScheduler
         }
     }
 
+    /// <summary>The caller of <paramref name="request"/> asks for nothing more soon: the next step does not wait for it.</summary>
+    public void Leave(ForwardRequest request)
+    {
+        lock (_gate)
+        {
+            if (!Returned(request)) return;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
     void Join(ForwardRequest request)
     {
-        if (request.CompletedInStep == _steps && _returning > 0) _returning--;
+        Returned(request);
         _pending.Add(request);
+    }
+
+    /// <summary>Counts the caller of a request the last step finished as back, once (under the gate).</summary>
+    bool Returned(ForwardRequest request)
+    {
+        if (request.CompletedInStep != _steps || _returning == 0) return false;
+        request.CompletedInStep = -1;
+        _returning--;
+        return true;
     }
 
     static bool AllCompleted(ReadOnlySpan<ForwardRequest> requests)
