@@ -119,53 +119,38 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
         return (q & Vector256.Create((byte)0x0F), Vector256.ShiftRightLogical(q, 4));
     }
 
-    /// <summary>The 8 rows' dot products with one token over block b, in integers, then scaled: each multiply-add
-    /// broadcasts 4 activations to every lane (w<i>s</i>: unsigned codes of weights 4s..4s+3 of each row). The sum
-    /// starts at −zero·Σa for codes stored with a zero point (8 for Q4_0). The eight codes are separate arguments so
+    /// <summary>The 8 rows' dot products with one token over block b, in integers, then scaled, on the AVX-VNNI tiers
+    /// (the others take <see cref="Codes{TTier}"/>): each multiply-add broadcasts 4 activations to every lane
+    /// (w<i>s</i>: unsigned codes of weights 4s..4s+3 of each row). The sum starts at −zero·Σa for codes stored with a
+    /// zero point (8 for Q4_0, 128 for <see cref="Q8_0x8"/>'s unsigned codes). The eight codes are separate arguments so
     /// that they stay in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<float> Block<TTier>(Vector256<byte> w0, Vector256<byte> w1, Vector256<byte> w2, Vector256<byte> w3,
         Vector256<byte> w4, Vector256<byte> w5, Vector256<byte> w6, Vector256<byte> w7,
         Vector256<float> rowScales, Q8Row a, int b, Vector256<float> acc, int zero = 8) where TTier : struct, ISimdTier
     {
+        Debug.Assert(TTier.Vnni);
         int* x = (int*)(a.Values + 32 * b);
-        Vector256<int> dot;
-        if (TTier.Vnni)
-        {
-            // Two independent chains: the multiply-adds of one chain wait on each other (latency ≈ 4 cycles).
-            var low = Vector256.Create(-zero * a.Sums[b]);
-            var high = IntegerDot.Add<TTier>(Vector256<int>.Zero, w4, Vector256.Create(x[4]).AsSByte());
-            low = IntegerDot.Add<TTier>(low, w0, Vector256.Create(x[0]).AsSByte());
-            high = IntegerDot.Add<TTier>(high, w5, Vector256.Create(x[5]).AsSByte());
-            low = IntegerDot.Add<TTier>(low, w1, Vector256.Create(x[1]).AsSByte());
-            high = IntegerDot.Add<TTier>(high, w6, Vector256.Create(x[6]).AsSByte());
-            low = IntegerDot.Add<TTier>(low, w2, Vector256.Create(x[2]).AsSByte());
-            high = IntegerDot.Add<TTier>(high, w7, Vector256.Create(x[7]).AsSByte());
-            low = IntegerDot.Add<TTier>(low, w3, Vector256.Create(x[3]).AsSByte());
-            dot = low + high;
-        }
-        else
-        {
-            // Without VNNI each product pair is a 16-bit pmaddubsw lane. With 4-bit codes (Q4_0 only: Q8_0x8 needs
-            // VNNI) a pair is at most 2·15·127 = 3810 in magnitude, so the 8 pairs of a lane sum to at most 30480 and
-            // can be added in 16 bits before one widening pmaddwd (instead of one per product).
-            Debug.Assert(zero == 8);
-            var p0 = Avx2.MultiplyAddAdjacent(w0, Vector256.Create(x[0]).AsSByte()) + Avx2.MultiplyAddAdjacent(w1, Vector256.Create(x[1]).AsSByte());
-            var p1 = Avx2.MultiplyAddAdjacent(w2, Vector256.Create(x[2]).AsSByte()) + Avx2.MultiplyAddAdjacent(w3, Vector256.Create(x[3]).AsSByte());
-            var p2 = Avx2.MultiplyAddAdjacent(w4, Vector256.Create(x[4]).AsSByte()) + Avx2.MultiplyAddAdjacent(w5, Vector256.Create(x[5]).AsSByte());
-            var p3 = Avx2.MultiplyAddAdjacent(w6, Vector256.Create(x[6]).AsSByte()) + Avx2.MultiplyAddAdjacent(w7, Vector256.Create(x[7]).AsSByte());
-            dot = Avx2.MultiplyAddAdjacent((p0 + p1) + (p2 + p3), Vector256<short>.One) + Vector256.Create(-zero * a.Sums[b]);
-        }
-        return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), rowScales * a.Scales[b], acc);
+        // Two independent chains: the multiply-adds of one chain wait on each other (latency ≈ 4 cycles).
+        var low = Vector256.Create(-zero * a.Sums[b]);
+        var high = IntegerDot.Add<TTier>(Vector256<int>.Zero, w4, Vector256.Create(x[4]).AsSByte());
+        low = IntegerDot.Add<TTier>(low, w0, Vector256.Create(x[0]).AsSByte());
+        high = IntegerDot.Add<TTier>(high, w5, Vector256.Create(x[5]).AsSByte());
+        low = IntegerDot.Add<TTier>(low, w1, Vector256.Create(x[1]).AsSByte());
+        high = IntegerDot.Add<TTier>(high, w6, Vector256.Create(x[6]).AsSByte());
+        low = IntegerDot.Add<TTier>(low, w2, Vector256.Create(x[2]).AsSByte());
+        high = IntegerDot.Add<TTier>(high, w7, Vector256.Create(x[7]).AsSByte());
+        low = IntegerDot.Add<TTier>(low, w3, Vector256.Create(x[3]).AsSByte());
+        return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(low + high), rowScales * a.Scales[b], acc);
     }
 
     /// <summary>
-    /// One token (generation). With AVX-VNNI each block is <see cref="Block{TTier}"/>; otherwise a straight-line
-    /// pmaddubsw loop that spends fewer vector operations per block than <see cref="Block{TTier}"/> with
-    /// <see cref="RowScales"/>, for the same sums in the same order (so <see cref="Tile{TTier, TTile}"/>'s results stay
-    /// the same bits): the zero point as Σa·8 shifted, not negated and broadcast from a general register; the scales
-    /// by <see cref="SignedRowScales"/>; on the AVX-512 tiers, high nibbles by one GF(2) affine byte transform
-    /// (GFNI) instead of a shift and a mask: 33 vector operations a block instead of 41, for a decode step whose Q4_0
+    /// One token (generation). With AVX-VNNI each block is <see cref="Block{TTier}"/>; otherwise <see cref="Codes{TTier}"/>,
+    /// a straight-line pmaddubsw block that spends fewer vector operations than <see cref="Block{TTier}"/> with
+    /// <see cref="RowScales"/>, for the same sums in the same order (so a token's results are the same bits alone and in
+    /// a <see cref="Tile{TTier, TTile}"/>): the zero point as Σa·8 shifted, not negated and broadcast from a general
+    /// register; the scales by <see cref="SignedRowScales"/>; on the AVX-512 tiers, high nibbles by one GF(2) affine byte
+    /// transform (GFNI) instead of a shift and a mask: 33 vector operations a block instead of 41, for a decode step whose Q4_0
     /// matmuls streamed weights slower than a plain read on 2 cores. On one AMD Zen 4 core, in L2, 37 / 39 GB/s
     /// (x86-avx2 / x86-avx512) against 34 (bench/decode_kernels.cs; docs/PERFORMANCE.md).
     /// </summary>
@@ -282,6 +267,10 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
         }
         else
         {
+            // The one-token kernel's block for each token (Codes): on one AMD Zen 4 core with the weights in L2, 4 tokens
+            // took 10.45 ns per block against 11.20 through Block with RowScales, and with both cores streaming weights
+            // from memory 11.46 against 12.10 (fastest of 4 alternating runs, bench/decode_kernels.cs; docs/SERVER.md,
+            // "4-token Q4_0 tiles"). Unchanged: the sums and their order, so every result.
             var codes = new Codes<TTier>();
             for (int b = 0; b < blocks; b++)
             {
@@ -342,8 +331,9 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
         }
 
         /// <summary>acc + the 8 rows' products with one token's block (x: its 32 values, *sum: their sum, scale: its
-        /// scale), as <see cref="Block{TTier}"/>'s non-VNNI branch computes them: 16-bit sums before one widening (4-bit
-        /// codes keep them in range), the zero point as Σa·8 shifted.</summary>
+        /// scale). Each product pair is a 16-bit pmaddubsw lane; with 4-bit codes a pair is at most 2·15·127 = 3810 in
+        /// magnitude, so the 8 pairs of a lane sum to at most 30480 and are added in 16 bits before one widening pmaddwd
+        /// (instead of one per product). The zero point as Σa·8 shifted.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly Vector256<float> Token(int* x, int* sum, float scale, Vector256<float> rowScales, Vector256<float> acc)
         {
