@@ -119,53 +119,38 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
         return (q & Vector256.Create((byte)0x0F), Vector256.ShiftRightLogical(q, 4));
     }
 
-    /// <summary>The 8 rows' dot products with one token over block b, in integers, then scaled: each multiply-add
-    /// broadcasts 4 activations to every lane (w<i>s</i>: unsigned codes of weights 4s..4s+3 of each row). The sum
-    /// starts at −zero·Σa for codes stored with a zero point (8 for Q4_0). The eight codes are separate arguments so
+    /// <summary>The 8 rows' dot products with one token over block b, in integers, then scaled, on the AVX-VNNI tiers
+    /// (the others take <see cref="Codes{TTier}"/>): each multiply-add broadcasts 4 activations to every lane
+    /// (w<i>s</i>: unsigned codes of weights 4s..4s+3 of each row). The sum starts at −zero·Σa for codes stored with a
+    /// zero point (8 for Q4_0, 128 for <see cref="Q8_0x8"/>'s unsigned codes). The eight codes are separate arguments so
     /// that they stay in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<float> Block<TTier>(Vector256<byte> w0, Vector256<byte> w1, Vector256<byte> w2, Vector256<byte> w3,
         Vector256<byte> w4, Vector256<byte> w5, Vector256<byte> w6, Vector256<byte> w7,
         Vector256<float> rowScales, Q8Row a, int b, Vector256<float> acc, int zero = 8) where TTier : struct, ISimdTier
     {
+        Debug.Assert(TTier.Vnni);
         int* x = (int*)(a.Values + 32 * b);
-        Vector256<int> dot;
-        if (TTier.Vnni)
-        {
-            // Two independent chains: the multiply-adds of one chain wait on each other (latency ≈ 4 cycles).
-            var low = Vector256.Create(-zero * a.Sums[b]);
-            var high = IntegerDot.Add<TTier>(Vector256<int>.Zero, w4, Vector256.Create(x[4]).AsSByte());
-            low = IntegerDot.Add<TTier>(low, w0, Vector256.Create(x[0]).AsSByte());
-            high = IntegerDot.Add<TTier>(high, w5, Vector256.Create(x[5]).AsSByte());
-            low = IntegerDot.Add<TTier>(low, w1, Vector256.Create(x[1]).AsSByte());
-            high = IntegerDot.Add<TTier>(high, w6, Vector256.Create(x[6]).AsSByte());
-            low = IntegerDot.Add<TTier>(low, w2, Vector256.Create(x[2]).AsSByte());
-            high = IntegerDot.Add<TTier>(high, w7, Vector256.Create(x[7]).AsSByte());
-            low = IntegerDot.Add<TTier>(low, w3, Vector256.Create(x[3]).AsSByte());
-            dot = low + high;
-        }
-        else
-        {
-            // Without VNNI each product pair is a 16-bit pmaddubsw lane. With 4-bit codes (Q4_0 only: Q8_0x8 needs
-            // VNNI) a pair is at most 2·15·127 = 3810 in magnitude, so the 8 pairs of a lane sum to at most 30480 and
-            // can be added in 16 bits before one widening pmaddwd (instead of one per product).
-            Debug.Assert(zero == 8);
-            var p0 = Avx2.MultiplyAddAdjacent(w0, Vector256.Create(x[0]).AsSByte()) + Avx2.MultiplyAddAdjacent(w1, Vector256.Create(x[1]).AsSByte());
-            var p1 = Avx2.MultiplyAddAdjacent(w2, Vector256.Create(x[2]).AsSByte()) + Avx2.MultiplyAddAdjacent(w3, Vector256.Create(x[3]).AsSByte());
-            var p2 = Avx2.MultiplyAddAdjacent(w4, Vector256.Create(x[4]).AsSByte()) + Avx2.MultiplyAddAdjacent(w5, Vector256.Create(x[5]).AsSByte());
-            var p3 = Avx2.MultiplyAddAdjacent(w6, Vector256.Create(x[6]).AsSByte()) + Avx2.MultiplyAddAdjacent(w7, Vector256.Create(x[7]).AsSByte());
-            dot = Avx2.MultiplyAddAdjacent((p0 + p1) + (p2 + p3), Vector256<short>.One) + Vector256.Create(-zero * a.Sums[b]);
-        }
-        return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), rowScales * a.Scales[b], acc);
+        // Two independent chains: the multiply-adds of one chain wait on each other (latency ≈ 4 cycles).
+        var low = Vector256.Create(-zero * a.Sums[b]);
+        var high = IntegerDot.Add<TTier>(Vector256<int>.Zero, w4, Vector256.Create(x[4]).AsSByte());
+        low = IntegerDot.Add<TTier>(low, w0, Vector256.Create(x[0]).AsSByte());
+        high = IntegerDot.Add<TTier>(high, w5, Vector256.Create(x[5]).AsSByte());
+        low = IntegerDot.Add<TTier>(low, w1, Vector256.Create(x[1]).AsSByte());
+        high = IntegerDot.Add<TTier>(high, w6, Vector256.Create(x[6]).AsSByte());
+        low = IntegerDot.Add<TTier>(low, w2, Vector256.Create(x[2]).AsSByte());
+        high = IntegerDot.Add<TTier>(high, w7, Vector256.Create(x[7]).AsSByte());
+        low = IntegerDot.Add<TTier>(low, w3, Vector256.Create(x[3]).AsSByte());
+        return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(low + high), rowScales * a.Scales[b], acc);
     }
 
     /// <summary>
-    /// One token (generation). With AVX-VNNI each block is <see cref="Block{TTier}"/>; otherwise a straight-line
-    /// pmaddubsw loop that spends fewer vector operations per block than <see cref="Block{TTier}"/> with
-    /// <see cref="RowScales"/>, for the same sums in the same order (so <see cref="Tile{TTier, TTile}"/>'s results stay
-    /// the same bits): the zero point as Σa·8 shifted, not negated and broadcast from a general register; the scales
-    /// by <see cref="SignedRowScales"/>; on the AVX-512 tiers, high nibbles by one GF(2) affine byte transform
-    /// (GFNI) instead of a shift and a mask: 33 vector operations a block instead of 41, for a decode step whose Q4_0
+    /// One token (generation). With AVX-VNNI each block is <see cref="Block{TTier}"/>; otherwise <see cref="Codes{TTier}"/>,
+    /// a straight-line pmaddubsw block that spends fewer vector operations than <see cref="Block{TTier}"/> with
+    /// <see cref="RowScales"/>, for the same sums in the same order (so a token's results are the same bits alone and in
+    /// a <see cref="Tile{TTier, TTile}"/>): the zero point as Σa·8 shifted, not negated and broadcast from a general
+    /// register; the scales by <see cref="SignedRowScales"/>; on the AVX-512 tiers, high nibbles by one GF(2) affine byte
+    /// transform (GFNI) instead of a shift and a mask: 33 vector operations a block instead of 41, for a decode step whose Q4_0
     /// matmuls streamed weights slower than a plain read on 2 cores. On one AMD Zen 4 core, in L2, 37 / 39 GB/s
     /// (x86-avx2 / x86-avx512) against 34 (bench/decode_kernels.cs; docs/PERFORMANCE.md).
     /// </summary>
@@ -186,41 +171,13 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
             acc.Store(y);
             return;
         }
-        // The AVX-512 tiers only, so that on a CPU with GFNI the tests still run the x86-avx2 tier's shift and mask.
-        bool gfni = TTier.TwoGroups && Gfni.V256.IsSupported;
-        var low = Vector256.Create((byte)0x0F);
-        // Row i of the bit matrix (byte 7 − i) picks input bit i + 4 for output bit i: each byte shifted right by 4.
-        var highNibble = Vector256.Create(0x1020408000000000UL).AsByte();
+        var codes = new Codes<TTier>();
         int* x = (int*)a.Values;
         for (int b = 0; b < blocks; b++, x += 8)
         {
-            byte* block = group + b * GroupBlockBytes, codes = block + CodesOffset;
-            var q0 = Vector256.Load(codes);
-            var q1 = Vector256.Load(codes + 32);
-            var q2 = Vector256.Load(codes + 64);
-            var q3 = Vector256.Load(codes + 96);
-            Vector256<byte> h0, h1, h2, h3;
-            if (gfni)
-            {
-                h0 = Gfni.V256.GaloisFieldAffineTransform(q0, highNibble, 0);
-                h1 = Gfni.V256.GaloisFieldAffineTransform(q1, highNibble, 0);
-                h2 = Gfni.V256.GaloisFieldAffineTransform(q2, highNibble, 0);
-                h3 = Gfni.V256.GaloisFieldAffineTransform(q3, highNibble, 0);
-            }
-            else
-            {
-                h0 = Vector256.ShiftRightLogical(q0, 4) & low;
-                h1 = Vector256.ShiftRightLogical(q1, 4) & low;
-                h2 = Vector256.ShiftRightLogical(q2, 4) & low;
-                h3 = Vector256.ShiftRightLogical(q3, 4) & low;
-            }
-            // 16-bit sums before one widening, as in Block's non-VNNI branch (4-bit codes keep them in range).
-            var p0 = Avx2.MultiplyAddAdjacent(q0 & low, Vector256.Create(x[0]).AsSByte()) + Avx2.MultiplyAddAdjacent(q1 & low, Vector256.Create(x[1]).AsSByte());
-            var p1 = Avx2.MultiplyAddAdjacent(q2 & low, Vector256.Create(x[2]).AsSByte()) + Avx2.MultiplyAddAdjacent(q3 & low, Vector256.Create(x[3]).AsSByte());
-            var p2 = Avx2.MultiplyAddAdjacent(h0, Vector256.Create(x[4]).AsSByte()) + Avx2.MultiplyAddAdjacent(h1, Vector256.Create(x[5]).AsSByte());
-            var p3 = Avx2.MultiplyAddAdjacent(h2, Vector256.Create(x[6]).AsSByte()) + Avx2.MultiplyAddAdjacent(h3, Vector256.Create(x[7]).AsSByte());
-            var dot = Avx2.MultiplyAddAdjacent((p0 + p1) + (p2 + p3), Vector256<short>.One) - (Vector256.Create(a.Sums[b]) << 3);
-            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), SignedRowScales(block) * a.Scales[b], acc);
+            byte* block = group + b * GroupBlockBytes;
+            codes.Load(block);
+            acc = codes.Token(x, a.Sums + b, a.Scales[b], SignedRowScales(block), acc);
         }
         acc.Store(y);
     }
@@ -291,23 +248,101 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1);
         Q8Row a2 = TTile.Count > 2 ? batch.Row(first + 2) : a0, a3 = TTile.Count > 3 ? batch.Row(first + 3) : a0;
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
-        for (int b = 0; b < blocks; b++)
+        if (TTier.Vnni)
         {
-            byte* block = group + b * GroupBlockBytes;
-            if (first == 0) InterleavedRows.PrefetchAhead(block, GroupBlockBytes);
-            var (w0, w4) = Chunk(block, 0);
-            var (w1, w5) = Chunk(block, 1);
-            var (w2, w6) = Chunk(block, 2);
-            var (w3, w7) = Chunk(block, 3);
-            var scales = RowScales(block);
-            acc0 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a0, b, acc0);
-            acc1 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a1, b, acc1);
-            if (TTile.Count > 2) acc2 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a2, b, acc2);
-            if (TTile.Count > 3) acc3 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a3, b, acc3);
+            for (int b = 0; b < blocks; b++)
+            {
+                byte* block = group + b * GroupBlockBytes;
+                if (first == 0) InterleavedRows.PrefetchAhead(block, GroupBlockBytes);
+                var (w0, w4) = Chunk(block, 0);
+                var (w1, w5) = Chunk(block, 1);
+                var (w2, w6) = Chunk(block, 2);
+                var (w3, w7) = Chunk(block, 3);
+                var scales = RowScales(block);
+                acc0 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a0, b, acc0);
+                acc1 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a1, b, acc1);
+                if (TTile.Count > 2) acc2 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a2, b, acc2);
+                if (TTile.Count > 3) acc3 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a3, b, acc3);
+            }
+        }
+        else
+        {
+            // The one-token kernel's block for each token (Codes): on one AMD Zen 4 core with the weights in L2, 4 tokens
+            // took 10.45 ns per block against 11.20 through Block with RowScales, and with both cores streaming weights
+            // from memory 11.46 against 12.10 (fastest of 4 alternating runs, bench/decode_kernels.cs; docs/SERVER.md,
+            // "4-token Q4_0 tiles"). Unchanged: the sums and their order, so every result.
+            var codes = new Codes<TTier>();
+            for (int b = 0; b < blocks; b++)
+            {
+                byte* block = group + b * GroupBlockBytes;
+                if (first == 0) InterleavedRows.PrefetchAhead(block, GroupBlockBytes);
+                codes.Load(block);
+                var scales = SignedRowScales(block);
+                acc0 = codes.Token((int*)(a0.Values + 32 * b), a0.Sums + b, a0.Scales[b], scales, acc0);
+                acc1 = codes.Token((int*)(a1.Values + 32 * b), a1.Sums + b, a1.Scales[b], scales, acc1);
+                if (TTile.Count > 2) acc2 = codes.Token((int*)(a2.Values + 32 * b), a2.Sums + b, a2.Scales[b], scales, acc2);
+                if (TTile.Count > 3) acc3 = codes.Token((int*)(a3.Values + 32 * b), a3.Sums + b, a3.Scales[b], scales, acc3);
+            }
         }
         acc0.Store(y);
         acc1.Store(y + yStride);
         if (TTile.Count > 2) acc2.Store(y + 2 * yStride);
         if (TTile.Count > 3) acc3.Store(y + 3 * yStride);
+    }
+
+    /// <summary>
+    /// One block's 8 rows of codes unpacked for the non-VNNI tiers (L<i>c</i>: chunk c's low nibbles, codes of weights
+    /// 4c..4c+3; H<i>c</i>: its high nibbles, weights 16+4c..), and their product with a token.
+    /// </summary>
+    struct Codes<TTier> where TTier : struct, ISimdTier
+    {
+        Vector256<byte> _l0, _l1, _l2, _l3, _h0, _h1, _h2, _h3;
+
+        /// <summary>High nibbles by one GF(2) affine byte transform (GFNI) instead of a shift and a mask: the AVX-512 tiers
+        /// only, so that on a CPU with GFNI the tests still run the x86-avx2 tier's shift and mask.</summary>
+        static bool Gfni256 => TTier.TwoGroups && Gfni.V256.IsSupported;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Load(byte* block)
+        {
+            byte* codes = block + CodesOffset;
+            var low = Vector256.Create((byte)0x0F);
+            var q0 = Vector256.Load(codes);
+            var q1 = Vector256.Load(codes + 32);
+            var q2 = Vector256.Load(codes + 64);
+            var q3 = Vector256.Load(codes + 96);
+            (_l0, _l1, _l2, _l3) = (q0 & low, q1 & low, q2 & low, q3 & low);
+            if (Gfni256)
+            {
+                // Row i of the bit matrix (byte 7 − i) picks input bit i + 4 for output bit i: each byte shifted right by 4.
+                var highNibble = Vector256.Create(0x1020408000000000UL).AsByte();
+                _h0 = Gfni.V256.GaloisFieldAffineTransform(q0, highNibble, 0);
+                _h1 = Gfni.V256.GaloisFieldAffineTransform(q1, highNibble, 0);
+                _h2 = Gfni.V256.GaloisFieldAffineTransform(q2, highNibble, 0);
+                _h3 = Gfni.V256.GaloisFieldAffineTransform(q3, highNibble, 0);
+            }
+            else
+            {
+                _h0 = Vector256.ShiftRightLogical(q0, 4) & low;
+                _h1 = Vector256.ShiftRightLogical(q1, 4) & low;
+                _h2 = Vector256.ShiftRightLogical(q2, 4) & low;
+                _h3 = Vector256.ShiftRightLogical(q3, 4) & low;
+            }
+        }
+
+        /// <summary>acc + the 8 rows' products with one token's block (x: its 32 values, *sum: their sum, scale: its
+        /// scale). Each product pair is a 16-bit pmaddubsw lane; with 4-bit codes a pair is at most 2·15·127 = 3810 in
+        /// magnitude, so the 8 pairs of a lane sum to at most 30480 and are added in 16 bits before one widening pmaddwd
+        /// (instead of one per product). The zero point as Σa·8 shifted.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly Vector256<float> Token(int* x, int* sum, float scale, Vector256<float> rowScales, Vector256<float> acc)
+        {
+            var p0 = Avx2.MultiplyAddAdjacent(_l0, Vector256.Create(x[0]).AsSByte()) + Avx2.MultiplyAddAdjacent(_l1, Vector256.Create(x[1]).AsSByte());
+            var p1 = Avx2.MultiplyAddAdjacent(_l2, Vector256.Create(x[2]).AsSByte()) + Avx2.MultiplyAddAdjacent(_l3, Vector256.Create(x[3]).AsSByte());
+            var p2 = Avx2.MultiplyAddAdjacent(_h0, Vector256.Create(x[4]).AsSByte()) + Avx2.MultiplyAddAdjacent(_h1, Vector256.Create(x[5]).AsSByte());
+            var p3 = Avx2.MultiplyAddAdjacent(_h2, Vector256.Create(x[6]).AsSByte()) + Avx2.MultiplyAddAdjacent(_h3, Vector256.Create(x[7]).AsSByte());
+            var dot = Avx2.MultiplyAddAdjacent((p0 + p1) + (p2 + p3), Vector256<short>.One) - (Vector256.Create(*sum) << 3);
+            return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), rowScales * scale, acc);
+        }
     }
 }
