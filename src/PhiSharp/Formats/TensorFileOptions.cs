@@ -7,7 +7,8 @@ public sealed class TensorFileOptions
 
     /// <summary>True (the default): map the file, so tensors are paged in from the OS cache and cost no copy.
     /// False (<c>--no-mmap</c>): read the whole file into native memory once, so a page cache under pressure
-    /// cannot evict weights and make decoding re-read the disk.</summary>
+    /// cannot evict weights and make decoding re-read the disk; but for a GGUF's token-embedding table beside an output
+    /// matrix, whose rows are read as tokens first ask for them (<see cref="PhiSharp.Tensors.RowsOnDemand"/>).</summary>
     public bool UseMemoryMap { get; init; } = true;
 
     /// <summary>Told how much of a file has been read into memory (not when it is mapped: that costs no time). Reports
