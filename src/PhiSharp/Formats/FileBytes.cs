@@ -10,7 +10,7 @@ namespace PhiSharp.Formats;
 /// read into. Tensor views point straight into it, so it must outlive them.</summary>
 internal sealed unsafe class FileBytes : IDisposable
 {
-    private const int ReadChunk = 64 << 20;
+    private const int ReadChunk = 64 << 20, HugePage = 2 << 20;
 
     /// <summary>How far ahead of what a parser asks for <see cref="EnsureReadThrough"/> reads: a header is parsed a
     /// few bytes at a time.</summary>
@@ -58,15 +58,14 @@ internal sealed unsafe class FileBytes : IDisposable
         try
         {
             bytes = new FileBytes(path, RandomAccess.GetLength(file));
-            if (bytes.Length == 0) { } // nothing to map; parsers report the file as truncated
-            else if (options?.UseMemoryMap ?? true) bytes.Map(file);
-            else
+            if (bytes.Length > 0 && options is { UseMemoryMap: false })
             {
                 bytes.Allocate();
                 bytes._file = file;
                 bytes._progress = options.Progress;
                 return bytes;
             }
+            if (bytes.Length > 0) bytes.Map(file); // an empty file has nothing to map; parsers report it as truncated
             file.Dispose();
             return bytes;
         }
@@ -102,8 +101,6 @@ internal sealed unsafe class FileBytes : IDisposable
         _ownsNativeMemory = true;
         if (OperatingSystem.IsLinux()) HugePages.Advise(Pointer, Length);
     }
-
-    private const int HugePage = 2 << 20;
 
     /// <summary>Makes bytes [0, <paramref name="end"/>) present, for a parser reading a header (nothing for a mapped
     /// file). <paramref name="end"/> must not pass the end of the file.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using PhiSharp.Formats;
 using PhiSharp.Formats.Gguf;
 using PhiSharp.Kernels;
@@ -33,8 +34,8 @@ public sealed unsafe class GgufRowsOnDemandTests : IDisposable
         writer.AddMetadata("general.architecture", "phi3");
         writer.AddTensor("token_embd.weight", GgmlType.F32, [Columns, Rows]);
         if (withOutputMatrix) writer.AddTensor("output.weight", GgmlType.F32, [Columns, 8]);
-        writer.WriteTensorData("token_embd.weight", System.Runtime.InteropServices.MemoryMarshal.AsBytes(table.AsSpan()));
-        if (withOutputMatrix) writer.WriteTensorData("output.weight", System.Runtime.InteropServices.MemoryMarshal.AsBytes(output.AsSpan()));
+        writer.WriteTensorData("token_embd.weight", MemoryMarshal.AsBytes(table.AsSpan()));
+        if (withOutputMatrix) writer.WriteTensorData("output.weight", MemoryMarshal.AsBytes(output.AsSpan()));
         writer.Finish();
         return path;
     }
@@ -74,7 +75,7 @@ public sealed unsafe class GgufRowsOnDemandTests : IDisposable
         string path = WriteModel(withOutputMatrix: true);
         using var file = GgufFile.Open(path, new TensorFileOptions { UseMemoryMap = false });
         var bytes = file.GetTensor("token_embd.weight").Bytes;
-        var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes);
+        var values = MemoryMarshal.Cast<byte, float>(bytes);
         for (int r = 0; r < Rows; r += 511) Assert.Equal(Expected(r), values.Slice(r * Columns, Columns).ToArray());
     }
 
