@@ -138,14 +138,17 @@ internal static unsafe class HalfScales
     }
 
     /// <summary>8 consecutive fp16 values at <paramref name="p"/> (8 rows' scales in the interleaved layouts) as float32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Load8(byte* p) => ToSingle(Avx2.ConvertToVector256Int32((ushort*)p));
 
     /// <summary>4 consecutive fp16 values at <paramref name="p"/> (rows 0–3 or 4–7 of a group's scales) as float32.
     /// .NET exposes no half-precision FCVTL, so the ARM64 tiers convert by the same exact bit arithmetic.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Load4(byte* p) =>
         ToSingle(Vector128.WidenLower(Vector128.CreateScalar(*(ulong*)p).AsUInt16()).AsInt32());
 
     /// <summary><see cref="ToSingle(Vector256{int})"/> for 4 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> ToSingle(Vector128<int> half)
     {
         var sign = (half & Vector128.Create(0x8000)) << 16;
@@ -158,6 +161,7 @@ internal static unsafe class HalfScales
     /// The magnitude's bits moved into float32's exponent and mantissa fields read as the half value times 2^−112, for
     /// normal and subnormal halves alike (a subnormal half becomes a subnormal float), so one exact multiplication by
     /// 2^112 finishes the conversion.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ToSingle(Vector256<int> half)
     {
         var sign = (half & Vector256.Create(0x8000)) << 16;
