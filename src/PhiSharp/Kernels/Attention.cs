@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace PhiSharp.Kernels;
 
@@ -72,7 +73,7 @@ internal static class Attention
         {
             int n = Math.Min(TileLength, end - p0);
             var k = tile[..(n * headDim)];
-            TensorPrimitives.ConvertToSingle(keys.Slice(p0 * headDim, n * headDim), k);
+            FloatConversion.HalfToSingle(keys.Slice(p0 * headDim, n * headDim), k);
             for (int b = 0; b < tokens; b++)
                 if (Overlap(visibility, head, position + b, cached, p0, n, out int first, out int lo, out int count))
                     Scores(queries.Slice(b * queryStride, headDim), k.Slice((lo - p0) * headDim, count * headDim), scale,
@@ -90,7 +91,7 @@ internal static class Attention
         {
             int n = Math.Min(TileLength, end - p0);
             var v = tile[..(n * headDim)];
-            TensorPrimitives.ConvertToSingle(values.Slice(p0 * headDim, n * headDim), v);
+            FloatConversion.HalfToSingle(values.Slice(p0 * headDim, n * headDim), v);
             for (int b = 0; b < tokens; b++)
                 if (Overlap(visibility, head, position + b, cached, p0, n, out int first, out int lo, out int count))
                     AddWeightedSum(scores.Slice(b * scoresStride + lo - first, count), v.Slice((lo - p0) * headDim, count * headDim),
@@ -115,7 +116,7 @@ internal static class Attention
     {
         int headDim = query.Length;
         // Heads are short (64–128 floats): per-position library calls would cost more than the arithmetic.
-        if (Vector256.IsHardwareAccelerated && headDim % Vector256<float>.Count == 0) Scores256(query, keys, scale, s);
+        if (Avx.IsSupported && Vector256.IsHardwareAccelerated && headDim % Vector256<float>.Count == 0) Scores256(query, keys, scale, s);
         else if (Vector128.IsHardwareAccelerated && headDim % Vector128<float>.Count == 0) Scores128(query, keys, scale, s); // ARM64
         else
             for (int p = 0; p < s.Length; p++)
@@ -133,16 +134,22 @@ internal static class Attention
                 TensorPrimitives.MultiplyAdd(values.Slice(p * headDim, headDim), s[p], output, output);
     }
 
-    /// <summary>s[p] = scale · q · k[p], four keys at a time so that each load of q serves four products.</summary>
+    /// <summary>
+    /// s[p] = scale · q · k[p], eight keys at a time so that each load of q serves eight products, and the eight
+    /// keys' lane sums are reduced together (<see cref="Sums"/>: 6 horizontal adds, 2 lane swaps and an add, against 8
+    /// separate horizontal sums). A key's lanes are added in the same order whether it falls in a group of eight or
+    /// after the last one (<see cref="Sum"/>), so its score does not depend on where its run starts.
+    /// </summary>
     static void Scores256(ReadOnlySpan<float> query, ReadOnlySpan<float> keys, float scale, Span<float> s)
     {
         int headDim = query.Length, count = s.Length, p = 0;
         ref float q = ref MemoryMarshal.GetReference(query);
         ref float k = ref MemoryMarshal.GetReference(keys);
-        for (; p + 4 <= count; p += 4)
+        ref float scores = ref MemoryMarshal.GetReference(s);
+        for (; p + 8 <= count; p += 8)
         {
             ref float k0 = ref Unsafe.Add(ref k, p * headDim);
-            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
             for (int i = 0; i < headDim; i += Vector256<float>.Count)
             {
                 var x = Vector256.LoadUnsafe(ref q, (nuint)i);
@@ -150,11 +157,12 @@ internal static class Attention
                 a1 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref k0, (nuint)(i + headDim)), a1);
                 a2 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref k0, (nuint)(i + 2 * headDim)), a2);
                 a3 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref k0, (nuint)(i + 3 * headDim)), a3);
+                a4 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref k0, (nuint)(i + 4 * headDim)), a4);
+                a5 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref k0, (nuint)(i + 5 * headDim)), a5);
+                a6 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref k0, (nuint)(i + 6 * headDim)), a6);
+                a7 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref k0, (nuint)(i + 7 * headDim)), a7);
             }
-            s[p] = Vector256.Sum(a0) * scale;
-            s[p + 1] = Vector256.Sum(a1) * scale;
-            s[p + 2] = Vector256.Sum(a2) * scale;
-            s[p + 3] = Vector256.Sum(a3) * scale;
+            (Sums(a0, a1, a2, a3, a4, a5, a6, a7) * scale).StoreUnsafe(ref scores, (nuint)p);
         }
         for (; p < count; p++)
         {
@@ -162,8 +170,29 @@ internal static class Attention
             var a = Vector256<float>.Zero;
             for (int i = 0; i < headDim; i += Vector256<float>.Count)
                 a = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref q, (nuint)i), Vector256.LoadUnsafe(ref kp, (nuint)i), a);
-            s[p] = Vector256.Sum(a) * scale;
+            s[p] = Sum(a) * scale;
         }
+    }
+
+    /// <summary>The lane sums of eight vectors, each ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> Sums(Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3,
+        Vector256<float> a4, Vector256<float> a5, Vector256<float> a6, Vector256<float> a7)
+    {
+        // Horizontal adds work within each 128-bit half: [a0's pair sums, a1's], then the half sums of a0..a3, lanes
+        // 0–3 from their low halves and 4–7 from their high ones. Swapping halves lines up each key's two half sums.
+        var first = Avx.HorizontalAdd(Avx.HorizontalAdd(a0, a1), Avx.HorizontalAdd(a2, a3));
+        var last = Avx.HorizontalAdd(Avx.HorizontalAdd(a4, a5), Avx.HorizontalAdd(a6, a7));
+        return Avx.Permute2x128(first, last, 0x20) + Avx.Permute2x128(first, last, 0x31);
+    }
+
+    /// <summary>One vector's lane sum, in <see cref="Sums"/>' order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float Sum(Vector256<float> a)
+    {
+        var pairs = Avx.HorizontalAdd(a, a);
+        var halves = Avx.HorizontalAdd(pairs, pairs);
+        return halves.ToScalar() + halves.GetElement(4);
     }
 
     /// <summary>output += Σ_p s[p]·v[p], a 32-float slice of the head at a time held in four registers across all
