@@ -76,9 +76,9 @@ public class FloatConversionTests
         var source = MemoryMarshal.Cast<ushort, Half>(bits);
         int done = width switch
         {
-            "512" => FloatConversion.HalfToSingle512(source, result),
-            "256" => FloatConversion.HalfToSingle256(source, result),
-            _ => FloatConversion.HalfToSingle128(source, result),
+            "512" => FloatConversion.HalfToSingle<FloatConversion.Halves512>(source, result),
+            "256" => FloatConversion.HalfToSingle<FloatConversion.Halves256>(source, result),
+            _ => FloatConversion.HalfToSingle<FloatConversion.Halves128>(source, result),
         };
         Assert.Equal(bits.Length, done);
         AssertWidened(bits, result, bits.Length);
