@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace PhiSharp.Kernels;
 
@@ -26,16 +27,31 @@ internal static partial class FloatConversion
     }
 
     /// <summary>Widens the longest prefix of whole vectors of <typeparamref name="TWidth"/>; returns its length.</summary>
-    internal static int HalfToSingle<TWidth>(ReadOnlySpan<Half> source, Span<float> destination) where TWidth : struct, IHalfVector
+    internal static unsafe int HalfToSingle<TWidth>(ReadOnlySpan<Half> source, Span<float> destination) where TWidth : struct, IHalfVector
     {
         int n = source.Length / TWidth.Count * TWidth.Count;
         ref short src = ref Unsafe.As<Half, short>(ref MemoryMarshal.GetReference(source));
         ref int dst = ref Unsafe.As<float, int>(ref MemoryMarshal.GetReference(destination));
         for (int i = 0; i < n; i += TWidth.Count)
+        {
+            if (Sse.IsSupported) Sse.Prefetch0((byte*)Unsafe.AsPointer(ref Unsafe.Add(ref src, i)) + PrefetchDistance);
             if (!TWidth.TryWidenNormal(ref Unsafe.Add(ref src, i), ref Unsafe.Add(ref dst, i)))
                 TensorPrimitives.ConvertToSingle(source.Slice(i, TWidth.Count), destination.Slice(i, TWidth.Count));
+        }
         return n;
     }
+
+    /// <summary>
+    /// How far ahead <see cref="HalfToSingle{TWidth}"/> asks for the halves it will read (x86; a prefetch never faults,
+    /// so one past the end of the source is harmless). Attention widens a head's cached keys and values a tile at a
+    /// time with the multiplications in between, and one thread then read them from memory at 8–16 GB/s, against 26
+    /// for a plain read on one core. With this, one head's attention over 2048 positions (a throwaway driver over
+    /// <see cref="Attention.Heads"/>, 256 heads' caches, fastest of 15 calls each way, alternating in one process) took
+    /// 87 µs instead of 105, and 82 instead of 97 with 16 heads' caches in L3 (2048 bytes ahead: 89 and 100 instead of
+    /// 105 and 110; 1024 and 8192 did less). A cache already in L2 (not the case in a decode step, which reads gigabytes of weights between two visits
+    /// to a head) lost about 5%. AMD Zen 4, 2026-12-03.
+    /// </summary>
+    const int PrefetchDistance = 4096;
 
     /// <summary>One vector width of <see cref="HalfToSingle"/>.</summary>
     internal interface IHalfVector
