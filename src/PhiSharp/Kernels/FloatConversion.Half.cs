@@ -48,8 +48,8 @@ internal static partial class FloatConversion
     /// for a plain read on one core. With this, one head's attention over 2048 positions (a throwaway driver over
     /// <see cref="Attention.Heads"/>, 256 heads' caches, fastest of 15 calls each way, alternating in one process) took
     /// 87 µs instead of 105, and 82 instead of 97 with 16 heads' caches in L3 (2048 bytes ahead: 89 and 100 instead of
-    /// 105 and 110; 1024 and 8192 did less). A cache already in L2 (not the case in a decode step, which reads gigabytes of weights between two visits
-    /// to a head) lost about 5%. AMD Zen 4, 2026-12-03.
+    /// 105 and 110; 1024 and 8192 did less). A cache already in L2 (not the case in a decode step, which reads
+    /// gigabytes of weights between two visits to a head) lost about 5%. AMD Zen 4, 2026-12-03.
     /// </summary>
     const int PrefetchDistance = 4096;
 
