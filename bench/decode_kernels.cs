@@ -1,14 +1,14 @@
 // Weight bytes per second of the decode (1 token, or a step of a few sequences) quantized kernels, against a plain
 // read of the same memory: where a kernel falls short of the read, generation is bound by the kernel, not by memory.
 //     dotnet run -c Release bench/decode_kernels.cs -- [q4_k|q6_k|q4_0 = all] [rows = 16384] [matrices = 12] [runs = 40]
-//         [tokens = 1] [threads = 1]
-// Each type gets `matrices` random rows × 3072 matrices per thread (hundreds of MB: far beyond the caches; rows = 256
-// and matrices = 1 keep one in L2), laid out interleaved as in memory-loaded models, and `tokens` tokens of random
-// activations. With threads = 2 both threads run their own matrices at once (as a decode step's pool threads do:
-// memory bandwidth is shared). Time is a thread's CPU time (CLOCK_THREAD_CPUTIME_ID), of the slowest thread, best of
-// `runs`, so that other processes preempting this one on a shared machine do not count; memory stalls do. Every x86
-// tier the CPU runs at 256 bits is measured; "ns/block" is one group block (8 rows × 32 or 256 weights) on one thread,
-// all tokens.
+//         [tokens = 1] [threads = 1] [columns = 3072]
+// Each type gets `matrices` random rows × columns matrices per thread (3072: most of Phi-3-mini's; 8192: its
+// ffn_down; hundreds of MB: far beyond the caches; rows = 256 and matrices = 1 keep one in L2), laid out interleaved
+// as in memory-loaded models, and `tokens` tokens of random activations. With threads = 2 both threads run their own
+// matrices at once (as a decode step's pool threads do: memory bandwidth is shared). Time is a thread's CPU time
+// (CLOCK_THREAD_CPUTIME_ID), of the slowest thread, best of `runs`, so that other processes preempting this one on a
+// shared machine do not count; memory stalls do. Every x86 tier the CPU runs at 256 bits is measured; "ns/block" is
+// one group block (8 rows × 32 or 256 weights) on one thread, all tokens.
 #:project ../src/PhiSharp/PhiSharp.csproj
 #:property AllowUnsafeBlocks=true
 using System.Runtime.InteropServices;
@@ -23,14 +23,14 @@ int matrices = args.Length > 2 ? int.Parse(args[2]) : 12;
 int runs = args.Length > 3 ? int.Parse(args[3]) : 40;
 int tokens = args.Length > 4 ? int.Parse(args[4]) : 1;
 int threads = args.Length > 5 ? int.Parse(args[5]) : 1;
-const int Columns = 3072;
+int columns = args.Length > 6 ? int.Parse(args[6]) : 3072;
 foreach (string name in types) Measure(name);
 
 unsafe void Measure(string name)
 {
     var type = name switch { "q4_k" => GgmlType.Q4_K, "q6_k" => GgmlType.Q6_K, "q4_0" => GgmlType.Q4_0, _ => throw new ArgumentException($"{name}: q4_k, q6_k or q4_0") };
     int blockBytes = GgmlTypeInfo.BlockBytes(type), blockWeights = GgmlTypeInfo.BlockSize(type);
-    long matrixBytes = (long)rows * Columns / blockWeights * blockBytes, perThread = matrices * matrixBytes, total = threads * perThread;
+    long matrixBytes = (long)rows * columns / blockWeights * blockBytes, perThread = matrices * matrixBytes, total = threads * perThread;
     byte* data = (byte*)NativeMemory.AlignedAlloc((nuint)total, 2 << 20);
     Madvise(data, (nuint)total, 14); // MADV_HUGEPAGE, as the model loader asks
     var random = new Random(1);
@@ -45,12 +45,12 @@ unsafe void Measure(string name)
         if (type == GgmlType.Q4_K) scales[1] = 0x2C00;
     }
     for (int m = 0; m < threads * matrices; m++)
-        InterleavedRows.Interleave(type, data + m * matrixBytes, rows, Columns, WeightLayout.RowsInterleaved);
+        InterleavedRows.Interleave(type, data + m * matrixBytes, rows, columns, WeightLayout.RowsInterleaved);
 
     var activations = new Q8Activations();
-    var x = Enumerable.Range(0, tokens * Columns).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+    var x = Enumerable.Range(0, tokens * columns).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
     bool superBlocks = type != GgmlType.Q4_0;
-    activations.Quantize(x, tokens, Columns, superBlocks);
+    activations.Quantize(x, tokens, columns, superBlocks);
     var y = new float[threads * tokens * rows];
     long groupBytes = matrixBytes / (rows / InterleavedRows.Group);
     fixed (sbyte* values = activations.Values)
@@ -60,7 +60,7 @@ unsafe void Measure(string name)
     fixed (int* pairs = activations.PairSums)
     fixed (float* output = y)
     {
-        var batch = new Q8Batch(values, scales, sums, lanes, pairs, Columns, activations.ScalesPerToken, activations.SumsPerToken);
+        var batch = new Q8Batch(values, scales, sums, lanes, pairs, columns, activations.ScalesPerToken, activations.SumsPerToken);
         foreach (var tier in SimdTiers.Supported.Where(t => t is SimdTier.Avx2 or SimdTier.AvxVnni or SimdTier.Avx512 or SimdTier.Avx512AvxVnni))
         {
             double best = double.MaxValue;
@@ -70,7 +70,7 @@ unsafe void Measure(string name)
             nint at = (nint)data, into = (nint)output;
             var workers = Enumerable.Range(0, threads).Select(i => new Thread(() =>
             {
-                var pass = new Pass(type, (byte*)at + i * perThread, matrices, matrixBytes, groupBytes, rows, batchCopy, tokens,
+                var pass = new Pass(type, (byte*)at + i * perThread, matrices, matrixBytes, groupBytes, rows, columns, batchCopy, tokens,
                     (float*)into + i * tokens * rows);
                 // A second of passes first, so that the kernels run their tier-1 code (calls and loops are counted first).
                 for (var warm = System.Diagnostics.Stopwatch.StartNew(); warm.ElapsedMilliseconds < 1000;) tier.Run(ref pass);
@@ -86,7 +86,7 @@ unsafe void Measure(string name)
             })).ToList();
             workers.ForEach(w => w.Start());
             workers.ForEach(w => w.Join());
-            long blocks = perThread / (groupBytes / (Columns / blockWeights));
+            long blocks = perThread / (groupBytes / (columns / blockWeights));
             Console.WriteLine($"{name} {tier.Name()} {tokens} token(s) {threads} thread(s): {total / best / 1e9:F1} GB/s of weights " +
                 $"({total / 1e6:F0} MB in {best * 1e3:F2} ms; {best * 1e9 / blocks:F2} ns/block)");
         }
@@ -127,11 +127,11 @@ static extern unsafe int Madvise(void* address, nuint length, int advice);
 struct Timespec { public long Seconds, Nanoseconds; }
 
 /// <summary>One pass over every matrix, all tokens, on this thread, at a tier's type.</summary>
-unsafe struct Pass(GgmlType type, byte* data, int matrices, long matrixBytes, long groupBytes, int rows, Q8Batch batch, int tokens, float* y) : ITierWork
+unsafe struct Pass(GgmlType type, byte* data, int matrices, long matrixBytes, long groupBytes, int rows, int columns, Q8Batch batch, int tokens, float* y) : ITierWork
 {
     public void Run<TTier>() where TTier : struct, ISimdTier
     {
         for (int m = 0; m < matrices; m++)
-            InterleavedRows.DotGroups<TTier>(type, data + m * matrixBytes, groupBytes, 0, rows / InterleavedRows.Group, 3072, batch, tokens, y, rows);
+            InterleavedRows.DotGroups<TTier>(type, data + m * matrixBytes, groupBytes, 0, rows / InterleavedRows.Group, columns, batch, tokens, y, rows);
     }
 }
