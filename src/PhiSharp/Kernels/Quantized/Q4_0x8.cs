@@ -110,15 +110,24 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<float> RowScales(byte* block) => HalfScales.Load8(block);
 
-    /// <summary>The 8 rows' dot products with one token over block b, in integers, then scaled, on the AVX-VNNI tiers for
-    /// <see cref="Q8_0x8"/>'s unsigned codes (Q4_0's own take <see cref="Codes{TTier}"/>): each multiply-add broadcasts 4
-    /// activations to every lane (w<i>s</i>: unsigned codes of weights 4s..4s+3 of each row). The sum starts at
-    /// −zero·Σa for codes stored with a zero point (128 for Q8_0x8's unsigned codes). The eight codes are separate
-    /// arguments so that they stay in registers.</summary>
+    /// <summary>Chunk c of a block: its low nibbles are the 8 rows' codes of weights 4c..4c+3 (one row per lane),
+    /// its high nibbles those of weights 16+4c...</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static (Vector256<byte> Low, Vector256<byte> High) Chunk(byte* block, int c)
+    {
+        var q = Vector256.Load(block + CodesOffset + 32 * c);
+        return (q & Vector256.Create((byte)0x0F), Vector256.ShiftRightLogical(q, 4));
+    }
+
+    /// <summary>The 8 rows' dot products with one token over block b, in integers, then scaled, on the AVX-VNNI tiers
+    /// (the others take <see cref="Codes{TTier}"/>): each multiply-add broadcasts 4 activations to every lane
+    /// (w<i>s</i>: unsigned codes of weights 4s..4s+3 of each row). The sum starts at −zero·Σa for codes stored with a
+    /// zero point (8 for Q4_0, 128 for <see cref="Q8_0x8"/>'s unsigned codes). The eight codes are separate arguments so
+    /// that they stay in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<float> Block<TTier>(Vector256<byte> w0, Vector256<byte> w1, Vector256<byte> w2, Vector256<byte> w3,
         Vector256<byte> w4, Vector256<byte> w5, Vector256<byte> w6, Vector256<byte> w7,
-        Vector256<float> rowScales, Q8Row a, int b, Vector256<float> acc, int zero) where TTier : struct, ISimdTier
+        Vector256<float> rowScales, Q8Row a, int b, Vector256<float> acc, int zero = 8) where TTier : struct, ISimdTier
     {
         Debug.Assert(TTier.Vnni);
         int* x = (int*)(a.Values + 32 * b);
@@ -136,19 +145,32 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
     }
 
     /// <summary>
-    /// One token (generation): per block, <see cref="Codes{TTier}"/>, straight-line code that spends few vector
-    /// operations: the zero point as Σa·8 shifted, not negated and broadcast from a general register; the scales by
-    /// <see cref="SignedRowScales"/>; on the AVX-512 tiers, high nibbles by one GF(2) affine byte transform (GFNI) instead
-    /// of a shift and a mask; the products by vpdpbusd on the AVX-VNNI tiers, else pmaddubsw with 16-bit sums. 33 vector
-    /// operations a block instead of 41 without VNNI, for a decode step whose Q4_0 matmuls streamed weights slower than a
-    /// plain read on 2 cores: on one AMD Zen 4 core, in L2, 37 / 39 GB/s (x86-avx2 / x86-avx512) against 34
-    /// (bench/decode_kernels.cs; docs/PERFORMANCE.md). With VNNI, 26 instead of about 40 through
-    /// <see cref="Block{TTier}"/> with <see cref="RowScales"/>. The same sums in the same order as a
-    /// <see cref="Tile{TTier, TTile}"/>, so a token's results are the same bits alone and in a tile.
+    /// One token (generation). With AVX-VNNI each block is <see cref="Block{TTier}"/>; otherwise <see cref="Codes{TTier}"/>,
+    /// a straight-line pmaddubsw block that spends fewer vector operations than <see cref="Block{TTier}"/> with
+    /// <see cref="RowScales"/>, for the same sums in the same order (so a token's results are the same bits alone and in
+    /// a <see cref="Tile{TTier, TTile}"/>): the zero point as Σa·8 shifted, not negated and broadcast from a general
+    /// register; the scales by <see cref="SignedRowScales"/>; on the AVX-512 tiers, high nibbles by one GF(2) affine byte
+    /// transform (GFNI) instead of a shift and a mask: 33 vector operations a block instead of 41, for a decode step whose Q4_0
+    /// matmuls streamed weights slower than a plain read on 2 cores. On one AMD Zen 4 core, in L2, 37 / 39 GB/s
+    /// (x86-avx2 / x86-avx512) against 34 (bench/decode_kernels.cs; docs/PERFORMANCE.md).
     /// </summary>
     public static void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier
     {
         var acc = Vector256<float>.Zero;
+        if (TTier.Vnni)
+        {
+            for (int b = 0; b < blocks; b++)
+            {
+                byte* block = group + b * GroupBlockBytes;
+                var (w0, w4) = Chunk(block, 0);
+                var (w1, w5) = Chunk(block, 1);
+                var (w2, w6) = Chunk(block, 2);
+                var (w3, w7) = Chunk(block, 3);
+                acc = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, RowScales(block), a, b, acc);
+            }
+            acc.Store(y);
+            return;
+        }
         var codes = new Codes<TTier>();
         int* x = (int*)a.Values;
         for (int b = 0; b < blocks; b++, x += 8)
@@ -226,21 +248,41 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1);
         Q8Row a2 = TTile.Count > 2 ? batch.Row(first + 2) : a0, a3 = TTile.Count > 3 ? batch.Row(first + 3) : a0;
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
-        // The one-token kernel's block for each token (Codes): on one AMD Zen 4 core with the weights in L2, 4 tokens
-        // took 10.45 ns per block against 11.20 through Block with RowScales, and with both cores streaming weights
-        // from memory 11.46 against 12.10 (fastest of 4 alternating runs, bench/decode_kernels.cs; docs/SERVER.md,
-        // "4-token Q4_0 tiles").
-        var codes = new Codes<TTier>();
-        for (int b = 0; b < blocks; b++)
+        if (TTier.Vnni)
         {
-            byte* block = group + b * GroupBlockBytes;
-            if (first == 0) InterleavedRows.PrefetchAhead(block, GroupBlockBytes);
-            codes.Load(block);
-            var scales = SignedRowScales(block);
-            acc0 = codes.Token((int*)(a0.Values + 32 * b), a0.Sums + b, a0.Scales[b], scales, acc0);
-            acc1 = codes.Token((int*)(a1.Values + 32 * b), a1.Sums + b, a1.Scales[b], scales, acc1);
-            if (TTile.Count > 2) acc2 = codes.Token((int*)(a2.Values + 32 * b), a2.Sums + b, a2.Scales[b], scales, acc2);
-            if (TTile.Count > 3) acc3 = codes.Token((int*)(a3.Values + 32 * b), a3.Sums + b, a3.Scales[b], scales, acc3);
+            for (int b = 0; b < blocks; b++)
+            {
+                byte* block = group + b * GroupBlockBytes;
+                if (first == 0) InterleavedRows.PrefetchAhead(block, GroupBlockBytes);
+                var (w0, w4) = Chunk(block, 0);
+                var (w1, w5) = Chunk(block, 1);
+                var (w2, w6) = Chunk(block, 2);
+                var (w3, w7) = Chunk(block, 3);
+                var scales = RowScales(block);
+                acc0 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a0, b, acc0);
+                acc1 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a1, b, acc1);
+                if (TTile.Count > 2) acc2 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a2, b, acc2);
+                if (TTile.Count > 3) acc3 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a3, b, acc3);
+            }
+        }
+        else
+        {
+            // The one-token kernel's block for each token (Codes): on one AMD Zen 4 core with the weights in L2, 4 tokens
+            // took 10.45 ns per block against 11.20 through Block with RowScales, and with both cores streaming weights
+            // from memory 11.46 against 12.10 (fastest of 4 alternating runs, bench/decode_kernels.cs; docs/SERVER.md,
+            // "4-token Q4_0 tiles"). Unchanged: the sums and their order, so every result.
+            var codes = new Codes<TTier>();
+            for (int b = 0; b < blocks; b++)
+            {
+                byte* block = group + b * GroupBlockBytes;
+                if (first == 0) InterleavedRows.PrefetchAhead(block, GroupBlockBytes);
+                codes.Load(block);
+                var scales = SignedRowScales(block);
+                acc0 = codes.Token((int*)(a0.Values + 32 * b), a0.Sums + b, a0.Scales[b], scales, acc0);
+                acc1 = codes.Token((int*)(a1.Values + 32 * b), a1.Sums + b, a1.Scales[b], scales, acc1);
+                if (TTile.Count > 2) acc2 = codes.Token((int*)(a2.Values + 32 * b), a2.Sums + b, a2.Scales[b], scales, acc2);
+                if (TTile.Count > 3) acc3 = codes.Token((int*)(a3.Values + 32 * b), a3.Sums + b, a3.Scales[b], scales, acc3);
+            }
         }
         acc0.Store(y);
         acc1.Store(y + yStride);
@@ -249,7 +291,7 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
     }
 
     /// <summary>
-    /// One block's 8 rows of codes unpacked (L<i>c</i>: chunk c's low nibbles, codes of weights
+    /// One block's 8 rows of codes unpacked for the non-VNNI tiers (L<i>c</i>: chunk c's low nibbles, codes of weights
     /// 4c..4c+3; H<i>c</i>: its high nibbles, weights 16+4c..), and their product with a token.
     /// </summary>
     struct Codes<TTier> where TTier : struct, ISimdTier
@@ -289,36 +331,17 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
         }
 
         /// <summary>acc + the 8 rows' products with one token's block (x: its 32 values, *sum: their sum, scale: its
-        /// scale). The zero point as Σa·8 shifted. With VNNI, each vpdpbusd multiplies one chunk's codes by 4 broadcast
-        /// activations and adds the 4 products into each row's lane, in two chains so that consecutive ones do not wait
-        /// on each other. Without, each product pair is a 16-bit pmaddubsw lane; with 4-bit codes a pair is at most
-        /// 2·15·127 = 3810 in magnitude, so the 8 pairs of a lane sum to at most 30480 and are added in 16 bits before
-        /// one widening pmaddwd (instead of one per product). Integer sums are exact either way, so every tier gives the
-        /// same bits.</summary>
+        /// scale). Each product pair is a 16-bit pmaddubsw lane; with 4-bit codes a pair is at most 2·15·127 = 3810 in
+        /// magnitude, so the 8 pairs of a lane sum to at most 30480 and are added in 16 bits before one widening pmaddwd
+        /// (instead of one per product). The zero point as Σa·8 shifted.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly Vector256<float> Token(int* x, int* sum, float scale, Vector256<float> rowScales, Vector256<float> acc)
         {
-            Vector256<int> dot;
-            if (TTier.Vnni)
-            {
-                var p0 = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, _l0, Vector256.Create(x[0]).AsSByte());
-                var p1 = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, _l2, Vector256.Create(x[2]).AsSByte());
-                var p2 = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, _h0, Vector256.Create(x[4]).AsSByte());
-                var p3 = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, _h2, Vector256.Create(x[6]).AsSByte());
-                p0 = AvxVnni.MultiplyWideningAndAdd(p0, _l1, Vector256.Create(x[1]).AsSByte());
-                p1 = AvxVnni.MultiplyWideningAndAdd(p1, _l3, Vector256.Create(x[3]).AsSByte());
-                p2 = AvxVnni.MultiplyWideningAndAdd(p2, _h1, Vector256.Create(x[5]).AsSByte());
-                p3 = AvxVnni.MultiplyWideningAndAdd(p3, _h3, Vector256.Create(x[7]).AsSByte());
-                dot = ((p0 + p1) + (p2 + p3)) - (Vector256.Create(*sum) << 3);
-            }
-            else
-            {
-                var p0 = Avx2.MultiplyAddAdjacent(_l0, Vector256.Create(x[0]).AsSByte()) + Avx2.MultiplyAddAdjacent(_l1, Vector256.Create(x[1]).AsSByte());
-                var p1 = Avx2.MultiplyAddAdjacent(_l2, Vector256.Create(x[2]).AsSByte()) + Avx2.MultiplyAddAdjacent(_l3, Vector256.Create(x[3]).AsSByte());
-                var p2 = Avx2.MultiplyAddAdjacent(_h0, Vector256.Create(x[4]).AsSByte()) + Avx2.MultiplyAddAdjacent(_h1, Vector256.Create(x[5]).AsSByte());
-                var p3 = Avx2.MultiplyAddAdjacent(_h2, Vector256.Create(x[6]).AsSByte()) + Avx2.MultiplyAddAdjacent(_h3, Vector256.Create(x[7]).AsSByte());
-                dot = Avx2.MultiplyAddAdjacent((p0 + p1) + (p2 + p3), Vector256<short>.One) - (Vector256.Create(*sum) << 3);
-            }
+            var p0 = Avx2.MultiplyAddAdjacent(_l0, Vector256.Create(x[0]).AsSByte()) + Avx2.MultiplyAddAdjacent(_l1, Vector256.Create(x[1]).AsSByte());
+            var p1 = Avx2.MultiplyAddAdjacent(_l2, Vector256.Create(x[2]).AsSByte()) + Avx2.MultiplyAddAdjacent(_l3, Vector256.Create(x[3]).AsSByte());
+            var p2 = Avx2.MultiplyAddAdjacent(_h0, Vector256.Create(x[4]).AsSByte()) + Avx2.MultiplyAddAdjacent(_h1, Vector256.Create(x[5]).AsSByte());
+            var p3 = Avx2.MultiplyAddAdjacent(_h2, Vector256.Create(x[6]).AsSByte()) + Avx2.MultiplyAddAdjacent(_h3, Vector256.Create(x[7]).AsSByte());
+            var dot = Avx2.MultiplyAddAdjacent((p0 + p1) + (p2 + p3), Vector256<short>.One) - (Vector256.Create(*sum) << 3);
             return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), rowScales * scale, acc);
         }
     }
