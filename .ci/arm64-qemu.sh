@@ -14,9 +14,10 @@ fi
 # downloaded and only unpacked into the sysroot: installing it would need a multiarch libc6:arm64 (see below).
 if [ ! -e "$arm64_sysroot/lib/libssl.so.3" ]; then
   ssl_dir=$(mktemp -d)
+  chmod a+rwx "$ssl_dir" # apt's download user writes there
   dpkg --add-architecture arm64
   apt-get update -qq
-  (cd "$ssl_dir" && apt-get download -qq libssl3:arm64 2>/dev/null && dpkg -x libssl3_*_arm64.deb .)
+  (cd "$ssl_dir" && apt-get download -qq libssl3:arm64 && dpkg -x libssl3_*_arm64.deb .)
   dpkg --remove-architecture arm64
   apt-get update -qq
   cp "$ssl_dir"/usr/lib/aarch64-linux-gnu/libssl.so.3 "$ssl_dir"/usr/lib/aarch64-linux-gnu/libcrypto.so.3 "$arm64_sysroot/lib/"
