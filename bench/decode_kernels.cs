@@ -51,6 +51,9 @@ unsafe void Measure(string name)
     var x = Enumerable.Range(0, tokens * columns).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
     bool superBlocks = type != GgmlType.Q4_0;
     activations.Quantize(x, tokens, columns, superBlocks);
+    // The pair layout of a decode step of 4–7 tokens (read by x86-avx512-avxvnni's Q4_0 tiles only), as MatMul makes it.
+    int tokenPairs = InterleavedRows.TokenPairs(type, SimdTier.Avx512AvxVnni, tokens);
+    if (tokenPairs > 0) activations.PairTokens(tokenPairs);
     var y = new float[threads * tokens * rows];
     long groupBytes = matrixBytes / (rows / InterleavedRows.Group);
     fixed (sbyte* values = activations.Values)
@@ -58,9 +61,13 @@ unsafe void Measure(string name)
     fixed (int* sums = activations.Sums)
     fixed (int* lanes = activations.LaneOffsets)
     fixed (int* pairs = activations.PairSums)
+    fixed (sbyte* pairValues = activations.TokenPairValues)
+    fixed (float* pairScales = activations.TokenPairScales)
+    fixed (int* pairSums = activations.TokenPairSums)
     fixed (float* output = y)
     {
-        var batch = new Q8Batch(values, scales, sums, lanes, pairs, columns, activations.ScalesPerToken, activations.SumsPerToken);
+        var batch = new Q8Batch(values, scales, sums, lanes, pairs, columns, activations.ScalesPerToken, activations.SumsPerToken,
+            new Q8TokenPairs(pairValues, pairScales, pairSums), tokenPairs);
         foreach (var tier in SimdTiers.Supported.Where(t => t is SimdTier.Avx2 or SimdTier.AvxVnni or SimdTier.Avx512 or SimdTier.Avx512AvxVnni))
         {
             double best = double.MaxValue;

@@ -75,10 +75,18 @@ internal sealed unsafe class MatMul : IParallelWork
             _y = py;
             _tokens = tokens;
             _integer = integer;
-            _batch = new Q8Batch(qv, qs, qsum, lanes, pairs, cols, _activations.ScalesPerToken, _activations.SumsPerToken);
             if (integer) _pool.Run(_quantizeRows, tokens, minChunk: 4); // a prompt's rows in parallel, a decode step's inline
-            if (weight.RowsInterleaved) _pool.Run(this, rows / InterleavedRows.Group, minChunk: 2); // items: groups of 8 rows
-            else _pool.Run(this, rows, minChunk: 16);
+            int tokenPairs = weight.RowsInterleaved ? InterleavedRows.TokenPairs(weight.Type, _tier, tokens) : 0;
+            if (tokenPairs > 0) _activations.PairTokens(tokenPairs);
+            fixed (sbyte* pairValues = _activations.TokenPairValues)
+            fixed (float* pairScales = _activations.TokenPairScales)
+            fixed (int* pairSums = _activations.TokenPairSums)
+            {
+                _batch = new Q8Batch(qv, qs, qsum, lanes, pairs, cols, _activations.ScalesPerToken, _activations.SumsPerToken,
+                    new Q8TokenPairs(pairValues, pairScales, pairSums), tokenPairs);
+                if (weight.RowsInterleaved) _pool.Run(this, rows / InterleavedRows.Group, minChunk: 2); // items: groups of 8 rows
+                else _pool.Run(this, rows, minChunk: 16);
+            }
             _x = _y = null;
             _batch = default;
         }

@@ -58,4 +58,30 @@ public class Q8ActivationsTests
             Assert.Equal(expectedSums, actualSums);
         }
     }
+
+    [Fact]
+    public void Token_pairs_put_two_tokens_side_by_side_four_values_at_a_time()
+    {
+        // The layout of Q4_0x8's pair tiles: per pair (tokens 2p, 2p+1), 4 values of one then the same 4 of the other,
+        // and each block's two scales and two sums next to each other.
+        const int Tokens = 5, Columns = 96, Blocks = Columns / 32;
+        var activations = new Q8Activations();
+        activations.Quantize(Input("random", Tokens * Columns), Tokens, Columns, superBlocks: false);
+        activations.PairTokens(2);
+        var values = activations.Values;
+        for (int p = 0; p < 2; p++)
+            for (int i = 0; i < Columns / 4; i++)
+                for (int k = 0; k < 4; k++)
+                {
+                    Assert.Equal(values[2 * p * Columns + 4 * i + k], activations.TokenPairValues[2 * p * Columns + 8 * i + k]);
+                    Assert.Equal(values[(2 * p + 1) * Columns + 4 * i + k], activations.TokenPairValues[2 * p * Columns + 8 * i + 4 + k]);
+                }
+        for (int p = 0; p < 2; p++)
+            for (int b = 0; b < Blocks; b++)
+                for (int t = 0; t < 2; t++)
+                {
+                    Assert.Equal(activations.Scales[(2 * p + t) * Blocks + b], activations.TokenPairScales[2 * (p * Blocks + b) + t]);
+                    Assert.Equal(activations.Sums[(2 * p + t) * Blocks + b], activations.TokenPairSums[2 * (p * Blocks + b) + t]);
+                }
+    }
 }

@@ -90,6 +90,20 @@ internal static unsafe class InterleavedRows
     /// </summary>
     internal const int TwoGroupsMinTokens = 8;
 
+    /// <summary>
+    /// How many token pairs a matmul of <paramref name="tokens"/> lays out side by side (<see cref="Q8Activations.PairTokens"/>)
+    /// for <see cref="Q4_0x8"/>'s pair tiles: the first two pairs of a decode step of 4–7 sequences (a tile of four per
+    /// group; from <see cref="TwoGroupsMinTokens"/> tokens on, the two-groups path runs the tiles), for Q4_0 at tier
+    /// x86-avx512-avxvnni where the CPU has GFNI (the tiles take high nibbles by it; every CPU of that tier known to us
+    /// has it). That tier stands for CPUs with whole 512-bit units: on an AMD Zen 5 a pair tile took 6.4 ns a block
+    /// with the weights in L2 against 8.3–8.5 through 256-bit vpdpbusd, and 8.8–9.4 against 10.9–11.8 with both cores
+    /// streaming them from memory (Intel's AVX-512 cores with AVX-VNNI are taken to be alike; not measured). On an
+    /// AMD Zen 4 (x86-avx512, 512-bit operations in two halves) two tokens per 512-bit register ran slower than the
+    /// 256-bit tile (docs/SERVER.md, "4-token Q4_0 tiles"), so that tier keeps it.
+    /// </summary>
+    public static int TokenPairs(GgmlType type, SimdTier tier, int tokens) =>
+        type == GgmlType.Q4_0 && tier == SimdTier.Avx512AvxVnni && Gfni.V512.IsSupported && tokens >= 4 && tokens < TwoGroupsMinTokens ? 2 : 0;
+
     /// <summary>How far ahead of the block it multiplies a group's first tile asks for weights, in bytes (see
     /// <see cref="PrefetchAhead"/>).</summary>
     const int PrefetchDistance = 2048;

@@ -245,6 +245,11 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
     public static void Tile<TTier, TTile>(byte* group, int blocks, in Q8Batch batch, int first, float* y, long yStride)
         where TTier : struct, ISimdTier where TTile : struct, ITokenTile
     {
+        if (TTier.TwoGroups && TTier.Vnni && TTile.Count == 4 && first % 2 == 0 && first + 4 <= 2 * batch.TokenPairs)
+        {
+            PairTile(group, blocks, batch.Pair(first / 2), batch.Pair(first / 2 + 1), first == 0, y, yStride);
+            return;
+        }
         Q8Row a0 = batch.Row(first), a1 = batch.Row(first + 1);
         Q8Row a2 = TTile.Count > 2 ? batch.Row(first + 2) : a0, a3 = TTile.Count > 3 ? batch.Row(first + 3) : a0;
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;

@@ -27,6 +27,9 @@ internal sealed class Q8Activations
     int[] _sums = [];
     int[] _laneOffsets = [];
     int[] _pairSums = [];
+    sbyte[] _tokenPairValues = [];
+    float[] _tokenPairScales = [];
+    int[] _tokenPairSums = [];
 
     public int Columns { get; private set; }
 
@@ -54,6 +57,17 @@ internal sealed class Q8Activations
 
     public const int PairSumsPerSuperBlock = 12;
 
+    /// <summary>Blocks of 32 only, after <see cref="PairTokens"/>: tokens 2p and 2p+1 interleaved 4 values at a time (8
+    /// bytes: 4 of token 2p, then the same 4 of token 2p+1), 2·<see cref="Columns"/> bytes a pair, so that one 64-bit
+    /// broadcast puts the two tokens' values in alternate 32-bit lanes (<see cref="Q4_0x8"/>'s pair tiles).</summary>
+    public ReadOnlySpan<sbyte> TokenPairValues => _tokenPairValues;
+
+    /// <summary>The two tokens' scales of each block, side by side (2 a block, pair after pair).</summary>
+    public ReadOnlySpan<float> TokenPairScales => _tokenPairScales;
+
+    /// <summary>The two tokens' sums of each block, side by side (2 a block, pair after pair).</summary>
+    public ReadOnlySpan<int> TokenPairSums => _tokenPairSums;
+
     public int ScalesPerToken => Columns / (SuperBlocks ? SuperBlockLength : BlockLength);
     public int SumsPerToken => Columns / (SuperBlocks ? GroupLength : BlockLength);
 
@@ -80,6 +94,36 @@ internal sealed class Q8Activations
         Grow(ref _sums, tokens * SumsPerToken);
         if (WithLaneOffsets) Grow(ref _laneOffsets, tokens * columns / 4);
         if (superBlocks) Grow(ref _pairSums, tokens * columns / SuperBlockLength * PairSumsPerSuperBlock);
+    }
+
+    /// <summary>Lays out tokens [0, 2·<paramref name="pairs"/>) as pairs (<see cref="TokenPairValues"/>, <see
+    /// cref="TokenPairScales"/>, <see cref="TokenPairSums"/>), after <see cref="QuantizeRows"/> has rounded them; blocks
+    /// of 32 only. A copy of 2·pairs rows, which a decode step of a few sequences makes on the calling thread.</summary>
+    public void PairTokens(int pairs)
+    {
+        if (SuperBlocks) throw new InvalidOperationException("Token pairs are laid out for blocks of 32 only.");
+        int columns = Columns, blocks = ScalesPerToken;
+        Grow(ref _tokenPairValues, pairs * 2 * columns);
+        Grow(ref _tokenPairScales, pairs * 2 * blocks);
+        Grow(ref _tokenPairSums, pairs * 2 * blocks);
+        for (int p = 0; p < pairs; p++)
+        {
+            var first = MemoryMarshal.Cast<sbyte, int>(_values.AsSpan(2 * p * columns, columns));
+            var second = MemoryMarshal.Cast<sbyte, int>(_values.AsSpan((2 * p + 1) * columns, columns));
+            var paired = MemoryMarshal.Cast<sbyte, int>(_tokenPairValues.AsSpan(2 * p * columns, 2 * columns));
+            for (int i = 0; i < first.Length; i++)
+            {
+                paired[2 * i] = first[i];
+                paired[2 * i + 1] = second[i];
+            }
+            for (int b = 0; b < blocks; b++)
+            {
+                _tokenPairScales[2 * (p * blocks + b)] = _scales[2 * p * blocks + b];
+                _tokenPairScales[2 * (p * blocks + b) + 1] = _scales[(2 * p + 1) * blocks + b];
+                _tokenPairSums[2 * (p * blocks + b)] = _sums[2 * p * blocks + b];
+                _tokenPairSums[2 * (p * blocks + b) + 1] = _sums[(2 * p + 1) * blocks + b];
+            }
+        }
     }
 
     /// <summary>Quantizes rows [start, end) of x (all rows, <see cref="Columns"/> wide) as <see cref="Prepare"/> set up.</summary>
@@ -262,10 +306,26 @@ internal readonly unsafe struct Q8Row(sbyte* values, float* scales, int* sums, i
     public readonly int* PairSums = pairSums;
 }
 
-/// <summary>All tokens' rows of <see cref="Q8Activations"/>, pinned for the duration of one matmul.</summary>
+/// <summary>All tokens' rows of <see cref="Q8Activations"/>, pinned for the duration of one matmul, and the first
+/// <see cref="TokenPairs"/> pairs of them laid out side by side (<see cref="Q8Activations.PairTokens"/>).</summary>
 internal readonly unsafe struct Q8Batch(sbyte* values, float* scales, int* sums, int* laneOffsets, int* pairSums, int columns,
-    int scalesPerToken, int sumsPerToken)
+    int scalesPerToken, int sumsPerToken, Q8TokenPairs tokenPairs = default, int pairCount = 0)
 {
     public Q8Row Row(int t) => new(values + (long)t * columns, scales + t * scalesPerToken, sums + t * sumsPerToken,
         laneOffsets + (long)t * columns / 4, pairSums + (long)t * columns / Q8Activations.SuperBlockLength * Q8Activations.PairSumsPerSuperBlock);
+
+    public int TokenPairs => pairCount;
+
+    /// <summary>Tokens 2p and 2p+1 side by side; p &lt; <see cref="TokenPairs"/>.</summary>
+    public Q8TokenPairs Pair(int p) => new(tokenPairs.Values + 2L * p * columns, tokenPairs.Scales + 2 * p * scalesPerToken,
+        tokenPairs.Sums + 2 * p * scalesPerToken);
+}
+
+/// <summary>Two tokens' rows of blocks of 32 interleaved (<see cref="Q8Activations.TokenPairValues"/>): block b's
+/// values at Values + 64b, 8 bytes per 4 values; its two scales and two sums at 2b.</summary>
+internal readonly unsafe struct Q8TokenPairs(sbyte* values, float* scales, int* sums)
+{
+    public readonly sbyte* Values = values;
+    public readonly float* Scales = scales;
+    public readonly int* Sums = sums;
 }
