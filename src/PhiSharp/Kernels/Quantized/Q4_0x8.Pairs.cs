@@ -58,8 +58,7 @@ internal readonly unsafe partial struct Q4_0x8
             var q3 = Widen(codes + 96, twice);
             var low = Vector512.Create((byte)0x0F);
             (_l0, _l1, _l2, _l3) = (q0 & low, q1 & low, q2 & low, q3 & low);
-            // Row i of the bit matrix (byte 7 − i) picks input bit i + 4 for output bit i: each byte shifted right by 4.
-            var highNibble = Vector512.Create(0x1020408000000000UL).AsByte();
+            var highNibble = Vector512.Create(HighNibbleMatrix).AsByte();
             _h0 = Gfni.V512.GaloisFieldAffineTransform(q0, highNibble, 0);
             _h1 = Gfni.V512.GaloisFieldAffineTransform(q1, highNibble, 0);
             _h2 = Gfni.V512.GaloisFieldAffineTransform(q2, highNibble, 0);

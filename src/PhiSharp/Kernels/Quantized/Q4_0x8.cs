@@ -23,6 +23,10 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
     const int RowsPerGroup = InterleavedRows.Group;
     const int BlockBytes = 18, GroupBlockBytes = RowsPerGroup * BlockBytes, CodesOffset = 16;
 
+    /// <summary>The GF(2) bit matrix that shifts each byte right by 4 (its high nibble) in one affine transform (GFNI):
+    /// row i of the matrix (byte 7 − i) picks input bit i + 4 for output bit i.</summary>
+    const ulong HighNibbleMatrix = 0x1020408000000000UL;
+
     public static int BlockWeights => 32;
     public static int RowBlockBytes => BlockBytes;
     public static int GroupStride => GroupBlockBytes;
@@ -319,8 +323,7 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
             (_l0, _l1, _l2, _l3) = (q0 & low, q1 & low, q2 & low, q3 & low);
             if (Gfni256)
             {
-                // Row i of the bit matrix (byte 7 − i) picks input bit i + 4 for output bit i: each byte shifted right by 4.
-                var highNibble = Vector256.Create(0x1020408000000000UL).AsByte();
+                var highNibble = Vector256.Create(HighNibbleMatrix).AsByte();
                 _h0 = Gfni.V256.GaloisFieldAffineTransform(q0, highNibble, 0);
                 _h1 = Gfni.V256.GaloisFieldAffineTransform(q1, highNibble, 0);
                 _h2 = Gfni.V256.GaloisFieldAffineTransform(q2, highNibble, 0);
