@@ -34,6 +34,7 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
 
     /// <summary>Rewrites 8 row-major Q4_0 rows at <paramref name="rows"/> into one interleaved group, in place;
     /// <paramref name="scratch"/> holds at least 8 rows' bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once, at load: InterleavedRows.Interleave
     public static void Interleave(byte* rows, int blocks, Span<byte> scratch)
     {
         int rowBytes = blocks * BlockBytes;
@@ -158,6 +159,7 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
     /// matmuls streamed weights slower than a plain read on 2 cores. On one AMD Zen 4 core, in L2, 37 / 39 GB/s
     /// (x86-avx2 / x86-avx512) against 34 (bench/decode_kernels.cs; docs/PERFORMANCE.md).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // optimized from the first token: IGroupKernel.OneToken
     public static void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier
     {
         var acc = Vector256<float>.Zero;

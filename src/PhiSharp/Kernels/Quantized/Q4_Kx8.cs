@@ -29,6 +29,7 @@ internal readonly unsafe partial struct Q4_Kx8 : IGroupKernel
 
     /// <summary>Rewrites 8 row-major Q4_K rows at <paramref name="rows"/> into one interleaved group, in place;
     /// <paramref name="scratch"/> holds exactly 8 rows' bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once, at load: InterleavedRows.Interleave
     public static void Interleave(byte* rows, int blocks, byte[] scratch)
     {
         int rowBytes = blocks * BlockBytes;
@@ -250,6 +251,7 @@ internal readonly unsafe partial struct Q4_Kx8 : IGroupKernel
     /// replaces, with per-sub-block branches and index arithmetic the JIT kept, streamed 20 GB/s of weights on one
     /// AMD EPYC core; this form streams 29–30, near a plain read's 30–33 (bench/decode_kernels.cs, docs/PERFORMANCE.md).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // optimized from the first token: IGroupKernel.OneToken
     public static void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier
     {
         var acc = Vector256<float>.Zero;

@@ -37,6 +37,7 @@ internal readonly unsafe partial struct Q6_Kx8 : IGroupKernel
 
     /// <summary>Rewrites 8 row-major Q6_K rows at <paramref name="group"/> into one interleaved group, in place;
     /// <paramref name="scratch"/> holds exactly 8 rows' bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once, at load: InterleavedRows.Interleave
     public static void Interleave(byte* group, int blocks, byte[] scratch)
     {
         new ReadOnlySpan<byte>(group, scratch.Length).CopyTo(scratch);
@@ -47,6 +48,7 @@ internal readonly unsafe partial struct Q6_Kx8 : IGroupKernel
     }
 
     /// <summary>Copies row j's block between its row-major form and its places in an interleaved super-block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // Interleave\'s work
     static void Move(byte* block, byte* group, int j, bool toGroup)
     {
         static void Copy(byte* from, byte* to, int count) => Buffer.MemoryCopy(from, to, count, count);
@@ -221,6 +223,7 @@ internal readonly unsafe partial struct Q6_Kx8 : IGroupKernel
     /// scale groups. Per 16 weights the loop it replaces chose nibbles and high-bit positions by branches and runtime
     /// shifts, and streamed 12 GB/s of weights on one AMD EPYC core (docs/PERFORMANCE.md).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // optimized from the first token: IGroupKernel.OneToken
     public static void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier
     {
         var acc = Vector256<float>.Zero;

@@ -37,6 +37,7 @@ internal readonly unsafe partial struct Q8_0x8 : IGroupKernel
 
     /// <summary>Rewrites 8 row-major Q8_0 rows at <paramref name="rows"/> into one interleaved group, in place;
     /// <paramref name="scratch"/> holds exactly 8 rows' bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once, at load: InterleavedRows.Interleave
     public static void Interleave(byte* rows, int blocks, byte[] scratch, bool unsignedCodes)
     {
         int rowBytes = blocks * BlockBytes;
@@ -142,6 +143,7 @@ internal readonly unsafe partial struct Q8_0x8 : IGroupKernel
 
     static Vector256<sbyte> Signed(byte* block, int c) => Vector256.Load((sbyte*)block + CodesOffset + 32 * c);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // optimized from the first token: IGroupKernel.OneToken
     public static void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier
     {
         var acc = Vector256<float>.Zero;
