@@ -34,8 +34,8 @@ internal unsafe interface IGroupKernel
 
     /// <summary>The group's 8 rows · one token, into y[0..8) (256-bit tiers). Each kernel marks it
     /// AggressiveOptimization: a process generates its first tokens long before tiered compilation replaces the
-    /// unoptimized first code of a method called once per matrix, and the first token took 170–260 ms against 45–55
-    /// (Phi-3-mini Q4_0 and Q4_K_M, AMD Zen 5); optimized from the start it takes 55–65, and later tokens are as fast
+    /// unoptimized first code of a method called once per matrix, and the first token took 170–260 ms against 42–60
+    /// (Phi-3-mini Q4_0 and Q4_K_M, AMD Zen 5); optimized from the start it takes 50–70, and later tokens are as fast
     /// as before.</summary>
     static abstract void OneToken<TTier>(byte* group, int blocks, Q8Row a, float* y) where TTier : struct, ISimdTier;
 
