@@ -48,7 +48,7 @@ internal readonly unsafe partial struct Q6_Kx8 : IGroupKernel
     }
 
     /// <summary>Copies row j's block between its row-major form and its places in an interleaved super-block.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // Interleave\'s work
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // Interleave's work
     static void Move(byte* block, byte* group, int j, bool toGroup)
     {
         static void Copy(byte* from, byte* to, int count) => Buffer.MemoryCopy(from, to, count, count);
