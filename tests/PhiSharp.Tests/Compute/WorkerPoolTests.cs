@@ -76,12 +76,15 @@ public class WorkerPoolTests
         Assert.All(hits, h => Assert.Equal(1, h));
     }
 
+    /// <summary>Records the caller's chunks; a worker's chunks take 50 ms, so that it cannot take over the back of the
+    /// caller's share while the caller is still in it.</summary>
     sealed class RecordChunks(int callerThread) : IParallelWork
     {
         public readonly List<(int Start, int End)> CallerChunks = [];
         public void Execute(int start, int end)
         {
             if (Environment.CurrentManagedThreadId == callerThread) CallerChunks.Add((start, end));
+            else Thread.Sleep(50);
         }
     }
 
@@ -89,7 +92,8 @@ public class WorkerPoolTests
     public void The_caller_takes_its_share_front_to_back_a_quarter_of_what_is_left_at_a_time()
     {
         // Two threads: the caller's share is items 0–499. Its chunks follow one another (one stream through a matrix),
-        // each a quarter of what is left of the share, at least minChunk; a worker may take the back of it, not the middle.
+        // each a quarter of what is left of the share, at least minChunk. (A worker done with its own share could take
+        // the back of the caller's; the worker here is too slow to.)
         using var pool = new WorkerPool(2);
         var work = new RecordChunks(Environment.CurrentManagedThreadId);
         pool.Run(work, 1000, minChunk: 3);
