@@ -25,7 +25,7 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
 
     /// <summary>The GF(2) bit matrix that shifts each byte right by 4 (its high nibble) in one affine transform (GFNI):
     /// row i of the matrix (byte 7 − i) picks input bit i + 4 for output bit i.</summary>
-    const ulong HighNibbleMatrix = 0x1020408000000000UL;
+    internal const ulong HighNibbleMatrix = 0x1020408000000000UL;
 
     public static int BlockWeights => 32;
     public static int RowBlockBytes => BlockBytes;
