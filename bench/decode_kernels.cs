@@ -1,14 +1,16 @@
 // Weight bytes per second of the decode (1 token, or a step of a few sequences) quantized kernels, against a plain
 // read of the same memory: where a kernel falls short of the read, generation is bound by the kernel, not by memory.
 //     dotnet run -c Release bench/decode_kernels.cs -- [q4_k|q6_k|q4_0 = all] [rows = 16384] [matrices = 12] [runs = 40]
-//         [tokens = 1] [threads = 1] [columns = 3072]
+//         [tokens = 1] [threads = 1] [columns = 3072] [--subnormal-scales]
 // Each type gets `matrices` random rows × columns matrices per thread (3072: most of Phi-3-mini's; 8192: its
 // ffn_down; hundreds of MB: far beyond the caches; rows = 256 and matrices = 1 keep one in L2), laid out interleaved
 // as in memory-loaded models, and `tokens` tokens of random activations. With threads = 2 both threads run their own
 // matrices at once (as a decode step's pool threads do: memory bandwidth is shared). Time is a thread's CPU time
 // (CLOCK_THREAD_CPUTIME_ID), of the slowest thread, best of `runs`, so that other processes preempting this one on a
 // shared machine do not count; memory stalls do. Every x86 tier the CPU runs at 256 bits is measured; "ns/block" is
-// one group block (8 rows × 32 or 256 weights) on one thread, all tokens.
+// one group block (8 rows × 32 or 256 weights) on one thread, all tokens. The fp16 block scales are 0.0625, or with
+// --subnormal-scales 2^−15, as small as the Q6_K and 8192-column Q4_K scales of Phi-3-mini-shaped files: a kernel that
+// let a subnormal reach float arithmetic ran far slower on them (HalfScales.ToSingle).
 #:project ../src/PhiSharp/PhiSharp.csproj
 #:property AllowUnsafeBlocks=true
 using System.Runtime.InteropServices;
@@ -17,6 +19,8 @@ using PhiSharp.Kernels;
 using PhiSharp.Kernels.Quantized;
 using PhiSharp.Tensors;
 
+bool subnormalScales = args.Contains("--subnormal-scales");
+args = args.Where(a => a != "--subnormal-scales").ToArray();
 string[] types = args.Length > 0 && args[0] != "all" ? [args[0]] : ["q4_k", "q6_k", "q4_0"];
 int rows = args.Length > 1 ? int.Parse(args[1]) : 16384;
 int matrices = args.Length > 2 ? int.Parse(args[2]) : 12;
@@ -36,13 +40,14 @@ unsafe void Measure(string name)
     var random = new Random(1);
     for (long done = 0; done < total; done += int.MaxValue)
         random.NextBytes(new Span<byte>(data + done, (int)Math.Min(int.MaxValue, total - done)));
-    // Finite, normal fp16 scales (0.0625): the codes and 6-bit sub-block scales may be anything.
+    // Finite fp16 scales, normal (0.0625) or subnormal (2^−15): the codes and 6-bit sub-block scales may be anything.
     int scaleAt = type == GgmlType.Q6_K ? 208 : 0;
+    ushort scale = subnormalScales ? (ushort)0x0200 : (ushort)0x2C00;
     for (long b = 0; b < total / blockBytes; b++)
     {
         var scales = (ushort*)(data + b * blockBytes + scaleAt);
-        scales[0] = 0x2C00;
-        if (type == GgmlType.Q4_K) scales[1] = 0x2C00;
+        scales[0] = scale;
+        if (type == GgmlType.Q4_K) scales[1] = scale;
     }
     for (int m = 0; m < threads * matrices; m++)
         InterleavedRows.Interleave(type, data + m * matrixBytes, rows, columns, WeightLayout.RowsInterleaved);

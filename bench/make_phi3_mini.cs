@@ -1,7 +1,11 @@
 #:project ../src/PhiSharp/PhiSharp.csproj
 // Writes a Phi-3-mini-shaped GGUF (3.8B parameters: 32 layers, 3072 wide, 8192 feed-forward, 32064 vocabulary) with
 // seeded random F16 weights and a synthetic SentencePiece vocabulary, for benchmarks: speed and memory depend on the
-// shapes and types, not on the values. Quantize it with tools/reference/llamacpp/quantize.py or `phi quantize`.
+// shapes and types, and on the values only through the size of the quantized scales. The weights are uniform with
+// variance 1/columns, the scale of a trained layer's, so a Q6_K block's scale (the largest weight / 4064) and an
+// 8192-column Q4_K block's (its range / 945) fall below 2^−14, fp16's subnormals, as many do in trained models: a
+// kernel that let those reach float arithmetic ran far slower (docs/PERFORMANCE.md, ninth session).
+// Quantize it with tools/reference/llamacpp/quantize.py or `phi quantize`.
 // Usage: dotnet run bench/make_phi3_mini.cs -- OUT.gguf
 using System.Runtime.InteropServices;
 using PhiSharp.Formats.Gguf;

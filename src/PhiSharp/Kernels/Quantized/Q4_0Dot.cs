@@ -152,21 +152,35 @@ internal static unsafe class HalfScales
     public static Vector128<float> ToSingle(Vector128<int> half)
     {
         var sign = (half & Vector128.Create(0x8000)) << 16;
-        const float TwoTo112 = (float)(1L << 56) * (1L << 56);
-        var scaled = ((half & Vector128.Create(0x7FFF)) << 13).AsSingle() * Vector128.Create(TwoTo112);
-        return (scaled.AsInt32() | sign).AsSingle();
+        var magnitude = half & Vector128.Create(0x7FFF);
+        var normal = ((magnitude << 13) + Vector128.Create(RebasedExponent)).AsSingle();
+        var small = Vector128.ConvertToSingle(magnitude) * Vector128.Create(SubnormalUnit);
+        var value = Vector128.ConditionalSelect(Vector128.LessThan(magnitude, Vector128.Create(SmallestNormal)).AsSingle(), small, normal);
+        return (value.AsInt32() | sign).AsSingle();
     }
 
-    /// <summary>fp16 bit patterns (low 16 bits of each lane) to float32; infinities and NaNs are not expected in scales.
-    /// The magnitude's bits moved into float32's exponent and mantissa fields read as the half value times 2^−112, for
-    /// normal and subnormal halves alike (a subnormal half becomes a subnormal float), so one exact multiplication by
-    /// 2^112 finishes the conversion.</summary>
+    /// <summary>
+    /// fp16 bit patterns (low 16 bits of each lane) to float32, exactly; infinities and NaNs are not expected in scales.
+    /// A normal half's exponent and mantissa move into float32's fields with one shift, and its exponent is rebased
+    /// (15 → 127) by an integer add. A subnormal half (exponent 0) is its mantissa times 2^−24, by an exact conversion
+    /// and multiplication. No step makes a subnormal float: x86 cores take a microcode assist for every arithmetic
+    /// operation on one. Reading the bits as float32 and multiplying by 2^112, 5 operations instead of 9, did so for each
+    /// subnormal half, and those are common scales: the super-block scale d of every Q6_K block and of every 8192-column
+    /// Q4_K block (ffn_down) in the Phi-3-mini-shaped benchmark files is below 2^−14, so their one-token kernels ran 40–75%
+    /// slower with the weights in L2 (bench/decode_kernels.cs --subnormal-scales, AMD Zen 5).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ToSingle(Vector256<int> half)
     {
         var sign = (half & Vector256.Create(0x8000)) << 16;
-        const float TwoTo112 = (float)(1L << 56) * (1L << 56);
-        var scaled = ((half & Vector256.Create(0x7FFF)) << 13).AsSingle() * Vector256.Create(TwoTo112);
-        return (scaled.AsInt32() | sign).AsSingle();
+        var magnitude = half & Vector256.Create(0x7FFF);
+        var normal = ((magnitude << 13) + Vector256.Create(RebasedExponent)).AsSingle();
+        var small = Vector256.ConvertToSingle(magnitude) * Vector256.Create(SubnormalUnit);
+        var value = Vector256.ConditionalSelect(Vector256.LessThan(magnitude, Vector256.Create(SmallestNormal)).AsSingle(), small, normal);
+        return (value.AsInt32() | sign).AsSingle();
     }
+
+    /// <summary>127 − 15 in float32's exponent field; the smallest normal half's bits; a subnormal half's unit, 2^−24.</summary>
+    const int RebasedExponent = 112 << 23, SmallestNormal = 0x0400;
+    const float SubnormalUnit = 1f / (1 << 24);
 }
