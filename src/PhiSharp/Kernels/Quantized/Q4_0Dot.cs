@@ -164,10 +164,11 @@ internal static unsafe class HalfScales
     /// A normal half's exponent and mantissa move into float32's fields with one shift, and its exponent is rebased
     /// (15 → 127) by an integer add. A subnormal half (exponent 0) is its mantissa times 2^−24, by an exact conversion
     /// and multiplication. No step makes a subnormal float: x86 cores take a microcode assist for every arithmetic
-    /// operation on one. Reading the bits as float32 and multiplying by 2^112, 5 operations instead of 9, did so for each
+    /// operation on one. Reading the bits as float32 and multiplying by 2^112, 6 operations instead of 10, did so for each
     /// subnormal half, and those are common scales: the super-block scale d of every Q6_K block and of every 8192-column
-    /// Q4_K block (ffn_down) in the Phi-3-mini-shaped benchmark files is below 2^−14, so their one-token kernels ran 40–75%
-    /// slower with the weights in L2 (bench/decode_kernels.cs --subnormal-scales, AMD Zen 5).
+    /// Q4_K block (ffn_down) in the Phi-3-mini-shaped benchmark files is below 2^−14. On such scales the one-token kernels
+    /// took 1.2 (Q6_K) to 2 (Q4_0) times as long that way, with the weights in L2 (bench/decode_kernels.cs
+    /// --subnormal-scales, AMD Zen 5; docs/PERFORMANCE.md, ninth session).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ToSingle(Vector256<int> half)

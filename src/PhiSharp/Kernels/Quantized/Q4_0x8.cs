@@ -112,9 +112,6 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
         return Vector128.Sum(acc) - 8 * offset;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> RowScales(byte* block) => HalfScales.Load8(block);
-
     /// <summary>Chunk c of a block: its low nibbles are the 8 rows' codes of weights 4c..4c+3 (one row per lane),
     /// its high nibbles those of weights 16+4c...</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -151,10 +148,10 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
 
     /// <summary>
     /// One token (generation). With AVX-VNNI each block is <see cref="Block{TTier}"/>; otherwise <see cref="Codes{TTier}"/>,
-    /// a straight-line pmaddubsw block that spends fewer vector operations than <see cref="Block{TTier}"/> with
-    /// <see cref="RowScales"/>, for the same sums in the same order (so a token's results are the same bits alone and in
-    /// a <see cref="Tile{TTier, TTile}"/>): the zero point as Σa·8 shifted, not negated and broadcast from a general
-    /// register; the scales by <see cref="SignedRowScales"/>; on the AVX-512 tiers, high nibbles by one GF(2) affine byte
+    /// a straight-line pmaddubsw block that spends fewer vector operations than <see cref="Block{TTier}"/>, for the same
+    /// sums in the same order (so a token's results are the same bits alone and in a <see cref="Tile{TTier, TTile}"/>):
+    /// the zero point as Σa·8 shifted, not negated and broadcast from a general register; on the AVX-512 tiers, high
+    /// nibbles by one GF(2) affine byte
     /// transform (GFNI) instead of a shift and a mask: 33 vector operations a block instead of 41, for a decode step whose Q4_0
     /// matmuls streamed weights slower than a plain read on 2 cores. On one AMD Zen 4 core, in L2, 37 / 39 GB/s
     /// (x86-avx2 / x86-avx512) against 34 (bench/decode_kernels.cs; docs/PERFORMANCE.md).
@@ -172,7 +169,7 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
                 var (w1, w5) = Chunk(block, 1);
                 var (w2, w6) = Chunk(block, 2);
                 var (w3, w7) = Chunk(block, 3);
-                acc = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, RowScales(block), a, b, acc);
+                acc = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, SignedRowScales(block), a, b, acc);
             }
             acc.Store(y);
             return;
@@ -189,13 +186,15 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
     }
 
     /// <summary>
-    /// <see cref="RowScales"/>'s values in 4 operations instead of 10: each fp16 scale sign-extended to 32 bits and
-    /// shifted left by 13 has its sign at bit 31 and its exponent and mantissa at bits 27..13 (bits 30..28 copies of
-    /// the sign, masked off), which read as the half value times 2^−112, sign included, for normal and subnormal
-    /// halves and zeros alike; one exact multiplication by 2^112 finishes. A subnormal half makes that a subnormal float,
-    /// which x86 multiplies slowly (<see cref="HalfScales.ToSingle(Vector256{int})"/>), but a Q4_0 scale is subnormal only
-    /// where every weight of its block is below 2^−11 in magnitude (none in the benchmark files), so the tiles that
-    /// read it for every block keep the short form.
+    /// The 8 rows' scales (<see cref="HalfScales.Load8"/>'s values) in 4 operations instead of 10: each fp16 scale
+    /// sign-extended to 32 bits and shifted left by 13 has its sign at bit 31 and its exponent and mantissa at bits
+    /// 27..13 (bits 30..28 copies of the sign, masked off), which read as the half value times 2^−112, sign included,
+    /// for normal and subnormal halves and zeros alike; one exact multiplication by 2^112 finishes. A subnormal half
+    /// makes that a subnormal float, which x86 multiplies slowly (<see cref="HalfScales.ToSingle(Vector256{int})"/>),
+    /// but a Q4_0 scale is subnormal only where every weight of its block is below 2^−11 in magnitude (none in the
+    /// benchmark files), so Q4_0's kernels, which read it for every block of 32 weights, keep the short form (with the
+    /// exact conversion a block took 4.0 ns instead of 3.7 in L2). Q8_0's scales (the largest weight / 127) are often
+    /// subnormal: its kernels convert exactly.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<float> SignedRowScales(byte* block)
@@ -272,7 +271,7 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
                 var (w1, w5) = Chunk(block, 1);
                 var (w2, w6) = Chunk(block, 2);
                 var (w3, w7) = Chunk(block, 3);
-                var scales = RowScales(block);
+                var scales = SignedRowScales(block);
                 acc0 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a0, b, acc0);
                 acc1 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a1, b, acc1);
                 if (TTile.Count > 2) acc2 = Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a2, b, acc2);
@@ -282,7 +281,7 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
         else
         {
             // The one-token kernel's block for each token (Codes): on one AMD Zen 4 core with the weights in L2, 4 tokens
-            // took 10.45 ns per block against 11.20 through Block with RowScales, and with both cores streaming weights
+            // took 10.45 ns per block against 11.20 through Block, and with both cores streaming weights
             // from memory 11.46 against 12.10 (fastest of 4 alternating runs, bench/decode_kernels.cs; docs/SERVER.md,
             // "4-token Q4_0 tiles"). Unchanged: the sums and their order, so every result.
             var codes = new Codes<TTier>();

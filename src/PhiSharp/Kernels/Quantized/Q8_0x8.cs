@@ -155,11 +155,11 @@ internal readonly unsafe partial struct Q8_0x8 : IGroupKernel
                 Vector256<sbyte> w0 = Signed(block, 0), w1 = Signed(block, 1), w2 = Signed(block, 2), w3 = Signed(block, 3);
                 Vector256<sbyte> w4 = Signed(block, 4), w5 = Signed(block, 5), w6 = Signed(block, 6), w7 = Signed(block, 7);
                 acc = SignedBlock(w0, w1, w2, w3, w4, w5, w6, w7, Avx2.Abs(w0), Avx2.Abs(w1), Avx2.Abs(w2), Avx2.Abs(w3),
-                    Avx2.Abs(w4), Avx2.Abs(w5), Avx2.Abs(w6), Avx2.Abs(w7), Q4_0x8.RowScales(block), a, b, acc);
+                    Avx2.Abs(w4), Avx2.Abs(w5), Avx2.Abs(w6), Avx2.Abs(w7), HalfScales.Load8(block), a, b, acc);
                 continue;
             }
             acc = Q4_0x8.Block<TTier>(Chunk(block, 0), Chunk(block, 1), Chunk(block, 2), Chunk(block, 3), Chunk(block, 4),
-                Chunk(block, 5), Chunk(block, 6), Chunk(block, 7), Q4_0x8.RowScales(block), a, b, acc, zero: 128);
+                Chunk(block, 5), Chunk(block, 6), Chunk(block, 7), HalfScales.Load8(block), a, b, acc, zero: 128);
         }
         acc.Store(y);
     }
@@ -179,7 +179,7 @@ internal readonly unsafe partial struct Q8_0x8 : IGroupKernel
                 Vector256<sbyte> s4 = Signed(block, 4), s5 = Signed(block, 5), s6 = Signed(block, 6), s7 = Signed(block, 7);
                 Vector256<byte> m0 = Avx2.Abs(s0), m1 = Avx2.Abs(s1), m2 = Avx2.Abs(s2), m3 = Avx2.Abs(s3);
                 Vector256<byte> m4 = Avx2.Abs(s4), m5 = Avx2.Abs(s5), m6 = Avx2.Abs(s6), m7 = Avx2.Abs(s7);
-                var rowScales = Q4_0x8.RowScales(block);
+                var rowScales = HalfScales.Load8(block);
                 acc0 = SignedBlock(s0, s1, s2, s3, s4, s5, s6, s7, m0, m1, m2, m3, m4, m5, m6, m7, rowScales, a0, b, acc0);
                 acc1 = SignedBlock(s0, s1, s2, s3, s4, s5, s6, s7, m0, m1, m2, m3, m4, m5, m6, m7, rowScales, a1, b, acc1);
                 if (TTile.Count > 2) acc2 = SignedBlock(s0, s1, s2, s3, s4, s5, s6, s7, m0, m1, m2, m3, m4, m5, m6, m7, rowScales, a2, b, acc2);
@@ -188,7 +188,7 @@ internal readonly unsafe partial struct Q8_0x8 : IGroupKernel
             }
             Vector256<byte> w0 = Chunk(block, 0), w1 = Chunk(block, 1), w2 = Chunk(block, 2), w3 = Chunk(block, 3);
             Vector256<byte> w4 = Chunk(block, 4), w5 = Chunk(block, 5), w6 = Chunk(block, 6), w7 = Chunk(block, 7);
-            var scales = Q4_0x8.RowScales(block);
+            var scales = HalfScales.Load8(block);
             acc0 = Q4_0x8.Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a0, b, acc0, zero: 128);
             acc1 = Q4_0x8.Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a1, b, acc1, zero: 128);
             if (TTile.Count > 2) acc2 = Q4_0x8.Block<TTier>(w0, w1, w2, w3, w4, w5, w6, w7, scales, a2, b, acc2, zero: 128);
