@@ -322,7 +322,8 @@ internal readonly unsafe partial struct Q6_Kx8 : IGroupKernel
     /// <summary>The 6-bit codes of weights 32k + 4e..+3, k = 0..3, of the 8 rows from the three parts of chunk e:
     /// each top-bit pair moved to bits 4–5 (16-bit shifts, masked, so no bit crosses into a neighbouring byte). The
     /// AVX-512 tiers move bits by GF(2) affine byte transforms where the CPU has GFNI (one instruction for a shift and its
-    /// mask: 9 vector operations a chunk instead of 13), so that on such a CPU the tests still run the shifts at x86-avxvnni.</summary>
+    /// mask: 9 vector operations a chunk instead of 13); x86-avx2 and x86-avxvnni keep the shifts, so that on such a CPU
+    /// the tests still run them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void ChunkCodes<TTier>(byte* chunk, out Vector256<byte> c0, out Vector256<byte> c1, out Vector256<byte> c2, out Vector256<byte> c3)
         where TTier : struct, ISimdTier
