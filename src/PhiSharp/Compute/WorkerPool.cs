@@ -32,10 +32,13 @@ internal sealed class WorkerPool : IDisposable
     readonly SemaphoreSlim _wake = new(0);
     readonly ItemShares _shares;
     IParallelWork? _work;
-    /// <summary>Workers that joined the running job, or <see cref="Closed"/> once the caller has run out of chunks: a
-    /// worker that comes later skips the job, so that the caller waits only for workers that are working. (It waited for
-    /// every worker to check in; on a loaded machine one that had not yet been scheduled cost a time slice per job.)</summary>
-    int _joined = Closed;
+    /// <summary>The running job's generation (high 32 bits) and how many workers joined it (low 32 bits), or
+    /// <see cref="Closed"/> there once the caller has run out of chunks: a worker that comes later skips the job, so that
+    /// the caller waits only for workers that are working. (It waited for every worker to check in; on a loaded machine
+    /// one that had not yet been scheduled cost a time slice per job.) The generation makes a join one of the job the
+    /// worker saw: a worker preempted between seeing a job and joining it, while that job closed and the next opened,
+    /// would otherwise join the next one unawares, and then again, with a share past the last (it crashed a CLI run).</summary>
+    long _joined = Closed;
     int _finishedWorkers;
     const int Closed = int.MinValue;
     long _generation;
@@ -87,13 +90,14 @@ internal sealed class WorkerPool : IDisposable
         _shares.Reset(itemCount, minChunk);
         _failure = null;
         _finishedWorkers = 0;
-        Volatile.Write(ref _joined, 0); // opens the job: a worker that joins sees the fields above
-        Interlocked.Increment(ref _generation);
+        long generation = _generation + 1; // only this thread writes it
+        Volatile.Write(ref _joined, generation << 32); // opens the job: a worker that joins sees the fields above
+        Volatile.Write(ref _generation, generation);
         _wake.Release(_workers.Length);
 
         RunChunks(0);
 
-        int joined = Interlocked.Exchange(ref _joined, Closed);
+        int joined = (int)Interlocked.Exchange(ref _joined, generation << 32 | unchecked((uint)Closed));
         var spin = new SpinWait();
         while (Volatile.Read(ref _finishedWorkers) != joined) spin.SpinOnce(sleep1Threshold: -1);
         _work = null;
@@ -141,22 +145,23 @@ internal sealed class WorkerPool : IDisposable
             long generation = Volatile.Read(ref _generation);
             if (generation == seen) continue;
             seen = generation;
-            if (!TryJoin(out int share)) continue;
+            if (!TryJoin(generation, out int share)) continue;
             RunChunks(share);
             Interlocked.Increment(ref _finishedWorkers);
         }
     }
 
-    /// <summary>Joins the running job unless the caller has closed it; the workers' shares are 1.. in joining order.</summary>
-    bool TryJoin(out int share)
+    /// <summary>Joins job <paramref name="generation"/> unless the caller has closed it or opened a later one; the
+    /// workers' shares are 1.. in joining order.</summary>
+    bool TryJoin(long generation, out int share)
     {
-        int joined;
+        long state;
         do
         {
-            joined = Volatile.Read(ref _joined);
-            share = joined + 1;
-            if (joined == Closed) return false;
-        } while (Interlocked.CompareExchange(ref _joined, joined + 1, joined) != joined);
+            state = Volatile.Read(ref _joined);
+            share = (int)state + 1;
+            if ((uint)(state >>> 32) != (uint)generation || (int)state == Closed) return false;
+        } while (Interlocked.CompareExchange(ref _joined, state + 1, state) != state);
         return true;
     }
 
