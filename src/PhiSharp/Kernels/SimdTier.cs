@@ -17,8 +17,10 @@ namespace PhiSharp.Kernels;
 /// <item><c>x86-avx2</c>: 256-bit, products through pmaddubsw + pmaddwd.</item>
 /// <item><c>x86-avxvnni</c>: 256-bit, products through vpdpbusd (AVX-VNNI).</item>
 /// <item><c>x86-avx512</c>: calls of 8 tokens or more (prompts) in tiles of 4 tokens, 16 rows per 512-bit register
-/// (AVX-512BW pmaddubsw); fewer tokens (decode steps of 1–7 sequences) as x86-avx2.</item>
-/// <item><c>x86-avx512-avxvnni</c>: 8 tokens or more as x86-avx512; fewer as x86-avxvnni.</item>
+/// (AVX-512BW pmaddubsw); fewer tokens (decode steps of 1–7 sequences) as x86-avx2, but with GFNI's affine byte
+/// transforms for bit moves and Q6_K's one-token offset sums in 512 bits.</item>
+/// <item><c>x86-avx512-avxvnni</c>: 8 tokens or more as x86-avx512; fewer as x86-avxvnni, with x86-avx512's GFNI and
+/// offset paths.</item>
 /// </list>
 /// The order is the order of preference within an architecture.
 /// </summary>
