@@ -68,7 +68,7 @@ unsafe void Measure(string name)
     fixed (int* pairs = activations.PairSums)
     fixed (sbyte* pairValues = activations.TokenPairValues)
     fixed (float* pairScales = activations.TokenPairScales)
-    fixed (int* pairSums = activations.TokenPairSums)
+    fixed (int* pairSums = activations.TokenPairSumsTimes8)
     fixed (float* output = y)
     {
         var batch = new Q8Batch(values, scales, sums, lanes, pairs, columns, activations.ScalesPerToken, activations.SumsPerToken,

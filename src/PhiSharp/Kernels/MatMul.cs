@@ -80,7 +80,7 @@ internal sealed unsafe class MatMul : IParallelWork
             if (tokenPairs > 0) _activations.PairTokens(tokenPairs);
             fixed (sbyte* pairValues = _activations.TokenPairValues)
             fixed (float* pairScales = _activations.TokenPairScales)
-            fixed (int* pairSums = _activations.TokenPairSums)
+            fixed (int* pairSums = _activations.TokenPairSumsTimes8)
             {
                 _batch = new Q8Batch(qv, qs, qsum, lanes, pairs, cols, _activations.ScalesPerToken, _activations.SumsPerToken,
                     new Q8TokenPairs(pairValues, pairScales, pairSums), tokenPairs);

@@ -63,7 +63,7 @@ public class Q8ActivationsTests
     public void Token_pairs_put_two_tokens_side_by_side_four_values_at_a_time()
     {
         // The layout of Q4_0x8's pair tiles: per pair (tokens 2p, 2p+1), 4 values of one then the same 4 of the other,
-        // and each block's two scales and two sums next to each other.
+        // and each block's two scales and two sums (times 8, Q4_0's code offset) next to each other.
         const int Tokens = 5, Columns = 96, Blocks = Columns / 32;
         var activations = new Q8Activations();
         activations.Quantize(Input("random", Tokens * Columns), Tokens, Columns, superBlocks: false);
@@ -81,7 +81,7 @@ public class Q8ActivationsTests
                 for (int t = 0; t < 2; t++)
                 {
                     Assert.Equal(activations.Scales[(2 * p + t) * Blocks + b], activations.TokenPairScales[2 * (p * Blocks + b) + t]);
-                    Assert.Equal(activations.Sums[(2 * p + t) * Blocks + b], activations.TokenPairSums[2 * (p * Blocks + b) + t]);
+                    Assert.Equal(8 * activations.Sums[(2 * p + t) * Blocks + b], activations.TokenPairSumsTimes8[2 * (p * Blocks + b) + t]);
                 }
     }
 }

@@ -23,15 +23,21 @@ internal readonly unsafe partial struct Q4_0x8
     static void PairTile(byte* group, int blocks, Q8TokenPairs a, Q8TokenPairs b, bool prefetch, float* y, long yStride)
     {
         var twice = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        var halvesTwice = Vector512.Create((short)0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7);
         Vector512<float> accA = default, accB = default;
-        for (int k = 0; k < blocks; k++)
+        // Pointers stepped once per block (8 qwords of values, one qword of two sums or scales per pair), not indexed
+        // from k: fewer scalar instructions around the vector ones; with the two changes in DoubledRowScales and
+        // Q8Activations.TokenPairSumsTimes8, a block took 5.7 ns instead of 5.95 with the weights in L2 (AMD Zen 5).
+        byte* block = group, end = group + (long)blocks * GroupBlockBytes;
+        long* valuesA = (long*)a.Values, valuesB = (long*)b.Values;
+        long* sumsA = (long*)a.SumsTimes8, sumsB = (long*)b.SumsTimes8, scalesA = (long*)a.Scales, scalesB = (long*)b.Scales;
+        for (; block < end; block += GroupBlockBytes, valuesA += 8, valuesB += 8, sumsA++, sumsB++, scalesA++, scalesB++)
         {
-            byte* block = group + k * GroupBlockBytes;
             if (prefetch) InterleavedRows.PrefetchAhead(block, GroupBlockBytes);
             var codes = new PairCodes(block + CodesOffset, twice);
-            var scales = Avx512F.PermuteVar16x32(SignedRowScales(block).ToVector512Unsafe(), twice);
-            accA = codes.Pair(a, k, scales, accA);
-            accB = codes.Pair(b, k, scales, accB);
+            var rowScales = DoubledRowScales(block, halvesTwice);
+            accA = codes.Pair(valuesA, sumsA, scalesA, rowScales, accA);
+            accB = codes.Pair(valuesB, sumsB, scalesB, rowScales, accB);
         }
         // Lanes (row j, token t), (row j, token t+1) → token t's 8 rows, then token t+1's.
         var split = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
@@ -41,6 +47,20 @@ internal readonly unsafe partial struct Q4_0x8
         tokensA.GetUpper().Store(y + yStride);
         tokensB.GetLower().Store(y + 2 * yStride);
         tokensB.GetUpper().Store(y + 3 * yStride);
+    }
+
+    /// <summary>
+    /// <see cref="SignedRowScales"/> with row j's scale in lanes 2j and 2j+1, in one operation fewer: a word permute
+    /// puts half j in both words of those lanes, and an arithmetic shift right by 3 of (h·2^16 + h) leaves the same bits
+    /// under the mask as sign-extending h and shifting it left by 13 (sign at bit 31, h's bits 0–14 at 13–27).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> DoubledRowScales(byte* block, Vector512<short> halvesTwice)
+    {
+        const float TwoTo112 = (float)(1L << 56) * (1L << 56);
+        var halves = Vector128.Load((short*)block).ToVector256Unsafe().ToVector512Unsafe();
+        var bits = Avx512BW.PermuteVar32x16(halves, halvesTwice).AsInt32() >> 3;
+        return (bits & Vector512.Create(unchecked((int)0x8FFFE000))).AsSingle() * Vector512.Create(TwoTo112);
     }
 
     /// <summary>One block's codes with each row's lane doubled (L<i>c</i>: chunk c's low nibbles, weights 4c..4c+3;
@@ -70,20 +90,19 @@ internal readonly unsafe partial struct Q4_0x8
         static Vector512<byte> Widen(byte* codes, Vector512<int> twice) =>
             Avx512F.PermuteVar16x32(Vector256.Load((int*)codes).ToVector512Unsafe(), twice).AsByte();
 
-        /// <summary>acc + the 8 rows' products with block k of a pair of tokens: as <see cref="Codes{TTier}.Token"/>,
-        /// with each operand one 64-bit broadcast of the pair's 4 + 4 values, sums and scales.</summary>
+        /// <summary>acc + the 8 rows' products with one block of a pair of tokens: as <see cref="Codes{TTier}.Token"/>,
+        /// with each operand one 64-bit broadcast of the pair's 4 + 4 values (<paramref name="x"/>: the block's 8), its
+        /// two sums × 8 (<see cref="Q8Activations.TokenPairSumsTimes8"/>) or its two scales.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector512<float> Pair(Q8TokenPairs pair, int k, Vector512<float> rowScales, Vector512<float> acc)
+        public Vector512<float> Pair(long* x, long* sumsTimes8, long* tokenScales, Vector512<float> rowScales, Vector512<float> acc)
         {
-            long* x = (long*)(pair.Values + 64 * k);
             var p0 = Avx512BW.MultiplyAddAdjacent(_l0, Two(x, 0)) + Avx512BW.MultiplyAddAdjacent(_l1, Two(x, 1));
             var p1 = Avx512BW.MultiplyAddAdjacent(_l2, Two(x, 2)) + Avx512BW.MultiplyAddAdjacent(_l3, Two(x, 3));
             var p2 = Avx512BW.MultiplyAddAdjacent(_h0, Two(x, 4)) + Avx512BW.MultiplyAddAdjacent(_h1, Two(x, 5));
             var p3 = Avx512BW.MultiplyAddAdjacent(_h2, Two(x, 6)) + Avx512BW.MultiplyAddAdjacent(_h3, Two(x, 7));
-            var sums = Vector512.Create(*(long*)(pair.Sums + 2 * k)).AsInt32();
-            var dot = Avx512BW.MultiplyAddAdjacent((p0 + p1) + (p2 + p3), Vector512<short>.One) - (sums << 3);
-            var tokenScales = Vector512.Create(*(long*)(pair.Scales + 2 * k)).AsSingle();
-            return Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(dot), rowScales * tokenScales, acc);
+            var dot = Avx512BW.MultiplyAddAdjacent((p0 + p1) + (p2 + p3), Vector512<short>.One) - Vector512.Create(*sumsTimes8).AsInt32();
+            var scales = rowScales * Vector512.Create(*tokenScales).AsSingle();
+            return Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(dot), scales, acc);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -29,7 +29,7 @@ internal sealed class Q8Activations
     int[] _pairSums = [];
     sbyte[] _tokenPairValues = [];
     float[] _tokenPairScales = [];
-    int[] _tokenPairSums = [];
+    int[] _tokenPairSumsTimes8 = [];
 
     public int Columns { get; private set; }
 
@@ -65,8 +65,9 @@ internal sealed class Q8Activations
     /// <summary>The two tokens' scales of each block, side by side (2 a block, pair after pair).</summary>
     public ReadOnlySpan<float> TokenPairScales => _tokenPairScales;
 
-    /// <summary>The two tokens' sums of each block, side by side (2 a block, pair after pair).</summary>
-    public ReadOnlySpan<int> TokenPairSums => _tokenPairSums;
+    /// <summary>The two tokens' sums of each block times 8, side by side (2 a block, pair after pair): what Q4_0's
+    /// codes, stored as weight + 8, add to a dot product, so that the pair tile subtracts it without a shift.</summary>
+    public ReadOnlySpan<int> TokenPairSumsTimes8 => _tokenPairSumsTimes8;
 
     public int ScalesPerToken => Columns / (SuperBlocks ? SuperBlockLength : BlockLength);
     public int SumsPerToken => Columns / (SuperBlocks ? GroupLength : BlockLength);
@@ -97,7 +98,7 @@ internal sealed class Q8Activations
     }
 
     /// <summary>Lays out tokens [0, 2·<paramref name="pairs"/>) as pairs (<see cref="TokenPairValues"/>, <see
-    /// cref="TokenPairScales"/>, <see cref="TokenPairSums"/>), after <see cref="QuantizeRows"/> has rounded them; blocks
+    /// cref="TokenPairScales"/>, <see cref="TokenPairSumsTimes8"/>), after <see cref="QuantizeRows"/> has rounded them; blocks
     /// of 32 only. A copy of 2·pairs rows, which a decode step of a few sequences makes on the calling thread.</summary>
     public void PairTokens(int pairs)
     {
@@ -105,7 +106,7 @@ internal sealed class Q8Activations
         int columns = Columns, blocks = ScalesPerToken;
         Grow(ref _tokenPairValues, pairs * 2 * columns);
         Grow(ref _tokenPairScales, pairs * 2 * blocks);
-        Grow(ref _tokenPairSums, pairs * 2 * blocks);
+        Grow(ref _tokenPairSumsTimes8, pairs * 2 * blocks);
         for (int p = 0; p < pairs; p++)
         {
             var first = MemoryMarshal.Cast<sbyte, int>(_values.AsSpan(2 * p * columns, columns));
@@ -120,8 +121,8 @@ internal sealed class Q8Activations
             {
                 _tokenPairScales[2 * (p * blocks + b)] = _scales[2 * p * blocks + b];
                 _tokenPairScales[2 * (p * blocks + b) + 1] = _scales[(2 * p + 1) * blocks + b];
-                _tokenPairSums[2 * (p * blocks + b)] = _sums[2 * p * blocks + b];
-                _tokenPairSums[2 * (p * blocks + b) + 1] = _sums[(2 * p + 1) * blocks + b];
+                _tokenPairSumsTimes8[2 * (p * blocks + b)] = 8 * _sums[2 * p * blocks + b];
+                _tokenPairSumsTimes8[2 * (p * blocks + b) + 1] = 8 * _sums[(2 * p + 1) * blocks + b];
             }
         }
     }
@@ -318,14 +319,14 @@ internal readonly unsafe struct Q8Batch(sbyte* values, float* scales, int* sums,
 
     /// <summary>Tokens 2p and 2p+1 side by side; p &lt; <see cref="TokenPairs"/>.</summary>
     public Q8TokenPairs Pair(int p) => new(tokenPairs.Values + 2L * p * columns, tokenPairs.Scales + 2 * p * scalesPerToken,
-        tokenPairs.Sums + 2 * p * scalesPerToken);
+        tokenPairs.SumsTimes8 + 2 * p * scalesPerToken);
 }
 
 /// <summary>Two tokens' rows of blocks of 32 interleaved (<see cref="Q8Activations.TokenPairValues"/>): block b's
-/// values at Values + 64b, 8 bytes per 4 values; its two scales and two sums at 2b.</summary>
-internal readonly unsafe struct Q8TokenPairs(sbyte* values, float* scales, int* sums)
+/// values at Values + 64b, 8 bytes per 4 values; its two scales and two sums × 8 at 2b.</summary>
+internal readonly unsafe struct Q8TokenPairs(sbyte* values, float* scales, int* sumsTimes8)
 {
     public readonly sbyte* Values = values;
     public readonly float* Scales = scales;
-    public readonly int* Sums = sums;
+    public readonly int* SumsTimes8 = sumsTimes8;
 }
