@@ -108,15 +108,19 @@ internal static unsafe class InterleavedRows
 
     /// <summary>How far ahead of the block it multiplies a group's first tile asks for weights, in bytes (see
     /// <see cref="PrefetchAhead"/>).</summary>
-    const int PrefetchDistance = 2048;
+    const int PrefetchDistance = 8192;
 
     /// <summary>
     /// Asks for the <paramref name="bytes"/> bytes <see cref="PrefetchDistance"/> past <paramref name="block"/> (the
-    /// weights a dozen Q4_0 blocks on, in the same group or the next) to be brought into the cache; nothing off x86.
-    /// A tile of 2–4 tokens spends long enough on each block that, with both cores streaming weights (a decode step
-    /// of several sequences), the hardware prefetchers fell behind and the cores waited on memory between blocks:
-    /// two threads each running 4 tokens through 113 MB of Q4_0 took 15.8–18.3 ms of CPU (medians) without this and
-    /// 11.5–12.2 ms with it (AMD Zen 4, 2026-12-03; 1024–4096 bytes ahead were all alike). The first tile of a group
+    /// weights some 57 Q4_0 blocks or 5 Q6_K blocks on, in the same group or a later one) to be brought into the cache;
+    /// nothing off x86. A tile of 2–4 tokens spends long enough on each block that, with both cores streaming weights
+    /// (a decode step of several sequences), the hardware prefetchers fell behind and the cores waited on memory
+    /// between blocks: two threads each running 4 tokens through 113 MB of Q4_0 took 15.8–18.3 ms of CPU (medians)
+    /// without this and 11.5–12.2 ms with it (AMD Zen 4, 2026-12-03; 1024–4096 bytes ahead were all alike). On an AMD
+    /// Zen 5, whose pair tile takes about 5.7 ns a block, 2048 bytes ahead (some 80 ns) was too near: two threads each
+    /// running 4 tokens through 12 matrices of 4096 × 3072 Q4_0 (bench/decode_kernels.cs, 5–6 alternating runs) took
+    /// a median 7.8 ns a block 2048 bytes ahead, 6.5 at 4096 and 5.6–5.8 at 8192 to 32768, as fast as from L2; 4
+    /// server streams made 58–61 tok/s instead of 46–50 (docs/SERVER.md, "Tenth session"). The first tile of a group
     /// only: later tiles of a prompt find its weights in the cache.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
