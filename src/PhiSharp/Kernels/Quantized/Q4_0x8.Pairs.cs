@@ -57,10 +57,9 @@ internal readonly unsafe partial struct Q4_0x8
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector512<float> DoubledRowScales(byte* block, Vector512<short> halvesTwice)
     {
-        const float TwoTo112 = (float)(1L << 56) * (1L << 56);
         var halves = Vector128.Load((short*)block).ToVector256Unsafe().ToVector512Unsafe();
         var bits = Avx512BW.PermuteVar32x16(halves, halvesTwice).AsInt32() >> 3;
-        return (bits & Vector512.Create(unchecked((int)0x8FFFE000))).AsSingle() * Vector512.Create(TwoTo112);
+        return (bits & Vector512.Create(HalfFields)).AsSingle() * Vector512.Create(TwoTo112);
     }
 
     /// <summary>One block's codes with each row's lane doubled (L<i>c</i>: chunk c's low nibbles, weights 4c..4c+3;

@@ -199,10 +199,14 @@ internal readonly unsafe partial struct Q4_0x8 : IGroupKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<float> SignedRowScales(byte* block)
     {
-        const float TwoTo112 = (float)(1L << 56) * (1L << 56);
         var bits = Avx2.ConvertToVector256Int32((short*)block) << 13;
-        return (bits & Vector256.Create(unchecked((int)0x8FFFE000))).AsSingle() * Vector256.Create(TwoTo112);
+        return (bits & Vector256.Create(HalfFields)).AsSingle() * Vector256.Create(TwoTo112);
     }
+
+    /// <summary>The sign, exponent and mantissa fields of a half shifted into float32's places (<see
+    /// cref="SignedRowScales"/>), and the factor that turns those bits, read as float32, into the half's value.</summary>
+    const int HalfFields = unchecked((int)0x8FFFE000);
+    const float TwoTo112 = (float)(1L << 56) * (1L << 56);
 
     /// <summary>Chunk c of block b for both groups: 16 rows' codes of weights 4c.. (low nibbles) and 16+4c.. (high).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
